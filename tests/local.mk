@@ -16,6 +16,8 @@ EXTRA_DIST += \
 	$(VM_KERNEL_TESTS) \
 	$(VM_CASES) \
 	tests/vm/README.md \
+	tests/vm/build-ref-kernel \
+	tests/vm/pageidle-ref.config \
 	tests/vm/run-tests \
 	tests/vm/guest-init \
 	tests/vm/guest-run \
