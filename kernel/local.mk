@@ -1,7 +1,13 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # pageidle.ko, built by Kbuild against $(KBUILD_DIR) with its objects in the
 # build tree.
-kernel_sources = kernel/pageidle.c
+kernel_sources = \
+	kernel/compat.h \
+	kernel/pageidle.h \
+	kernel/pageidle_main.c \
+	kernel/pageidle_rmap.c \
+	kernel/pageidle_state.c \
+	kernel/pageidle_syms.c
 EXTRA_DIST += kernel/Kbuild kernel/dkms.conf $(kernel_sources)
 
 kbuild_module = $(top_srcdir)/build-aux/kbuild-module '$(KBUILD_DIR)' \
