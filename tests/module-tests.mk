@@ -1,1 +1,23 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
+# pageidle.ko's tests: programs that make check builds and the VM cases run
+# in the guest against every idle page bitmap it has (see
+# tests/vm/lib/module.sh), and the bitmap throughput benchmark (bench/,
+# run by hand with bench/run-bitmap-bench; never a timed test).
+module_test_programs = \
+	tests/bitmap-abi \
+	tests/idle-exact \
+	tests/bitmap-stress
+
+check_PROGRAMS += $(module_test_programs)
+
+tests_bitmap_abi_SOURCES = tests/bitmap-abi.c tests/pageidle-test.h
+tests_idle_exact_SOURCES = tests/idle-exact.c tests/pageidle-test.h
+tests_bitmap_stress_SOURCES = tests/bitmap-stress.c tests/pageidle-test.h
+
+VM_MODULE_CASES = \
+	tests/vm/cases/module-abi.sh \
+	tests/vm/cases/module-params.sh \
+	tests/vm/cases/module-exact.sh \
+	tests/vm/cases/module-stress.sh
+
+EXTRA_DIST += tests/vm/lib/module.sh

@@ -1,0 +1,68 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Concurrency: readers and writers over the whole bitmap (64 KiB requests
+# at random offsets, tests/bitmap-stress.c) while memory is faulted,
+# forked, split and freed, with stress-ng's vm and idle-page stressors
+# where stress-ng is installed; then the same while pageidle.ko is
+# unloaded and loaded again and again.  About 30 s.  The harness fails the
+# run on any oops, BUG, WARNING, KASAN or lockdep report.
+set -u
+. "$top_srcdir/tests/vm/lib/module.sh"
+need_prog bitmap-stress
+
+module_load || { failed_targets=insmod; finish_case; }
+b=$module_bitmap
+
+# 1. Steady: 10 s.
+sng=
+if command -v stress-ng > /dev/null; then
+	# --idle-page uses /sys/kernel/mm/page_idle/bitmap: the module's on
+	# kernels without their own, the kernel's otherwise.
+	stress-ng --vm 1 --vm-bytes 128M --idle-page 1 --timeout 10s --metrics-brief \
+		> /tmp/stress-ng.log 2>&1 &
+	sng=$!
+else
+	echo "note: stress-ng is not installed; running without it (apt-get install stress-ng)"
+fi
+for k in $(bitmaps); do
+	[ "$k" = "$b" ] && continue
+	"$tests/bitmap-stress" --bitmap "$k" --seconds 10 --readers 1 --writers 1 --churners 0 \
+		> /tmp/kernel-bitmap-stress.log 2>&1 &
+done
+run_on "$b steady" "$tests/bitmap-stress" --bitmap "$b" --seconds 10
+wait
+if [ -n "$sng" ]; then
+	wait "$sng"
+	rc=$?
+	cat /tmp/stress-ng.log
+	[ "$rc" = 0 ] || failed_targets="$failed_targets stress-ng(exit $rc)"
+fi
+[ -s /tmp/kernel-bitmap-stress.log ] && cat /tmp/kernel-bitmap-stress.log
+
+# 2. Reloading: the module goes away and comes back under the workers for
+# 15 s.  No open file may pin it: rmmod must always succeed.
+"$tests/bitmap-stress" --bitmap "$b" --seconds 16 --reload > /tmp/reload-stress.log 2>&1 &
+workers=$!
+end=$(($(date +%s) + 15))
+reloads=0 rmmod_fail=0 insmod_fail=0
+while [ "$(date +%s)" -lt "$end" ]; do
+	sleep 0.5
+	if ! rmmod pageidle; then
+		rmmod_fail=$((rmmod_fail + 1))
+		grep '^pageidle ' /proc/modules
+		continue
+	fi
+	sleep 0.2
+	# shellcheck disable=SC2086
+	insmod "$PAGEIDLE_KO" $module_params || insmod_fail=$((insmod_fail + 1))
+	reloads=$((reloads + 1))
+done
+wait "$workers"
+rc=$?
+cat /tmp/reload-stress.log
+echo "$reloads reloads, $rmmod_fail failed rmmods, $insmod_fail failed insmods"
+[ "$rc" = 0 ] || failed_targets="$failed_targets reload-workers"
+[ "$rmmod_fail" = 0 ] || failed_targets="$failed_targets rmmod-while-open"
+[ "$insmod_fail" = 0 ] || failed_targets="$failed_targets insmod"
+[ "$reloads" -gt 5 ] || failed_targets="$failed_targets too-few-reloads"
+finish_case
