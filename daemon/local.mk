@@ -1,1 +1,15 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
+# pageidled: the logic lives in a noinst library that the daemon and the
+# host tests link alike; only manager.c and pageidled.c touch the event loop.
+noinst_LIBRARIES = daemon/libpageidled.a
+daemon_libpageidled_a_SOURCES = \
+	daemon/util.c daemon/util.h \
+	daemon/conf.c daemon/conf.h \
+	daemon/estimate.c daemon/estimate.h \
+	daemon/cgroup.c daemon/cgroup.h \
+	daemon/attrib.c daemon/attrib.h \
+	daemon/ram.c daemon/ram.h \
+	daemon/scan.c daemon/scan.h \
+	daemon/json.c daemon/json.h
+daemon_libpageidled_a_CFLAGS = $(AM_CFLAGS) $(INIH_CFLAGS) $(JSONC_CFLAGS)
+pageidled_libs = daemon/libpageidled.a $(INIH_LIBS) $(JSONC_LIBS)

@@ -1,1 +1,46 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
+# The daemon's host unit tests (plain programs: exit 0 passes, 1 fails, 77
+# skips), their fixtures, and the daemon's cases for the VM runs.
+daemon_tests = \
+	tests/test-conf \
+	tests/test-attrib \
+	tests/test-ram \
+	tests/test-cgroup \
+	tests/test-scan \
+	tests/test-json
+
+check_PROGRAMS += $(daemon_tests)
+TESTS += $(daemon_tests)
+
+daemon_test_cflags = $(AM_CFLAGS) -I$(top_srcdir)/daemon $(JSONC_CFLAGS)
+daemon_test_ldadd = $(pageidled_libs)
+
+tests_test_conf_SOURCES = tests/test-conf.c tests/test-util.h
+tests_test_conf_CFLAGS = $(daemon_test_cflags)
+tests_test_conf_LDADD = $(daemon_test_ldadd)
+tests_test_attrib_SOURCES = tests/test-attrib.c tests/test-util.h
+tests_test_attrib_CFLAGS = $(daemon_test_cflags)
+tests_test_attrib_LDADD = $(daemon_test_ldadd)
+tests_test_ram_SOURCES = tests/test-ram.c tests/test-util.h
+tests_test_ram_CFLAGS = $(daemon_test_cflags)
+tests_test_ram_LDADD = $(daemon_test_ldadd)
+tests_test_cgroup_SOURCES = tests/test-cgroup.c tests/test-util.h
+tests_test_cgroup_CFLAGS = $(daemon_test_cflags)
+tests_test_cgroup_LDADD = $(daemon_test_ldadd)
+tests_test_scan_SOURCES = tests/test-scan.c tests/test-util.h
+tests_test_scan_CFLAGS = $(daemon_test_cflags)
+tests_test_scan_LDADD = $(daemon_test_ldadd)
+tests_test_json_SOURCES = tests/test-json.c tests/test-util.h
+tests_test_json_CFLAGS = $(daemon_test_cflags)
+tests_test_json_LDADD = $(daemon_test_ldadd)
+
+EXTRA_DIST += \
+	tests/fixtures/pageidled-good.conf \
+	tests/fixtures/pageidled-bad-value.conf \
+	tests/fixtures/pageidled-unknown-key.conf \
+	tests/fixtures/pageidled-syntax.conf \
+	tests/fixtures/iomem-qemu.txt \
+	tests/fixtures/iomem-hidden.txt \
+	tests/fixtures/zoneinfo-qemu.txt
+
+VM_DAEMON_CASES =

@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <linux/kernel-page-flags.h>
+
+#include "attrib.h"
+
+#define KPF(b) (UINT64_C(1) << (b))
+
+void attrib_begin(Attrib *a, CgroupSet *set, unsigned window_intervals) {
+        *a = (Attrib) {
+                .set = set,
+                .window_intervals = window_intervals,
+        };
+}
+
+void attrib_gap(Attrib *a) {
+        a->head_node = NULL;
+}
+
+static CgroupNode *attrib_lookup(Attrib *a, uint64_t inode) {
+        if (inode != a->cached_inode) {
+                a->cached_inode = inode;
+                a->cached_node = cgroup_set_lookup(a->set, inode);
+        }
+        return a->cached_node;
+}
+
+void attrib_batch(Attrib *a, size_t n_pfns, const uint64_t *flags, const uint64_t *cgroups,
+                  const uint64_t *idle, uint64_t *marks, uint8_t *ages) {
+        for (size_t w = 0; w < n_pfns / 64; w++) {
+                uint64_t prev = marks[w], idle_word = idle[w], mark = 0;
+
+                for (unsigned b = 0; b < 64; b++) {
+                        size_t i = w * 64 + b;
+                        uint64_t f = flags[i];
+                        CgroupNode *node;
+                        uint8_t age;
+                        bool anon;
+
+                        if (f & KPF(KPF_COMPOUND_TAIL)) {
+                                /* Tails read 0 in the bitmap; the head speaks for them. */
+                                if (a->head_node) {
+                                        page_stats_account(&a->head_node->own, a->head_anon, a->head_age,
+                                                           a->window_intervals, 1);
+                                        a->tracked_pages++;
+                                        ages[i] = a->head_age;
+                                } else
+                                        ages[i] = 0;
+                                continue;
+                        }
+                        a->head_node = NULL;
+                        if ((f & (KPF(KPF_LRU) | KPF(KPF_NOPAGE))) != KPF(KPF_LRU)) {
+                                ages[i] = 0;
+                                continue;
+                        }
+                        a->lru_pages++;
+                        node = attrib_lookup(a, cgroups[i]);
+                        if (!node) {
+                                ages[i] = 0;
+                                continue;
+                        }
+                        anon = f & KPF(KPF_ANON);
+                        age = age_next(ages[i], (prev >> b) & 1, (idle_word >> b) & 1);
+                        ages[i] = age;
+                        mark |= UINT64_C(1) << b;
+                        page_stats_account(&node->own, anon, age, a->window_intervals, 1);
+                        a->tracked_pages++;
+                        if (f & KPF(KPF_COMPOUND_HEAD)) {
+                                a->head_node = node;
+                                a->head_anon = anon;
+                                a->head_age = age;
+                        }
+                }
+                marks[w] = mark;
+                a->marked_pages += __builtin_popcountll(mark);
+        }
+}

@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cgroup.h"
+
+/* Page attribution for one pass, batch by batch in PFN order: each LRU page
+ * goes to the cgroup its memcg inode names, tails of a compound page follow
+ * their head (cgroup, anon/file, idle state), and each tracked page's idle
+ * age moves on from what the bitmap says about the previous mark. */
+typedef struct Attrib {
+        CgroupSet *set;
+        unsigned window_intervals;
+
+        CgroupNode *head_node;          /* the head whose tails follow, or NULL */
+        bool head_anon;
+        uint8_t head_age;
+
+        uint64_t cached_inode;          /* last lookup: runs of pages share a cgroup */
+        CgroupNode *cached_node;
+
+        uint64_t lru_pages;             /* every LRU page seen, tracked or not */
+        uint64_t tracked_pages;         /* pages attributed to a node, tails included */
+        uint64_t marked_pages;          /* bits set in the new marks */
+} Attrib;
+
+void attrib_begin(Attrib *a, CgroupSet *set, unsigned window_intervals);
+/* Called where PFNs are not contiguous with the previous batch. */
+void attrib_gap(Attrib *a);
+
+/* n_pfns is a multiple of 64 and the batch starts at a multiple of 64.
+ * flags and cgroups: one u64 per PFN from /proc/kpageflags and
+ * /proc/kpagecgroup; idle: the bitmap words as read back (only bits whose
+ * previous mark is set are believed); marks: in, the previous marks, out,
+ * the pages to mark now; ages: one byte per PFN, updated in place. */
+void attrib_batch(Attrib *a, size_t n_pfns, const uint64_t *flags, const uint64_t *cgroups,
+                  const uint64_t *idle, uint64_t *marks, uint8_t *ages);

@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "estimate.h"
+
+#define CGROUP_NO_PARENT SIZE_MAX
+
+/* A cgroup whose pages are counted: a tracked one, or a descendant of one
+ * (its pages count towards its tracked ancestors' totals). */
+typedef struct CgroupNode {
+        char *path;             /* relative to the cgroup root: "/", "/a/b" */
+        uint64_t inode;         /* as in /proc/kpagecgroup */
+        size_t parent;          /* nearest enclosing node, or CGROUP_NO_PARENT */
+        bool tracked;
+        PageStats own;          /* pages charged to this cgroup itself */
+        PageStats total;        /* own plus every descendant's */
+} CgroupNode;
+
+/* The nodes in depth-first pre-order (a parent before its children), with
+ * an inode index for attributing pages. */
+typedef struct CgroupSet {
+        CgroupNode *nodes;
+        size_t n_nodes, n_allocated;
+        size_t n_tracked;
+        uint64_t *keys;         /* open addressing: inode, 0 = empty */
+        size_t *values;         /* node index */
+        size_t n_buckets;       /* a power of two */
+} CgroupSet;
+
+CgroupSet *cgroup_set_free(CgroupSet *s);
+static inline void cgroup_set_freep(CgroupSet **s) {
+        cgroup_set_free(*s);
+}
+
+int cgroup_set_new(CgroupSet **ret);
+/* Adds a node (tests build sets by hand this way); parent must already be in. */
+int cgroup_set_add(CgroupSet *s, const char *path, uint64_t inode, size_t parent, bool tracked, size_t *ret_index);
+/* Walks the hierarchy below root_fd, tracking every cgroup whose path
+ * matches one of the patterns (fnmatch(3) with FNM_PATHNAME) and adding
+ * their descendants.  Cgroups vanishing during the walk are skipped. */
+int cgroup_set_build(int root_fd, char * const *patterns, CgroupSet **ret);
+CgroupNode *cgroup_set_lookup(const CgroupSet *s, uint64_t inode);
+/* Fills every node's total from the own counts of its subtree. */
+void cgroup_set_sum(CgroupSet *s);
+CgroupNode *cgroup_set_find_path(const CgroupSet *s, const char *path);
+
+bool cgroup_pattern_match(const char *pattern, const char *path);
+
+/* The memory cgroup hierarchy: root if given, else /sys/fs/cgroup when it
+ * is cgroup2, else the v1 memory controller's tree. */
+int cgroup_root_open(const char *sysfs_root, const char *root, char **ret_path, int *ret_fd);

@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+typedef enum Backend {
+        BACKEND_AUTO,
+        BACKEND_PAGE_IDLE,
+        BACKEND_REFS,
+        _BACKEND_MAX,
+        _BACKEND_INVALID = -EINVAL,
+} Backend;
+
+const char *backend_to_string(Backend b);
+Backend backend_from_string(const char *s);
+
+#define CONFIG_FILE "/etc/pageidled.conf"
+
+/* Every setting, in the units it is used in.  Defaults are in conf.c and
+ * documented in pageidled.conf(5). */
+typedef struct Config {
+        uint64_t interval_usec;         /* [Scan] Interval= */
+        uint64_t window_usec;           /* [Scan] WorkingSetWindow= */
+        unsigned cpu_budget_percent;    /* [Scan] CPUBudget= */
+        Backend backend;                /* [Scan] Backend= */
+        char **cgroups;                 /* [Cgroups] Track=, paths or glob patterns */
+        char *cgroup_root;              /* [Cgroups] Root=, NULL: detect */
+        char *json_file;                /* [Output] JSONFile=, NULL: none */
+        char *user;                     /* [Daemon] User= */
+} Config;
+
+Config *config_free(Config *c);
+static inline void config_freep(Config **c) {
+        config_free(*c);
+}
+
+int config_new_default(Config **ret);
+
+/* Parses INI text from f into c (which holds the defaults or an earlier
+ * file's values).  On error, returns a negative errno and, in *ret_error,
+ * a message of the form "FILE:LINE: what is wrong". */
+int config_parse_file(Config *c, FILE *f, const char *filename, char **ret_error);
+
+/* Loads defaults, then filename if it exists (a missing file is not an
+ * error unless must_exist). */
+int config_load(const char *filename, bool must_exist, Config **ret, char **ret_error);
+
+/* Number of whole intervals in the working-set window, at least one. */
+unsigned config_window_intervals(const Config *c);

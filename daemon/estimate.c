@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "estimate.h"
+
+uint64_t age_bucket_lower_usec(unsigned bucket, uint64_t interval_usec) {
+        if (bucket == 0)
+                return 0;
+        return (UINT64_C(1) << (bucket - 1)) * interval_usec;
+}
+
+void page_stats_add(PageStats *a, const PageStats *b) {
+        for (unsigned i = 0; i < 2; i++) {
+                a->pages[i] += b->pages[i];
+                a->idle_pages[i] += b->idle_pages[i];
+        }
+        a->ws_pages += b->ws_pages;
+        for (unsigned i = 0; i < AGE_BUCKETS; i++)
+                a->hist_pages[i] += b->hist_pages[i];
+}
+
+void estimate_from_stats(Estimate *e, const PageStats *s, uint64_t page_size, uint64_t interval_usec) {
+        *e = (Estimate) {
+                .anon_bytes = s->pages[PAGE_ANON] * page_size,
+                .anon_idle_bytes = s->idle_pages[PAGE_ANON] * page_size,
+                .file_bytes = s->pages[PAGE_FILE] * page_size,
+                .file_idle_bytes = s->idle_pages[PAGE_FILE] * page_size,
+                .working_set_bytes = s->ws_pages * page_size,
+        };
+        e->bytes = e->anon_bytes + e->file_bytes;
+        e->idle_bytes = e->anon_idle_bytes + e->file_idle_bytes;
+        e->idle_ratio = e->bytes > 0 ? (double) e->idle_bytes / (double) e->bytes : 0.0;
+        for (unsigned i = 0; i < AGE_BUCKETS; i++) {
+                e->hist_lower_usec[i] = age_bucket_lower_usec(i, interval_usec);
+                e->hist_bytes[i] = s->hist_pages[i] * page_size;
+        }
+}

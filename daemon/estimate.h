@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* Per-PFN idle age: how many consecutive scan intervals a page stayed
+ * idle, saturating at AGE_MAX.  0 means accessed during the last interval
+ * (or not marked before it, which counts as accessed). */
+#define AGE_MAX 255u
+
+/* Histogram buckets by idle age in intervals: [0,1), [1,2), [2,4), ...,
+ * [128,255]: bucket 0 holds pages used in the last interval, bucket k>0
+ * pages idle for at least 2^(k-1) intervals. */
+#define AGE_BUCKETS 9u
+
+enum {
+        PAGE_FILE = 0,
+        PAGE_ANON = 1,
+};
+
+/* Counts in pages, accumulated during one pass. */
+typedef struct PageStats {
+        uint64_t pages[2];              /* [PAGE_FILE], [PAGE_ANON] */
+        uint64_t idle_pages[2];
+        uint64_t ws_pages;
+        uint64_t hist_pages[AGE_BUCKETS];
+} PageStats;
+
+/* What is published per cgroup, with the meanings in DESIGN.md. */
+typedef struct Estimate {
+        uint64_t bytes;
+        uint64_t idle_bytes;
+        double idle_ratio;
+        uint64_t working_set_bytes;
+        uint64_t anon_bytes;
+        uint64_t anon_idle_bytes;
+        uint64_t file_bytes;
+        uint64_t file_idle_bytes;
+        uint64_t hist_lower_usec[AGE_BUCKETS];
+        uint64_t hist_bytes[AGE_BUCKETS];
+} Estimate;
+
+static inline uint8_t age_next(uint8_t age, bool was_marked, bool idle) {
+        if (!was_marked || !idle)
+                return 0;
+        return age < AGE_MAX ? (uint8_t) (age + 1) : (uint8_t) AGE_MAX;
+}
+
+static inline unsigned age_bucket(uint8_t age) {
+        if (age == 0)
+                return 0;
+        return 1 + (31 - __builtin_clz((unsigned) age));
+}
+
+uint64_t age_bucket_lower_usec(unsigned bucket, uint64_t interval_usec);
+
+static inline void page_stats_account(PageStats *s, bool anon, uint8_t age,
+                                      unsigned window_intervals, uint64_t n_pages) {
+        s->pages[anon] += n_pages;
+        if (age > 0)
+                s->idle_pages[anon] += n_pages;
+        if (age < window_intervals)
+                s->ws_pages += n_pages;
+        s->hist_pages[age_bucket(age)] += n_pages;
+}
+
+void page_stats_add(PageStats *a, const PageStats *b);
+
+void estimate_from_stats(Estimate *e, const PageStats *s, uint64_t page_size, uint64_t interval_usec);

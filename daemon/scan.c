@@ -1,0 +1,234 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <string.h>
+
+#include "scan.h"
+#include "util.h"
+
+#define SCAN_BATCH_PFNS_DEFAULT (64 * 1024)     /* 512 KiB per kpage file read */
+#define SCAN_READ_GAP_WORDS 4                   /* unmarked words a bitmap read may span */
+#define SCAN_WRITE_GAP_WORDS 32                 /* zero words cost a write almost nothing */
+
+static const char * const scan_file_table[_SCAN_FILE_MAX] = {
+        [SCAN_FILE_KPAGEFLAGS] = "/proc/kpageflags",
+        [SCAN_FILE_KPAGECGROUP] = "/proc/kpagecgroup",
+        [SCAN_FILE_BITMAP] = "/sys/kernel/mm/page_idle/bitmap",
+};
+
+const char *scan_file_to_string(ScanFile f) {
+        return f < _SCAN_FILE_MAX ? scan_file_table[f] : NULL;
+}
+
+Scanner *scanner_free(Scanner *s) {
+        if (!s)
+                return NULL;
+        for (size_t i = 0; i < _SCAN_FILE_MAX; i++)
+                safe_close(s->fds[i]);
+        for (size_t i = 0; i < s->n_ranges; i++) {
+                free(s->ranges[i].marks);
+                free(s->ranges[i].ages);
+        }
+        free(s->ranges);
+        free(s->flags_buf);
+        free(s->cgroup_buf);
+        free(s->idle_buf);
+        free(s);
+        return NULL;
+}
+
+int scanner_new(int kpageflags_fd, int kpagecgroup_fd, int bitmap_fd,
+                const RamRange *ranges, size_t n_ranges, size_t batch_pfns, Scanner **ret) {
+        _cleanup_(scanner_freep) Scanner *s = NULL;
+
+        s = calloc(1, sizeof(*s));
+        if (!s) {
+                safe_close(kpageflags_fd);
+                safe_close(kpagecgroup_fd);
+                safe_close(bitmap_fd);
+                return -ENOMEM;
+        }
+        s->fds[SCAN_FILE_KPAGEFLAGS] = kpageflags_fd;
+        s->fds[SCAN_FILE_KPAGECGROUP] = kpagecgroup_fd;
+        s->fds[SCAN_FILE_BITMAP] = bitmap_fd;
+        s->batch_pfns = batch_pfns ? (batch_pfns + 63) & ~(size_t) 63 : SCAN_BATCH_PFNS_DEFAULT;
+
+        s->ranges = calloc(n_ranges, sizeof(ScanRange));
+        if (!s->ranges)
+                return -ENOMEM;
+        for (size_t i = 0; i < n_ranges; i++) {
+                ScanRange *r = &s->ranges[i];
+                uint64_t n = ranges[i].end_pfn - ranges[i].start_pfn;
+
+                if (ranges[i].start_pfn % 64 != 0 || n % 64 != 0)
+                        return -EINVAL;
+                r->start_pfn = ranges[i].start_pfn;
+                r->end_pfn = ranges[i].end_pfn;
+                r->marks = calloc(n / 64, sizeof(uint64_t));
+                r->ages = calloc(n, 1);
+                s->n_ranges = i + 1;
+                if (!r->marks || !r->ages)
+                        return -ENOMEM;
+        }
+        s->flags_buf = malloc(s->batch_pfns * sizeof(uint64_t));
+        s->cgroup_buf = malloc(s->batch_pfns * sizeof(uint64_t));
+        s->idle_buf = malloc(s->batch_pfns / 64 * sizeof(uint64_t));
+        if (!s->flags_buf || !s->cgroup_buf || !s->idle_buf)
+                return -ENOMEM;
+        *ret = TAKE_PTR(s);
+        return 0;
+}
+
+void scanner_forget(Scanner *s) {
+        for (size_t i = 0; i < s->n_ranges; i++) {
+                ScanRange *r = &s->ranges[i];
+                uint64_t n = r->end_pfn - r->start_pfn;
+
+                memset(r->marks, 0, n / 64 * sizeof(uint64_t));
+                memset(r->ages, 0, n);
+        }
+}
+
+void scanner_set_bitmap_fd(Scanner *s, int fd) {
+        safe_close(s->fds[SCAN_FILE_BITMAP]);
+        s->fds[SCAN_FILE_BITMAP] = fd;
+        scanner_forget(s);
+}
+
+void scanner_begin_pass(Scanner *s, CgroupSet *set, unsigned window_intervals) {
+        attrib_begin(&s->attrib, set, window_intervals);
+        s->in_pass = true;
+        s->range_index = 0;
+        s->next_pfn = s->n_ranges > 0 ? s->ranges[0].start_pfn : 0;
+        s->bitmap_read_bytes = s->bitmap_write_bytes = 0;
+}
+
+uint64_t scanner_total_pfns(const Scanner *s) {
+        uint64_t n = 0;
+
+        for (size_t i = 0; i < s->n_ranges; i++)
+                n += s->ranges[i].end_pfn - s->ranges[i].start_pfn;
+        return n;
+}
+
+size_t scanner_memory_bytes(const Scanner *s) {
+        uint64_t pfns = scanner_total_pfns(s);
+
+        return pfns + pfns / 8 + s->batch_pfns * 16 + s->batch_pfns / 8;
+}
+
+/* Reads a kpage file's entries for [pfn, pfn+n); past the end of memory
+ * the kernel returns nothing, which reads as "no page". */
+static int read_entries(Scanner *s, ScanFile f, uint64_t *buf, uint64_t pfn, size_t n) {
+        ssize_t k = pread_full(s->fds[f], buf, n * sizeof(uint64_t), pfn * sizeof(uint64_t));
+
+        if (k < 0) {
+                s->failed_file = f;
+                return (int) k;
+        }
+        memset((uint8_t *) buf + k, 0, n * sizeof(uint64_t) - k);
+        return 0;
+}
+
+/* The next run of words from *pos holding a set bit, allowing up to gap
+ * zero words inside it.  Returns false when there is none. */
+static bool next_run(const uint64_t *words, size_t n, size_t *pos, size_t gap, size_t *ret_start, size_t *ret_end) {
+        size_t i = *pos, end;
+
+        while (i < n && words[i] == 0)
+                i++;
+        if (i >= n)
+                return false;
+        *ret_start = i;
+        end = i + 1;
+        for (size_t j = end; j < n && j - end <= gap; j++)
+                if (words[j] != 0)
+                        end = j + 1;
+        *ret_end = end;
+        *pos = end;
+        return true;
+}
+
+static int bitmap_read(Scanner *s, const uint64_t *marks, size_t n_words, uint64_t first_word) {
+        size_t pos = 0, start, end;
+
+        memset(s->idle_buf, 0, n_words * sizeof(uint64_t));
+        if (s->fds[SCAN_FILE_BITMAP] < 0)
+                return 0;
+        while (next_run(marks, n_words, &pos, SCAN_READ_GAP_WORDS, &start, &end)) {
+                ssize_t k = pread_full(s->fds[SCAN_FILE_BITMAP], s->idle_buf + start,
+                                       (end - start) * sizeof(uint64_t),
+                                       (first_word + start) * sizeof(uint64_t));
+                if (k < 0) {
+                        s->failed_file = SCAN_FILE_BITMAP;
+                        return (int) k;
+                }
+                s->bitmap_read_bytes += k;
+        }
+        return 0;
+}
+
+static int bitmap_write(Scanner *s, const uint64_t *marks, size_t n_words, uint64_t first_word) {
+        size_t pos = 0, start, end;
+
+        if (s->fds[SCAN_FILE_BITMAP] < 0)
+                return 0;
+        while (next_run(marks, n_words, &pos, SCAN_WRITE_GAP_WORDS, &start, &end)) {
+                ssize_t k = pwrite_full(s->fds[SCAN_FILE_BITMAP], marks + start,
+                                        (end - start) * sizeof(uint64_t),
+                                        (first_word + start) * sizeof(uint64_t));
+                if (k == -ENXIO)
+                        break;  /* past max_pfn: nothing there to mark */
+                if (k < 0) {
+                        s->failed_file = SCAN_FILE_BITMAP;
+                        return (int) k;
+                }
+                s->bitmap_write_bytes += k;
+        }
+        return 0;
+}
+
+int scanner_step(Scanner *s, uint64_t max_pfns) {
+        uint64_t done = 0;
+        int r;
+
+        if (!s->in_pass)
+                return 1;
+        while (s->range_index < s->n_ranges) {
+                ScanRange *range = &s->ranges[s->range_index];
+                uint64_t pfn = s->next_pfn, off = pfn - range->start_pfn;
+                size_t n = (size_t) MIN((uint64_t) s->batch_pfns, range->end_pfn - pfn);
+                uint64_t *marks = range->marks + off / 64;
+
+                if (done > 0 && done + n > max_pfns)
+                        return 0;
+                if (pfn == range->start_pfn)
+                        attrib_gap(&s->attrib);
+
+                r = read_entries(s, SCAN_FILE_KPAGEFLAGS, s->flags_buf, pfn, n);
+                if (r < 0)
+                        goto fail;
+                r = read_entries(s, SCAN_FILE_KPAGECGROUP, s->cgroup_buf, pfn, n);
+                if (r < 0)
+                        goto fail;
+                r = bitmap_read(s, marks, n / 64, pfn / 64);
+                if (r < 0)
+                        goto fail;
+                attrib_batch(&s->attrib, n, s->flags_buf, s->cgroup_buf, s->idle_buf, marks, range->ages + off);
+                r = bitmap_write(s, marks, n / 64, pfn / 64);
+                if (r < 0)
+                        goto fail;
+
+                done += n;
+                s->next_pfn = pfn + n;
+                if (s->next_pfn >= range->end_pfn) {
+                        s->range_index++;
+                        if (s->range_index < s->n_ranges)
+                                s->next_pfn = s->ranges[s->range_index].start_pfn;
+                }
+        }
+        s->in_pass = false;
+        return 1;
+
+fail:
+        s->in_pass = false;
+        return r;
+}

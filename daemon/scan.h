@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "attrib.h"
+#include "ram.h"
+
+/* Per-range state kept from pass to pass: which pages were marked, and
+ * how long each has been idle. */
+typedef struct ScanRange {
+        uint64_t start_pfn, end_pfn;
+        uint64_t *marks;                /* one bit per PFN */
+        uint8_t *ages;                  /* one byte per PFN */
+} ScanRange;
+
+typedef enum ScanFile {
+        SCAN_FILE_KPAGEFLAGS,
+        SCAN_FILE_KPAGECGROUP,
+        SCAN_FILE_BITMAP,
+        _SCAN_FILE_MAX,
+} ScanFile;
+
+const char *scan_file_to_string(ScanFile f);
+
+/* The scan engine: one pass over the RAM ranges per interval, in batches.
+ * For each batch it reads page flags and memcg inodes for every PFN, reads
+ * back the bitmap only in the words it marked last time, attributes the
+ * pages, and marks the tracked ones idle again, writing only the words
+ * that hold tracked pages. */
+typedef struct Scanner {
+        int fds[_SCAN_FILE_MAX];        /* owned; the bitmap one may be -EBADF */
+        ScanRange *ranges;
+        size_t n_ranges;
+        size_t batch_pfns;
+        uint64_t *flags_buf, *cgroup_buf, *idle_buf;
+
+        Attrib attrib;
+        bool in_pass;
+        size_t range_index;
+        uint64_t next_pfn;
+
+        ScanFile failed_file;           /* which file the last error came from */
+        uint64_t bitmap_read_bytes;     /* I/O of the current pass */
+        uint64_t bitmap_write_bytes;
+} Scanner;
+
+/* Takes the fds (also on failure). batch_pfns: 0 for the default. */
+int scanner_new(int kpageflags_fd, int kpagecgroup_fd, int bitmap_fd,
+                const RamRange *ranges, size_t n_ranges, size_t batch_pfns, Scanner **ret);
+Scanner *scanner_free(Scanner *s);
+static inline void scanner_freep(Scanner **s) {
+        scanner_free(*s);
+}
+
+/* Replaces the bitmap fd (taken), e.g. after the module came back; the
+ * old marks mean nothing to a new bitmap, so they and the ages are reset. */
+void scanner_set_bitmap_fd(Scanner *s, int fd);
+void scanner_forget(Scanner *s);
+
+void scanner_begin_pass(Scanner *s, CgroupSet *set, unsigned window_intervals);
+/* Processes at least one batch and up to about max_pfns page frames.
+ * Returns 1 when the pass is complete, 0 when there is more, or a negative
+ * errno with failed_file set (the pass is then abandoned). */
+int scanner_step(Scanner *s, uint64_t max_pfns);
+uint64_t scanner_total_pfns(const Scanner *s);
+size_t scanner_memory_bytes(const Scanner *s);

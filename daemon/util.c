@@ -1,0 +1,269 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <ctype.h>
+#include <inttypes.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <string.h>
+#include <time.h>
+
+#include "util.h"
+
+int log_max_level = LOG_INFO;
+static bool log_prefix;
+
+char **strv_free(char **l) {
+        if (l)
+                for (char **i = l; *i; i++)
+                        free(*i);
+        free(l);
+        return NULL;
+}
+
+size_t strv_length(char * const *l) {
+        size_t n = 0;
+
+        if (l)
+                while (l[n])
+                        n++;
+        return n;
+}
+
+int strv_extend(char ***l, const char *s) {
+        size_t n = strv_length(*l);
+        char **nl, *c;
+
+        c = strdup(s);
+        if (!c)
+                return -ENOMEM;
+        nl = realloc(*l, sizeof(char *) * (n + 2));
+        if (!nl) {
+                free(c);
+                return -ENOMEM;
+        }
+        nl[n] = c;
+        nl[n + 1] = NULL;
+        *l = nl;
+        return 0;
+}
+
+char **strv_copy(char * const *l) {
+        _cleanup_strv_free_ char **c = calloc(1, sizeof(char *));
+
+        if (!c)
+                return NULL;
+        for (size_t i = 0; l && l[i]; i++)
+                if (strv_extend(&c, l[i]) < 0)
+                        return NULL;
+        return TAKE_PTR(c);
+}
+
+void log_setup(void) {
+        const char *e;
+
+        /* Under systemd, stderr goes to the journal, which reads "<N>" as the priority. */
+        log_prefix = !!getenv("JOURNAL_STREAM");
+        e = getenv("PAGEIDLED_LOG_LEVEL");
+        if (e && strcmp(e, "debug") == 0)
+                log_max_level = LOG_DEBUG;
+}
+
+int log_internal(int level, int error, const char *format, ...) {
+        char buf[2048];
+        va_list ap;
+
+        if (error != 0)
+                errno = abs(error);
+        va_start(ap, format);
+        vsnprintf(buf, sizeof(buf), format, ap);
+        va_end(ap);
+        if (log_prefix)
+                fprintf(stderr, "<%d>%s\n", level, buf);
+        else
+                fprintf(stderr, "pageidled: %s\n", buf);
+        return -abs(error);
+}
+
+static const struct {
+        const char *suffix;
+        uint64_t usec;
+} duration_units[] = {
+        /* Longest first, so that "min" wins over "m" and "ms" over "m". */
+        { "usec", 1 },
+        { "msec", USEC_PER_MSEC },
+        { "sec", USEC_PER_SEC },
+        { "min", 60 * USEC_PER_SEC },
+        { "hour", 3600 * USEC_PER_SEC },
+        { "us", 1 },
+        { "ms", USEC_PER_MSEC },
+        { "s", USEC_PER_SEC },
+        { "m", 60 * USEC_PER_SEC },
+        { "h", 3600 * USEC_PER_SEC },
+        { "", USEC_PER_SEC },
+};
+
+int parse_duration(const char *s, uint64_t *ret_usec) {
+        uint64_t total = 0;
+        bool any = false;
+
+        for (;;) {
+                unsigned long long v;
+                char *end;
+                size_t i;
+
+                while (isspace((unsigned char) *s))
+                        s++;
+                if (!*s)
+                        break;
+                if (!isdigit((unsigned char) *s))
+                        return -EINVAL;
+                errno = 0;
+                v = strtoull(s, &end, 10);
+                if (errno != 0)
+                        return -ERANGE;
+                s = end;
+                for (i = 0; i < ELEMENTSOF(duration_units); i++) {
+                        size_t l = strlen(duration_units[i].suffix);
+
+                        if (strncmp(s, duration_units[i].suffix, l) == 0 &&
+                            !isalpha((unsigned char) s[l]))
+                                break;
+                }
+                if (i >= ELEMENTSOF(duration_units))
+                        return -EINVAL;
+                s += strlen(duration_units[i].suffix);
+                if (v > UINT64_MAX / duration_units[i].usec ||
+                    total + v * duration_units[i].usec < total)
+                        return -ERANGE;
+                total += v * duration_units[i].usec;
+                any = true;
+        }
+        if (!any)
+                return -EINVAL;
+        *ret_usec = total;
+        return 0;
+}
+
+const char *format_duration(char *buf, size_t size, uint64_t usec) {
+        if (usec % (3600 * USEC_PER_SEC) == 0 && usec > 0)
+                snprintf(buf, size, "%" PRIu64 "h", usec / (3600 * USEC_PER_SEC));
+        else if (usec % (60 * USEC_PER_SEC) == 0 && usec > 0)
+                snprintf(buf, size, "%" PRIu64 "min", usec / (60 * USEC_PER_SEC));
+        else if (usec % USEC_PER_SEC == 0)
+                snprintf(buf, size, "%" PRIu64 "s", usec / USEC_PER_SEC);
+        else if (usec % USEC_PER_MSEC == 0)
+                snprintf(buf, size, "%" PRIu64 "ms", usec / USEC_PER_MSEC);
+        else
+                snprintf(buf, size, "%" PRIu64 "us", usec);
+        return buf;
+}
+
+int parse_percent(const char *s, unsigned *ret) {
+        unsigned long v;
+        char *end;
+
+        if (!isdigit((unsigned char) *s))
+                return -EINVAL;
+        errno = 0;
+        v = strtoul(s, &end, 10);
+        if (errno != 0)
+                return -ERANGE;
+        if (*end == '%')
+                end++;
+        if (*end)
+                return -EINVAL;
+        if (v < 1 || v > 100)
+                return -ERANGE;
+        *ret = v;
+        return 0;
+}
+
+uint64_t now_usec(int clock) {
+        struct timespec ts;
+
+        clock_gettime(clock, &ts);
+        return (uint64_t) ts.tv_sec * USEC_PER_SEC + (uint64_t) ts.tv_nsec / NSEC_PER_USEC;
+}
+
+uint64_t cpu_time_usec(void) {
+        return now_usec(CLOCK_PROCESS_CPUTIME_ID);
+}
+
+int read_full_fileat(int dirfd, const char *path, char **ret, size_t *ret_size) {
+        _cleanup_close_ int fd = -EBADF;
+        _cleanup_free_ char *buf = NULL;
+        size_t size = 0, allocated = 0;
+
+        fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0)
+                return -errno;
+        for (;;) {
+                ssize_t n;
+
+                if (allocated - size < 4096) {
+                        char *nb;
+
+                        allocated = allocated ? allocated * 2 : 16384;
+                        if (allocated > 64 * 1024 * 1024)
+                                return -EFBIG;
+                        nb = realloc(buf, allocated + 1);
+                        if (!nb)
+                                return -ENOMEM;
+                        buf = nb;
+                }
+                n = read(fd, buf + size, allocated - size);
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return -errno;
+                }
+                if (n == 0)
+                        break;
+                size += n;
+        }
+        if (!buf) {
+                buf = malloc(1);
+                if (!buf)
+                        return -ENOMEM;
+        }
+        buf[size] = 0;
+        *ret = TAKE_PTR(buf);
+        if (ret_size)
+                *ret_size = size;
+        return 0;
+}
+
+ssize_t pread_full(int fd, void *buf, size_t count, off_t offset) {
+        size_t done = 0;
+
+        while (done < count) {
+                ssize_t n = pread(fd, (char *) buf + done, count - done, offset + done);
+
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return -errno;
+                }
+                if (n == 0)
+                        break;
+                done += n;
+        }
+        return done;
+}
+
+ssize_t pwrite_full(int fd, const void *buf, size_t count, off_t offset) {
+        size_t done = 0;
+
+        while (done < count) {
+                ssize_t n = pwrite(fd, (const char *) buf + done, count - done, offset + done);
+
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return -errno;
+                }
+                if (n == 0)
+                        return -EIO;
+                done += n;
+        }
+        return done;
+}

@@ -1,0 +1,106 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#define _cleanup_(f) __attribute__((cleanup(f)))
+#define _printf_(a, b) __attribute__((format(printf, a, b)))
+#define _unused_ __attribute__((unused))
+
+#define ELEMENTSOF(x) (sizeof(x) / sizeof((x)[0]))
+#define DIV_ROUND_UP(x, y) (((x) + (y) - 1) / (y))
+#define MIN(a, b) ((a) < (b) ? (a) : (b))
+#define MAX(a, b) ((a) > (b) ? (a) : (b))
+
+#define USEC_PER_SEC UINT64_C(1000000)
+#define USEC_PER_MSEC UINT64_C(1000)
+#define NSEC_PER_USEC UINT64_C(1000)
+
+/* Hands a pointer or fd over to a new owner, leaving the cleanup nothing to do. */
+#define TAKE_PTR(p) ({ __typeof__(p) _p = (p); (p) = NULL; _p; })
+#define TAKE_FD(fd) ({ int _fd = (fd); (fd) = -EBADF; _fd; })
+
+static inline void freep(void *p) {
+        free(*(void **) p);
+}
+#define _cleanup_free_ _cleanup_(freep)
+
+static inline int safe_close(int fd) {
+        if (fd >= 0) {
+                int saved = errno;
+                close(fd);
+                errno = saved;
+        }
+        return -EBADF;
+}
+static inline void closep(int *fd) {
+        safe_close(*fd);
+}
+#define _cleanup_close_ _cleanup_(closep)
+
+static inline void fclosep(FILE **f) {
+        if (*f)
+                fclose(*f);
+}
+#define _cleanup_fclose_ _cleanup_(fclosep)
+
+static inline void closedirp(DIR **d) {
+        if (*d)
+                closedir(*d);
+}
+
+char **strv_free(char **l);
+static inline void strv_freep(char ***l) {
+        strv_free(*l);
+}
+#define _cleanup_strv_free_ _cleanup_(strv_freep)
+size_t strv_length(char * const *l);
+int strv_extend(char ***l, const char *s);
+char **strv_copy(char * const *l);
+
+/* Logging: one line to stderr, with a syslog priority prefix the journal
+ * understands when stderr is connected to it.  The _errno variants set
+ * errno for "%m" and return the negative error. */
+extern int log_max_level;
+void log_setup(void);
+int log_internal(int level, int error, const char *format, ...) _printf_(3, 4);
+#define log_full_errno(level, error, ...)                                       \
+        ({                                                                      \
+                int _l = (level), _e = (error);                                 \
+                _l <= log_max_level ? log_internal(_l, _e, __VA_ARGS__)         \
+                                    : -abs(_e);                                 \
+        })
+#define log_debug(...) log_full_errno(LOG_DEBUG, 0, __VA_ARGS__)
+#define log_info(...) log_full_errno(LOG_INFO, 0, __VA_ARGS__)
+#define log_notice(...) log_full_errno(LOG_NOTICE, 0, __VA_ARGS__)
+#define log_warning(...) log_full_errno(LOG_WARNING, 0, __VA_ARGS__)
+#define log_error(...) log_full_errno(LOG_ERR, 0, __VA_ARGS__)
+#define log_debug_errno(e, ...) log_full_errno(LOG_DEBUG, e, __VA_ARGS__)
+#define log_warning_errno(e, ...) log_full_errno(LOG_WARNING, e, __VA_ARGS__)
+#define log_error_errno(e, ...) log_full_errno(LOG_ERR, e, __VA_ARGS__)
+#define log_oom() log_error_errno(ENOMEM, "Out of memory.")
+
+/* "30s", "500ms", "2min", "1h", "1min 30s"; a bare number is seconds. */
+int parse_duration(const char *s, uint64_t *ret_usec);
+/* Formats into buf (at least 32 bytes), e.g. "1min 30s", "250ms". */
+const char *format_duration(char *buf, size_t size, uint64_t usec);
+/* "5%" or "5": a whole percentage 1..100. */
+int parse_percent(const char *s, unsigned *ret);
+
+uint64_t now_usec(int clock);
+uint64_t cpu_time_usec(void);
+
+/* Reads a whole (small, virtual) file relative to dirfd into a NUL-terminated buffer. */
+int read_full_fileat(int dirfd, const char *path, char **ret, size_t *ret_size);
+/* pread(2)/pwrite(2) of the whole count, retried on EINTR; a short read
+ * (end of file) returns the bytes read. */
+ssize_t pread_full(int fd, void *buf, size_t count, off_t offset);
+ssize_t pwrite_full(int fd, const void *buf, size_t count, off_t offset);

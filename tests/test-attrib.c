@@ -1,0 +1,221 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Page attribution from kpageflags/kpagecgroup/bitmap buffers: LRU pages
+ * to their memcg, THP tails following their head, anon vs file, idle
+ * ageing with saturation, the log2 histogram, the working-set window and
+ * hierarchical totals. */
+#include <linux/kernel-page-flags.h>
+
+#include "attrib.h"
+#include "test-util.h"
+#include "util.h"
+
+#define F(b) (UINT64_C(1) << KPF_##b)
+#define N_PFNS 128
+
+static uint64_t flags[N_PFNS], cgroups[N_PFNS], idle[N_PFNS / 64], marks[N_PFNS / 64];
+static uint8_t ages[N_PFNS];
+
+static void set_page(unsigned pfn, uint64_t f, uint64_t ino) {
+        flags[pfn] = f;
+        cgroups[pfn] = ino;
+}
+
+static void set_idle(unsigned pfn) {
+        idle[pfn / 64] |= UINT64_C(1) << (pfn % 64);
+}
+
+/* One pass in two batches of 64, so that a THP spans a batch boundary. */
+static Attrib run_pass(CgroupSet *s, unsigned window) {
+        Attrib a;
+
+        for (size_t i = 0; i < s->n_nodes; i++)
+                s->nodes[i].own = (PageStats) {};
+        attrib_begin(&a, s, window);
+        attrib_gap(&a);
+        attrib_batch(&a, 64, flags, cgroups, idle, marks, ages);
+        attrib_batch(&a, 64, flags + 64, cgroups + 64, idle + 1, marks + 1, ages + 64);
+        cgroup_set_sum(s);
+        memset(idle, 0, sizeof(idle));
+        return a;
+}
+
+static CgroupSet *make_set(void) {
+        CgroupSet *s;
+        size_t a, b;
+
+        CHECK(cgroup_set_new(&s) == 0);
+        CHECK(cgroup_set_add(s, "/a", 100, CGROUP_NO_PARENT, true, &a) == 0);
+        CHECK(cgroup_set_add(s, "/a/b", 101, a, true, &b) == 0);
+        CHECK(cgroup_set_add(s, "/a/c", 102, a, false, NULL) == 0);
+        CHECK(cgroup_set_add(s, "/a/b/x", 101, b, false, NULL) == -EEXIST);
+        CHECK(cgroup_set_add(s, "/z", 0, CGROUP_NO_PARENT, true, NULL) == -EINVAL);
+        CHECK_EQ_U64(s->n_nodes, 3);
+        CHECK_EQ_U64(s->n_tracked, 2);
+        return s;
+}
+
+static void test_attribution(void) {
+        _cleanup_(cgroup_set_freep) CgroupSet *s = make_set();
+        CgroupNode *A, *B, *C;
+        Attrib a;
+
+        A = cgroup_set_lookup(s, 100);
+        B = cgroup_set_lookup(s, 101);
+        C = cgroup_set_lookup(s, 102);
+        CHECK(A && B && C && !cgroup_set_lookup(s, 200));
+        CHECK(cgroup_set_find_path(s, "/a/c") == C);
+
+        set_page(0, F(LRU) | F(ANON) | F(MMAP), 100);
+        set_page(1, F(LRU) | F(MMAP), 100);
+        set_page(2, F(LRU) | F(ANON), 101);
+        set_page(3, F(SLAB), 100);                              /* not LRU */
+        set_page(4, F(LRU), 200);                               /* untracked cgroup */
+        set_page(5, F(NOPAGE), 0);
+        /* A THP as 6.1 reports it: tails carry neither LRU nor a memcg. */
+        set_page(8, F(LRU) | F(ANON) | F(COMPOUND_HEAD) | F(THP), 102);
+        for (unsigned p = 9; p < 16; p++)
+                set_page(p, F(ANON) | F(COMPOUND_TAIL) | F(THP), 0);
+        /* A non-LRU compound page: its tail must not follow the previous head. */
+        set_page(16, F(SLAB) | F(COMPOUND_HEAD), 100);
+        set_page(17, F(SLAB) | F(COMPOUND_TAIL), 100);
+        /* A large file folio as 6.12 reports it: tails carry the folio's flags. */
+        set_page(20, F(LRU) | F(COMPOUND_HEAD), 101);
+        set_page(21, F(LRU) | F(COMPOUND_TAIL), 101);
+        /* A THP across the batch boundary. */
+        set_page(60, F(LRU) | F(ANON) | F(COMPOUND_HEAD) | F(THP), 100);
+        for (unsigned p = 61; p < 68; p++)
+                set_page(p, F(ANON) | F(COMPOUND_TAIL) | F(THP), 0);
+        set_page(68, F(LRU) | F(ANON), 101);
+        /* A tail right after a gap in the set of heads: no head, not counted. */
+        set_page(70, F(ANON) | F(COMPOUND_TAIL), 100);
+
+        /* Pass 1: nothing was marked, so everything counts as used. */
+        set_idle(0);                    /* not marked before: not believed */
+        a = run_pass(s, 1);
+        CHECK_EQ_U64(marks[0], (1ull << 0) | (1ull << 1) | (1ull << 2) | (1ull << 8) | (1ull << 20) | (1ull << 60));
+        CHECK_EQ_U64(marks[1], 1ull << 4);
+        CHECK_EQ_U64(a.marked_pages, 7);
+        CHECK_EQ_U64(a.tracked_pages, 7 + 7 + 1 + 7);
+        CHECK_EQ_U64(a.lru_pages, 8);
+        CHECK_EQ_U64(A->own.pages[PAGE_ANON], 1 + 8);
+        CHECK_EQ_U64(A->own.pages[PAGE_FILE], 1);
+        CHECK_EQ_U64(B->own.pages[PAGE_ANON], 2);
+        CHECK_EQ_U64(B->own.pages[PAGE_FILE], 2);
+        CHECK_EQ_U64(C->own.pages[PAGE_ANON], 8);
+        CHECK_EQ_U64(A->total.pages[PAGE_ANON], 9 + 2 + 8);
+        CHECK_EQ_U64(A->total.pages[PAGE_FILE], 1 + 2);
+        CHECK_EQ_U64(A->total.idle_pages[PAGE_ANON] + A->total.idle_pages[PAGE_FILE], 0);
+        CHECK_EQ_U64(A->total.ws_pages, 22);
+        CHECK_EQ_U64(B->total.pages[PAGE_ANON], 2);
+        CHECK_EQ_U64(ages[0], 0);
+
+        /* Pass 2: pages 0, 8 (a THP in /a/c) and 60 (a THP in /a) stayed idle. */
+        set_idle(0);
+        set_idle(8);
+        set_idle(60);
+        set_idle(4);                    /* untracked: ignored */
+        set_idle(9);                    /* a tail: its head speaks for it */
+        a = run_pass(s, 1);
+        CHECK_EQ_U64(ages[0], 1);
+        CHECK_EQ_U64(ages[1], 0);
+        CHECK_EQ_U64(ages[4], 0);
+        CHECK_EQ_U64(ages[8], 1);
+        CHECK_EQ_U64(ages[15], 1);
+        CHECK_EQ_U64(ages[65], 1);
+        CHECK_EQ_U64(A->own.idle_pages[PAGE_ANON], 1 + 8);
+        CHECK_EQ_U64(A->own.idle_pages[PAGE_FILE], 0);
+        CHECK_EQ_U64(C->own.idle_pages[PAGE_ANON], 8);
+        CHECK_EQ_U64(B->own.idle_pages[PAGE_ANON] + B->own.idle_pages[PAGE_FILE], 0);
+        CHECK_EQ_U64(A->total.idle_pages[PAGE_ANON], 17);
+        CHECK_EQ_U64(A->total.ws_pages, 22 - 17);
+        CHECK_EQ_U64(A->total.hist_pages[0], 5);
+        CHECK_EQ_U64(A->total.hist_pages[1], 17);
+
+        /* Page 0 stays idle; the /a THP is used again; the /a/c THP stays idle. */
+        for (unsigned pass = 3; pass <= 300; pass++) {
+                set_idle(0);
+                set_idle(8);
+                a = run_pass(s, 4);
+                if (pass == 3) {
+                        CHECK_EQ_U64(ages[0], 2);
+                        CHECK_EQ_U64(ages[60], 0);
+                        CHECK_EQ_U64(ages[67], 0);
+                        /* Window of 4 intervals: ages 0..3 are in the working set. */
+                        CHECK_EQ_U64(A->total.ws_pages, 22);
+                        CHECK_EQ_U64(A->total.hist_pages[2], 9);        /* ages 2..3 */
+                }
+                if (pass == 6) {
+                        CHECK_EQ_U64(ages[0], 5);
+                        CHECK_EQ_U64(A->total.ws_pages, 22 - 9);
+                        CHECK_EQ_U64(A->total.hist_pages[3], 9);        /* ages 4..7 */
+                }
+        }
+        CHECK_EQ_U64(ages[0], 255);
+        CHECK_EQ_U64(ages[8], 255);
+        CHECK_EQ_U64(ages[12], 255);
+        CHECK_EQ_U64(A->total.hist_pages[8], 9);
+
+        /* Used once: back to age 0. */
+        set_idle(8);
+        run_pass(s, 4);
+        CHECK_EQ_U64(ages[0], 0);
+        CHECK_EQ_U64(ages[8], 255);
+
+        /* Page 1 leaves the LRU (freed): no mark, age reset. */
+        set_page(1, 0, 0);
+        run_pass(s, 4);
+        CHECK(!(marks[0] & 2));
+        CHECK_EQ_U64(ages[1], 0);
+}
+
+static void test_buckets(void) {
+        CHECK_EQ_U64(age_bucket(0), 0);
+        CHECK_EQ_U64(age_bucket(1), 1);
+        CHECK_EQ_U64(age_bucket(2), 2);
+        CHECK_EQ_U64(age_bucket(3), 2);
+        CHECK_EQ_U64(age_bucket(4), 3);
+        CHECK_EQ_U64(age_bucket(127), 7);
+        CHECK_EQ_U64(age_bucket(128), 8);
+        CHECK_EQ_U64(age_bucket(255), 8);
+        CHECK_EQ_U64(age_bucket_lower_usec(0, 10 * USEC_PER_SEC), 0);
+        CHECK_EQ_U64(age_bucket_lower_usec(1, 10 * USEC_PER_SEC), 10 * USEC_PER_SEC);
+        CHECK_EQ_U64(age_bucket_lower_usec(4, 10 * USEC_PER_SEC), 80 * USEC_PER_SEC);
+        CHECK_EQ_U64(age_bucket_lower_usec(8, 1000), 128000);
+        CHECK_EQ_U64(age_next(254, true, true), 255);
+        CHECK_EQ_U64(age_next(255, true, true), 255);
+        CHECK_EQ_U64(age_next(7, false, true), 0);
+        CHECK_EQ_U64(age_next(7, true, false), 0);
+}
+
+static void test_estimate(void) {
+        PageStats s = {
+                .pages = { [PAGE_FILE] = 10, [PAGE_ANON] = 30 },
+                .idle_pages = { [PAGE_FILE] = 5, [PAGE_ANON] = 5 },
+                .ws_pages = 35,
+                .hist_pages = { 30, 4, 6 },
+        };
+        Estimate e;
+
+        estimate_from_stats(&e, &s, 4096, 2 * USEC_PER_SEC);
+        CHECK_EQ_U64(e.bytes, 40 * 4096);
+        CHECK_EQ_U64(e.idle_bytes, 10 * 4096);
+        CHECK(e.idle_ratio == 0.25);
+        CHECK_EQ_U64(e.working_set_bytes, 35 * 4096);
+        CHECK_EQ_U64(e.anon_bytes, 30 * 4096);
+        CHECK_EQ_U64(e.anon_idle_bytes, 5 * 4096);
+        CHECK_EQ_U64(e.file_bytes, 10 * 4096);
+        CHECK_EQ_U64(e.file_idle_bytes, 5 * 4096);
+        CHECK_EQ_U64(e.hist_lower_usec[2], 4 * USEC_PER_SEC);
+        CHECK_EQ_U64(e.hist_bytes[2], 6 * 4096);
+
+        s = (PageStats) {};
+        estimate_from_stats(&e, &s, 4096, USEC_PER_SEC);
+        CHECK(e.idle_ratio == 0.0);
+}
+
+int main(void) {
+        test_buckets();
+        test_estimate();
+        test_attribution();
+        return 0;
+}

@@ -1,0 +1,114 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The JSON document: schema version, field names and values, tracked
+ * cgroups only, and the atomic replacement of the file. */
+#include <fcntl.h>
+#include <json-c/json.h>
+#include <sys/stat.h>
+
+#include "json.h"
+#include "test-util.h"
+#include "util.h"
+
+static json_object *get(json_object *o, const char *key) {
+        json_object *v = NULL;
+
+        if (!json_object_object_get_ex(o, key, &v)) {
+                fprintf(stderr, "missing key %s\n", key);
+                exit(EXIT_FAILURE);
+        }
+        return v;
+}
+
+static uint64_t get_u64(json_object *o, const char *key) {
+        return json_object_get_uint64(get(o, key));
+}
+
+int main(void) {
+        _cleanup_(cgroup_set_freep) CgroupSet *set = NULL;
+        _cleanup_free_ char *text = NULL, *back = NULL;
+        json_object *doc, *cgroups, *c, *hist, *b;
+        char dir[] = "/tmp/test-json.XXXXXX", path[4096];
+        size_t a;
+        Snapshot snap;
+        struct stat st;
+
+        CHECK(cgroup_set_new(&set) == 0);
+        CHECK(cgroup_set_add(set, "/web.slice", 10, CGROUP_NO_PARENT, true, &a) == 0);
+        CHECK(cgroup_set_add(set, "/web.slice/x", 11, a, false, NULL) == 0);
+        set->nodes[1].own = (PageStats) {
+                .pages = { [PAGE_FILE] = 100, [PAGE_ANON] = 300 },
+                .idle_pages = { [PAGE_FILE] = 50, [PAGE_ANON] = 50 },
+                .ws_pages = 320,
+                .hist_pages = { 300, 60, 40 },
+        };
+        cgroup_set_sum(set);
+
+        snap = (Snapshot) {
+                .backend = "page_idle",
+                .state = "running",
+                .interval_usec = 10 * USEC_PER_SEC,
+                .window_usec = 30 * USEC_PER_SEC,
+                .scan_count = 7,
+                .last_scan_timestamp_usec = 1700000000 * USEC_PER_SEC,
+                .last_scan_duration_usec = 12345,
+                .page_size = 4096,
+                .cgroups = set,
+        };
+        CHECK(json_format(&snap, &text) == 0);
+        CHECK(text[strlen(text) - 1] == '\n');
+
+        doc = json_tokener_parse(text);
+        CHECK(doc);
+        CHECK_EQ_U64(get_u64(doc, "schema_version"), 1);
+        CHECK_STREQ(json_object_get_string(get(doc, "backend")), "page_idle");
+        CHECK_STREQ(json_object_get_string(get(doc, "state")), "running");
+        CHECK(json_object_is_type(get(doc, "state_detail"), json_type_null));
+        CHECK_EQ_U64(get_u64(doc, "scan_interval_usec"), 10 * USEC_PER_SEC);
+        CHECK_EQ_U64(get_u64(doc, "working_set_window_usec"), 30 * USEC_PER_SEC);
+        CHECK_EQ_U64(get_u64(doc, "scan_count"), 7);
+        CHECK_EQ_U64(get_u64(doc, "last_scan_timestamp_usec"), 1700000000 * USEC_PER_SEC);
+        CHECK_EQ_U64(get_u64(doc, "last_scan_duration_usec"), 12345);
+        CHECK_EQ_U64(get_u64(doc, "page_size"), 4096);
+
+        cgroups = get(doc, "cgroups");
+        CHECK_EQ_U64(json_object_array_length(cgroups), 1);     /* the untracked child is not listed */
+        c = json_object_array_get_idx(cgroups, 0);
+        CHECK_STREQ(json_object_get_string(get(c, "path")), "/web.slice");
+        CHECK_EQ_U64(get_u64(c, "bytes"), 400 * 4096);
+        CHECK_EQ_U64(get_u64(c, "idle_bytes"), 100 * 4096);
+        CHECK(json_object_get_double(get(c, "idle_ratio")) == 0.25);
+        CHECK_EQ_U64(get_u64(c, "working_set_bytes"), 320 * 4096);
+        CHECK_EQ_U64(get_u64(c, "anon_bytes"), 300 * 4096);
+        CHECK_EQ_U64(get_u64(c, "anon_idle_bytes"), 50 * 4096);
+        CHECK_EQ_U64(get_u64(c, "file_bytes"), 100 * 4096);
+        CHECK_EQ_U64(get_u64(c, "file_idle_bytes"), 50 * 4096);
+        hist = get(c, "idle_age_histogram");
+        CHECK_EQ_U64(json_object_array_length(hist), AGE_BUCKETS);
+        b = json_object_array_get_idx(hist, 0);
+        CHECK_EQ_U64(get_u64(b, "idle_usec"), 0);
+        CHECK_EQ_U64(get_u64(b, "bytes"), 300 * 4096);
+        b = json_object_array_get_idx(hist, 2);
+        CHECK_EQ_U64(get_u64(b, "idle_usec"), 20 * USEC_PER_SEC);
+        CHECK_EQ_U64(get_u64(b, "bytes"), 40 * 4096);
+        b = json_object_array_get_idx(hist, 8);
+        CHECK_EQ_U64(get_u64(b, "idle_usec"), 1280 * USEC_PER_SEC);
+        json_object_put(doc);
+
+        /* Written whole, mode 0644, with no temporary file left beside it. */
+        CHECK(mkdtemp(dir));
+        snprintf(path, sizeof(path), "%s/stats.json", dir);
+        CHECK(json_write_atomic(path, "old\n") == 0);
+        CHECK(json_write_atomic(path, text) == 0);
+        CHECK(read_full_fileat(AT_FDCWD, path, &back, NULL) == 0);
+        CHECK_STREQ(back, text);
+        CHECK(stat(path, &st) == 0);
+        CHECK_EQ_U64(st.st_mode & 07777, 0644);
+        {
+                char cmd[4200];
+
+                snprintf(cmd, sizeof(cmd), "test $(ls -A '%s' | wc -l) = 1 && rm -rf '%s'", dir, dir);
+                CHECK(system(cmd) == 0);
+        }
+        CHECK(json_write_atomic("/nonexistent/dir/stats.json", text) == -ENOENT);
+        return 0;
+}

@@ -1,0 +1,179 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The scan engine over fake kpageflags, kpagecgroup and bitmap files: it
+ * writes marks only in the words holding tracked pages, reads back only
+ * what it marked, keeps ages across passes, steps in bounded batches, and
+ * reports and recovers from a failing bitmap. */
+#include <fcntl.h>
+#include <linux/kernel-page-flags.h>
+#include <sys/stat.h>
+
+#include "scan.h"
+#include "test-util.h"
+#include "util.h"
+
+#define F(b) (UINT64_C(1) << KPF_##b)
+#define MAX_PFN 16384
+#define SENTINEL UINT64_C(0xa5a5a5a5a5a5a5a5)
+/* Words between tracked pages, too far from them for a write to span. */
+static const uint64_t sentinel_words[] = { 20, 100, 200 };
+
+static char dir[] = "/tmp/test-scan.XXXXXX";
+static int flags_fd, cgroup_fd, bitmap_fd;
+
+static int make_file(const char *name, size_t size) {
+        char p[4096];
+        int fd;
+
+        snprintf(p, sizeof(p), "%s/%s", dir, name);
+        fd = open(p, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        CHECK(fd >= 0);
+        CHECK(ftruncate(fd, size) == 0);
+        return fd;
+}
+
+static void put_u64(int fd, uint64_t index, uint64_t v) {
+        CHECK(pwrite(fd, &v, 8, index * 8) == 8);
+}
+
+static uint64_t get_u64(int fd, uint64_t index) {
+        uint64_t v = 0;
+
+        CHECK(pread(fd, &v, 8, index * 8) == 8);
+        return v;
+}
+
+static void page(uint64_t pfn, uint64_t f, uint64_t ino) {
+        put_u64(flags_fd, pfn, f);
+        put_u64(cgroup_fd, pfn, ino);
+}
+
+/* The kernel clears a page's idle bit when it is accessed. */
+static void access_page(uint64_t pfn) {
+        put_u64(bitmap_fd, pfn / 64, get_u64(bitmap_fd, pfn / 64) & ~(UINT64_C(1) << (pfn % 64)));
+}
+
+static int run_pass(Scanner *s, CgroupSet *set, unsigned *ret_steps) {
+        unsigned steps = 0;
+        int r;
+
+        for (size_t i = 0; i < set->n_nodes; i++)
+                set->nodes[i].own = (PageStats) {};
+        scanner_begin_pass(s, set, 2);
+        do {
+                r = scanner_step(s, 1024);
+                steps++;
+        } while (r == 0);
+        cgroup_set_sum(set);
+        if (ret_steps)
+                *ret_steps = steps;
+        return r;
+}
+
+int main(void) {
+        const RamRange ranges[] = { { 0, 4096 }, { 8192, MAX_PFN } };
+        _cleanup_(scanner_freep) Scanner *s = NULL;
+        _cleanup_(cgroup_set_freep) CgroupSet *set = NULL;
+        CgroupNode *n;
+        unsigned steps;
+        size_t a;
+        char cmd[4200];
+
+        CHECK(mkdtemp(dir));
+        flags_fd = make_file("kpageflags", MAX_PFN * 8);
+        cgroup_fd = make_file("kpagecgroup", MAX_PFN * 8 - 4096 * 8);  /* ends early: no pages there */
+        bitmap_fd = make_file("bitmap", MAX_PFN / 8);
+
+        page(5, F(LRU) | F(ANON), 100);
+        page(3000, F(LRU), 100);
+        page(9000, F(LRU) | F(ANON) | F(COMPOUND_HEAD) | F(THP), 101);
+        for (uint64_t p = 9001; p < 9512; p++)
+                page(p, F(ANON) | F(COMPOUND_TAIL) | F(THP), 0);
+        page(9600, F(LRU), 555);                /* untracked */
+        put_u64(flags_fd, 15000, F(LRU));       /* past the end of kpagecgroup: no memcg */
+        for (size_t i = 0; i < ELEMENTSOF(sentinel_words); i++)
+                put_u64(bitmap_fd, sentinel_words[i], SENTINEL);
+
+        CHECK(cgroup_set_new(&set) == 0);
+        CHECK(cgroup_set_add(set, "/t", 100, CGROUP_NO_PARENT, true, &a) == 0);
+        CHECK(cgroup_set_add(set, "/t/thp", 101, a, true, NULL) == 0);
+
+        CHECK(scanner_new(dup(flags_fd), dup(cgroup_fd), dup(bitmap_fd), ranges, 2, 512, &s) == 0);
+        CHECK_EQ_U64(scanner_total_pfns(s), 4096 + 8192);
+
+        /* Pass 1: marks, reads nothing back. */
+        CHECK(run_pass(s, set, &steps) == 1);
+        CHECK_EQ_U64(steps, (4096 + 8192) / 1024);
+        CHECK_EQ_U64(s->bitmap_read_bytes, 0);
+        CHECK_EQ_U64(s->bitmap_write_bytes, 3 * 8);
+        CHECK_EQ_U64(get_u64(bitmap_fd, 0), UINT64_C(1) << 5);
+        CHECK_EQ_U64(get_u64(bitmap_fd, 3000 / 64), UINT64_C(1) << (3000 % 64));
+        CHECK_EQ_U64(get_u64(bitmap_fd, 9000 / 64), UINT64_C(1) << (9000 % 64));
+        CHECK_EQ_U64(get_u64(bitmap_fd, 9600 / 64), 0);
+        for (size_t i = 0; i < ELEMENTSOF(sentinel_words); i++)
+                CHECK_EQ_U64(get_u64(bitmap_fd, sentinel_words[i]), SENTINEL);
+        n = cgroup_set_find_path(set, "/t");
+        CHECK_EQ_U64(n->total.pages[PAGE_ANON] + n->total.pages[PAGE_FILE], 2 + 512);
+        CHECK_EQ_U64(n->total.idle_pages[PAGE_ANON] + n->total.idle_pages[PAGE_FILE], 0);
+
+        /* Pass 2: page 3000 was used, the rest stayed idle. */
+        access_page(3000);
+        CHECK(run_pass(s, set, NULL) == 1);
+        CHECK_EQ_U64(s->bitmap_read_bytes, 3 * 8);
+        CHECK_EQ_U64(s->bitmap_write_bytes, 3 * 8);
+        n = cgroup_set_find_path(set, "/t");
+        CHECK_EQ_U64(n->total.pages[PAGE_ANON], 1 + 512);
+        CHECK_EQ_U64(n->total.pages[PAGE_FILE], 1);
+        CHECK_EQ_U64(n->total.idle_pages[PAGE_ANON], 1 + 512);
+        CHECK_EQ_U64(n->total.idle_pages[PAGE_FILE], 0);
+        CHECK_EQ_U64(n->total.ws_pages, 2 + 512);   /* window of 2: ages 0 and 1 */
+        CHECK_EQ_U64(cgroup_set_find_path(set, "/t/thp")->total.idle_pages[PAGE_ANON], 512);
+
+        /* Pass 3: ages 2 leave the working set. */
+        CHECK(run_pass(s, set, NULL) == 1);
+        n = cgroup_set_find_path(set, "/t");
+        CHECK_EQ_U64(n->total.ws_pages, 1);
+        CHECK_EQ_U64(n->total.hist_pages[2], 1 + 512);
+        CHECK_EQ_U64(n->total.hist_pages[1], 1);
+
+        /* The bitmap fails (say, the module went away): the error names it. */
+        {
+                int bad = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+                CHECK(bad >= 0);
+                safe_close(s->fds[SCAN_FILE_BITMAP]);
+                s->fds[SCAN_FILE_BITMAP] = bad;
+        }
+        CHECK(run_pass(s, set, NULL) == -EISDIR);
+        CHECK(s->failed_file == SCAN_FILE_BITMAP);
+        CHECK_STREQ(scan_file_to_string(s->failed_file), "/sys/kernel/mm/page_idle/bitmap");
+        CHECK(!s->in_pass);
+
+        /* Without a bitmap the pass still counts bytes, and nothing reads idle. */
+        scanner_set_bitmap_fd(s, -EBADF);
+        CHECK(run_pass(s, set, NULL) == 1);
+        n = cgroup_set_find_path(set, "/t");
+        CHECK_EQ_U64(n->total.pages[PAGE_ANON] + n->total.pages[PAGE_FILE], 2 + 512);
+        CHECK_EQ_U64(n->total.idle_pages[PAGE_ANON] + n->total.idle_pages[PAGE_FILE], 0);
+
+        /* It comes back: the first pass only marks, the next one measures. */
+        scanner_set_bitmap_fd(s, dup(bitmap_fd));
+        CHECK(run_pass(s, set, NULL) == 1);
+        CHECK_EQ_U64(s->bitmap_read_bytes, 0);
+        CHECK(run_pass(s, set, NULL) == 1);
+        n = cgroup_set_find_path(set, "/t");
+        CHECK_EQ_U64(n->total.idle_pages[PAGE_ANON] + n->total.idle_pages[PAGE_FILE], 2 + 512);
+
+        /* kpageflags unreadable. */
+        {
+                int bad = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+                safe_close(s->fds[SCAN_FILE_KPAGEFLAGS]);
+                s->fds[SCAN_FILE_KPAGEFLAGS] = bad;
+        }
+        CHECK(run_pass(s, set, NULL) == -EISDIR);
+        CHECK(s->failed_file == SCAN_FILE_KPAGEFLAGS);
+
+        snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+        CHECK(system(cmd) == 0);
+        return 0;
+}
