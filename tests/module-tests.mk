@@ -6,13 +6,17 @@
 module_test_programs = \
 	tests/bitmap-abi \
 	tests/idle-exact \
-	tests/bitmap-stress
+	tests/bitmap-stress \
+	bench/bitmap-throughput
 
 check_PROGRAMS += $(module_test_programs)
 
 tests_bitmap_abi_SOURCES = tests/bitmap-abi.c tests/pageidle-test.h
 tests_idle_exact_SOURCES = tests/idle-exact.c tests/pageidle-test.h
 tests_bitmap_stress_SOURCES = tests/bitmap-stress.c tests/pageidle-test.h
+bench_bitmap_throughput_SOURCES = bench/bitmap-throughput.c tests/pageidle-test.h
+bench_bitmap_throughput_CFLAGS = $(AM_CFLAGS) -pthread
+bench_bitmap_throughput_LDFLAGS = -pthread
 
 VM_MODULE_CASES = \
 	tests/vm/cases/module-abi.sh \
@@ -20,4 +24,7 @@ VM_MODULE_CASES = \
 	tests/vm/cases/module-exact.sh \
 	tests/vm/cases/module-stress.sh
 
-EXTRA_DIST += tests/vm/lib/module.sh
+EXTRA_DIST += \
+	tests/vm/lib/module.sh \
+	bench/run-bitmap-bench \
+	bench/vm-bitmap-bench.sh

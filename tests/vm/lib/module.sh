@@ -73,14 +73,14 @@ expected_state() {
 # Each target's result, then a summary line; exit status for the case.
 failed_targets=
 run_on() {
-	label=$1
+	run_label=$1
 	shift
-	echo "### $label: $*"
+	echo "### $run_label: $*"
 	if "$@"; then
-		echo "### $label: ok"
+		echo "### $run_label: ok"
 	else
-		echo "### $label: FAILED (exit $?)"
-		failed_targets="$failed_targets $label"
+		echo "### $run_label: FAILED (exit $?)"
+		failed_targets="$failed_targets [$run_label]"
 	fi
 }
 
