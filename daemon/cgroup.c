@@ -144,6 +144,9 @@ bool cgroup_pattern_match(const char *pattern, const char *path) {
                 return false;
         memcpy(buf, pattern, l);
         buf[l] = 0;
+        /* "*" matches the empty name too, but only "/" means the root. */
+        if (strcmp(path, "/") == 0)
+                return strcmp(buf, "/") == 0;
         return fnmatch(buf, path, FNM_PATHNAME | FNM_PERIOD) == 0;
 }
 

@@ -52,10 +52,17 @@ int config_new_default(Config **ret) {
         };
         c->json_file = strdup("/run/pageidled/stats.json");
         c->user = strdup("pageidled");
-        if (!c->json_file || !c->user || strv_extend(&c->cgroups, "/*") < 0)
+        if (!c->json_file || !c->user)
                 return -ENOMEM;
         *ret = TAKE_PTR(c);
         return 0;
+}
+
+int config_default_cgroups(Config *c) {
+        /* Track= lines replace the default rather than add to it. */
+        if (strv_length(c->cgroups) > 0)
+                return 0;
+        return strv_extend(&c->cgroups, "/*");
 }
 
 unsigned config_window_intervals(const Config *c) {
@@ -310,6 +317,9 @@ int config_load(const char *filename, bool must_exist, Config **ret, char **ret_
                 if (r < 0)
                         return r;
         }
+        r = config_default_cgroups(c);
+        if (r < 0)
+                return r;
         *ret = TAKE_PTR(c);
         return 0;
 }

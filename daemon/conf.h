@@ -48,5 +48,9 @@ int config_parse_file(Config *c, FILE *f, const char *filename, char **ret_error
  * error unless must_exist). */
 int config_load(const char *filename, bool must_exist, Config **ret, char **ret_error);
 
+/* The default Track= list, every top-level cgroup, when none was given
+ * (or the list was emptied). */
+int config_default_cgroups(Config *c);
+
 /* Number of whole intervals in the working-set window, at least one. */
 unsigned config_window_intervals(const Config *c);

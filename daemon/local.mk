@@ -13,3 +13,11 @@ daemon_libpageidled_a_SOURCES = \
 	daemon/json.c daemon/json.h
 daemon_libpageidled_a_CFLAGS = $(AM_CFLAGS) $(INIH_CFLAGS) $(JSONC_CFLAGS)
 pageidled_libs = daemon/libpageidled.a $(INIH_LIBS) $(JSONC_LIBS)
+
+sbin_PROGRAMS = daemon/pageidled
+daemon_pageidled_SOURCES = \
+	daemon/pageidled.c \
+	daemon/manager.c daemon/manager.h \
+	daemon/privs.c daemon/privs.h
+daemon_pageidled_CFLAGS = $(AM_CFLAGS) $(LIBSYSTEMD_CFLAGS) $(LIBCAP_CFLAGS) $(JSONC_CFLAGS)
+daemon_pageidled_LDADD = $(pageidled_libs) $(LIBSYSTEMD_LIBS) $(LIBCAP_LIBS)

@@ -7,7 +7,8 @@ daemon_tests = \
 	tests/test-ram \
 	tests/test-cgroup \
 	tests/test-scan \
-	tests/test-json
+	tests/test-json \
+	tests/test-pageidled
 
 check_PROGRAMS += $(daemon_tests)
 TESTS += $(daemon_tests)
@@ -33,6 +34,11 @@ tests_test_scan_LDADD = $(daemon_test_ldadd)
 tests_test_json_SOURCES = tests/test-json.c tests/test-util.h
 tests_test_json_CFLAGS = $(daemon_test_cflags)
 tests_test_json_LDADD = $(daemon_test_ldadd)
+# Runs the built daemon against a fake /proc and /sys.
+tests_test_pageidled_SOURCES = tests/test-pageidled.c tests/test-util.h
+tests_test_pageidled_CFLAGS = $(daemon_test_cflags)
+tests_test_pageidled_LDADD = $(daemon_test_ldadd)
+EXTRA_tests_test_pageidled_DEPENDENCIES = daemon/pageidled
 
 EXTRA_DIST += \
 	tests/fixtures/pageidled-good.conf \

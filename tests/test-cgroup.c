@@ -34,6 +34,8 @@ static void test_patterns(void) {
         CHECK(!cgroup_pattern_match("/*", "/a/b"));
         CHECK(!cgroup_pattern_match("/*", "/.hidden"));
         CHECK(cgroup_pattern_match("/", "/"));
+        CHECK(cgroup_pattern_match("//", "/"));
+        CHECK(!cgroup_pattern_match("/*", "/"));
         CHECK(cgroup_pattern_match("/system.slice/*.service", "/system.slice/foo.service"));
         CHECK(!cgroup_pattern_match("/system.slice/*.service", "/system.slice/foo.socket"));
         CHECK(cgroup_pattern_match("/*/*/x", "/a/b/x"));

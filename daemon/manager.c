@@ -1,0 +1,606 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <fcntl.h>
+#include <inttypes.h>
+#include <libgen.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <systemd/sd-daemon.h>
+#include <time.h>
+
+#include "manager.h"
+#include "privs.h"
+#include "util.h"
+
+/* CPU time one burst of batches may take before the loop sleeps to stay
+ * within the budget. */
+#define STEP_QUANTUM_USEC (10 * USEC_PER_MSEC)
+#define STEP_PFNS (64 * 1024)
+#define TIMER_ACCURACY_USEC USEC_PER_MSEC
+
+/* The capability the page_idle backend keeps after the switch: to reopen
+ * the bitmap (mode 0600, root) when pageidle.ko is loaded again. */
+static const cap_value_t page_idle_caps[] = { CAP_DAC_OVERRIDE };
+
+static const char * const manager_state_table[_MANAGER_STATE_MAX] = {
+        [MANAGER_STARTING] = "starting",
+        [MANAGER_RUNNING] = "running",
+        [MANAGER_DEGRADED] = "degraded",
+};
+
+const char *manager_state_to_string(ManagerState s) {
+        return s >= 0 && s < _MANAGER_STATE_MAX ? manager_state_table[s] : NULL;
+}
+
+Manager *manager_free(Manager *m) {
+        if (!m)
+                return NULL;
+        sd_event_source_disable_unref(m->pass_timer);
+        sd_event_source_disable_unref(m->step_timer);
+        sd_event_unref(m->event);
+        config_free(m->config);
+        free(m->bitmap_path);
+        safe_close(m->cgroup_root_fd);
+        free(m->cgroup_root_path);
+        scanner_free(m->scanner);
+        cgroup_set_free(m->scanning);
+        cgroup_set_free(m->published);
+        free(m->state_detail);
+        free(m->once_output);
+        free(m);
+        return NULL;
+}
+
+static int config_apply_options(Config *c, const Options *o) {
+        if (o->interval_usec > 0)
+                c->interval_usec = o->interval_usec;
+        if (o->cgroups) {
+                strv_free(c->cgroups);
+                c->cgroups = strv_copy(o->cgroups);
+                if (!c->cgroups)
+                        return -ENOMEM;
+        }
+        if (config_default_cgroups(c) < 0)
+                return -ENOMEM;
+        if (o->backend >= 0)
+                c->backend = o->backend;
+        if (o->json_file) {
+                free(c->json_file);
+                c->json_file = NULL;
+                if (*o->json_file && !(c->json_file = strdup(o->json_file)))
+                        return -ENOMEM;
+        }
+        if (o->user) {
+                free(c->user);
+                c->user = strdup(o->user);
+                if (!c->user)
+                        return -ENOMEM;
+        }
+        return 0;
+}
+
+/* Defaults, then the file, then the command line. */
+static int manager_load_config(const Manager *m, Config **ret) {
+        _cleanup_(config_freep) Config *c = NULL;
+        _cleanup_free_ char *error = NULL;
+        const char *path = m->options->config_path ?: CONFIG_FILE;
+        int r;
+
+        r = config_load(path, !!m->options->config_path, &c, &error);
+        if (r == -ENOMEM)
+                return log_oom();
+        if (r < 0)
+                return log_error_errno(r, "%s", error ?: path);
+        r = config_apply_options(c, m->options);
+        if (r < 0)
+                return log_oom();
+        *ret = TAKE_PTR(c);
+        return 0;
+}
+
+int manager_new(const Options *o, Manager **ret) {
+        _cleanup_(manager_freep) Manager *m = NULL;
+        int r;
+
+        m = calloc(1, sizeof(*m));
+        if (!m)
+                return log_oom();
+        m->options = o;
+        m->cgroup_root_fd = -EBADF;
+        m->state = MANAGER_STARTING;
+        m->proc_root = getenv("PAGEIDLED_PROC_ROOT") ?: "/proc";
+        m->sys_root = getenv("PAGEIDLED_SYS_ROOT") ?: "/sys";
+        m->page_size = (uint64_t) sysconf(_SC_PAGESIZE);
+
+        r = manager_load_config(m, &m->config);
+        if (r < 0)
+                return r;
+        *ret = TAKE_PTR(m);
+        return 0;
+}
+
+_printf_(3, 4)
+static void manager_set_state(Manager *m, ManagerState state, const char *format, ...) {
+        char *detail = NULL;
+        va_list ap;
+
+        if (format) {
+                va_start(ap, format);
+                if (vasprintf(&detail, format, ap) < 0)
+                        detail = NULL;
+                va_end(ap);
+        }
+        free(m->state_detail);
+        m->state_detail = detail;
+        m->state = state;
+}
+
+/* A fault is logged when it starts or changes, not at every scan. */
+static void manager_fault(Manager *m, int error, const char *file) {
+        if (error != m->last_error)
+                log_error_errno(error, "Failed to access %s: %m; retrying at every scan.", file);
+        m->last_error = error;
+        errno = -error;
+        manager_set_state(m, MANAGER_DEGRADED, "%s: %m", file);
+}
+
+static int open_proc_file(Manager *m, const char *name, int flags) {
+        char path[PATH_MAX];
+        int fd;
+
+        snprintf(path, sizeof(path), "%s/%s", m->proc_root, name);
+        fd = open(path, flags | O_CLOEXEC);
+        if (fd < 0)
+                return log_error_errno(errno, "Failed to open %s: %m", path);
+        return fd;
+}
+
+static int manager_open_bitmap(Manager *m) {
+        int fd, r;
+
+        if (m->dropped) {
+                r = privs_set_effective(CAP_DAC_OVERRIDE, true);
+                if (r < 0)
+                        return r;
+        }
+        fd = open(m->bitmap_path, O_RDWR | O_CLOEXEC);
+        if (fd < 0)
+                r = -errno;
+        if (m->dropped)
+                (void) privs_set_effective(CAP_DAC_OVERRIDE, false);
+        return fd >= 0 ? fd : r;
+}
+
+/* A writable directory for the JSON file, owned by the user we switch to. */
+static int manager_prepare_json_dir(Manager *m, uid_t uid, gid_t gid) {
+        _cleanup_free_ char *copy = NULL;
+        const char *dir;
+
+        if (!m->config->json_file || m->options->once)
+                return 0;
+        copy = strdup(m->config->json_file);
+        if (!copy)
+                return log_oom();
+        dir = dirname(copy);
+        if (mkdir(dir, 0755) < 0) {
+                if (errno == EEXIST)
+                        return 0;
+                return log_error_errno(errno, "Failed to create %s: %m", dir);
+        }
+        if (uid != 0 && chown(dir, uid, gid) < 0)
+                return log_error_errno(errno, "Failed to hand %s to the daemon's user: %m", dir);
+        return 0;
+}
+
+static int manager_drop_privileges(Manager *m) {
+        uid_t uid = 0;
+        gid_t gid = 0;
+        int r;
+
+        if (geteuid() != 0) {
+                log_debug("Not started as root: running as uid %u as is.", (unsigned) geteuid());
+                return manager_prepare_json_dir(m, 0, 0);
+        }
+        if (strcmp(m->config->user, "root") == 0) {
+                log_notice("Running as root, as User=root asks.");
+                return manager_prepare_json_dir(m, 0, 0);
+        }
+        r = privs_lookup_user(m->config->user, &uid, &gid);
+        if (r == -ESRCH)
+                return log_error_errno(r, "User %s does not exist: create it (systemd-sysusers) or set User=.",
+                                       m->config->user);
+        if (r < 0)
+                return log_error_errno(r, "Failed to look up user %s: %m", m->config->user);
+        if (uid == 0)
+                return log_error_errno(EINVAL, "User %s is root: say User=root to run as root.", m->config->user);
+        r = manager_prepare_json_dir(m, uid, gid);
+        if (r < 0)
+                return r;
+        r = privs_drop(uid, gid, page_idle_caps, ELEMENTSOF(page_idle_caps));
+        if (r < 0)
+                return r;
+        m->dropped = true;
+        log_debug("Running as %s (uid %u, gid %u), keeping cap_dac_override permitted only.",
+                  m->config->user, (unsigned) uid, (unsigned) gid);
+        return 0;
+}
+
+int manager_open(Manager *m) {
+        _cleanup_close_ int flags_fd = -EBADF, cgroup_fd = -EBADF, bitmap_fd = -EBADF;
+        _cleanup_free_ RamRange *ranges = NULL;
+        size_t n_ranges = 0;
+        int r;
+
+        if (m->config->backend == BACKEND_REFS)
+                return log_error_errno(EOPNOTSUPP,
+                                       "Backend refs is not available in this version; use page_idle (pageidle.ko).");
+        m->backend = BACKEND_PAGE_IDLE;
+        if (asprintf(&m->bitmap_path, "%s/kernel/mm/page_idle/bitmap", m->sys_root) < 0)
+                return log_oom();
+
+        bitmap_fd = manager_open_bitmap(m);
+        if (bitmap_fd < 0) {
+                if (bitmap_fd != -ENOENT || m->options->once)
+                        return log_error_errno(bitmap_fd, "Failed to open %s: %m%s", m->bitmap_path,
+                                               bitmap_fd == -ENOENT ? " (load pageidle.ko: modprobe pageidle)" : "");
+                log_warning("%s does not exist yet (load pageidle.ko: modprobe pageidle); waiting for it.",
+                            m->bitmap_path);
+                m->last_error = -ENOENT;
+                manager_set_state(m, MANAGER_DEGRADED, "%s: %s", m->bitmap_path, strerror(ENOENT));
+        }
+
+        flags_fd = open_proc_file(m, "kpageflags", O_RDONLY);
+        if (flags_fd < 0)
+                return flags_fd;
+        cgroup_fd = open_proc_file(m, "kpagecgroup", O_RDONLY);
+        if (cgroup_fd < 0)
+                return cgroup_fd;
+
+        r = ram_ranges_read(m->proc_root, m->page_size, &ranges, &n_ranges);
+        if (r < 0)
+                return log_error_errno(r, "Failed to find the System RAM ranges in %s/iomem or %s/zoneinfo: %m",
+                                       m->proc_root, m->proc_root);
+        r = scanner_new(TAKE_FD(flags_fd), TAKE_FD(cgroup_fd), bitmap_fd < 0 ? -EBADF : TAKE_FD(bitmap_fd),
+                        ranges, n_ranges, 0, &m->scanner);
+        if (r < 0)
+                return log_oom();
+        log_debug("Scanning %zu RAM ranges, %" PRIu64 " page frames, %zu KiB of state.", n_ranges,
+                  scanner_total_pfns(m->scanner), scanner_memory_bytes(m->scanner) / 1024);
+
+        r = cgroup_root_open(m->sys_root, m->config->cgroup_root, &m->cgroup_root_path, &m->cgroup_root_fd);
+        if (r < 0)
+                return log_error_errno(r, "Failed to open the memory cgroup hierarchy (%s): %m; set Root= in [Cgroups].",
+                                       m->config->cgroup_root ?: "cgroup2 or v1 memory under /sys/fs/cgroup");
+
+        return manager_drop_privileges(m);
+}
+
+int manager_snapshot_json(Manager *m, char **ret) {
+        Snapshot s = {
+                .backend = backend_to_string(m->backend),
+                .state = manager_state_to_string(m->state),
+                .state_detail = m->state_detail,
+                .interval_usec = m->config->interval_usec,
+                .window_usec = config_window_intervals(m->config) * m->config->interval_usec,
+                .scan_count = m->scan_count,
+                .last_scan_timestamp_usec = m->last_scan_timestamp_usec,
+                .last_scan_duration_usec = m->last_scan_duration_usec,
+                .page_size = m->page_size,
+                .cgroups = m->published,
+        };
+
+        return json_format(&s, ret);
+}
+
+static void manager_publish(Manager *m) {
+        _cleanup_free_ char *text = NULL;
+        int r;
+
+        r = manager_snapshot_json(m, &text);
+        if (r < 0) {
+                log_oom();
+                return;
+        }
+        if (m->options->once) {
+                free(m->once_output);
+                m->once_output = TAKE_PTR(text);
+                return;
+        }
+        if (m->config->json_file) {
+                r = json_write_atomic(m->config->json_file, text);
+                if (r < 0 && r != m->json_error)
+                        log_error_errno(r, "Failed to write %s: %m", m->config->json_file);
+                else if (r >= 0 && m->json_error != 0)
+                        log_info("Writing %s works again.", m->config->json_file);
+                m->json_error = r < 0 ? r : 0;
+        }
+        if (m->state == MANAGER_RUNNING) {
+                uint64_t bytes = 0;
+
+                for (size_t i = 0; m->published && i < m->published->n_nodes; i++)
+                        if (m->published->nodes[i].parent == CGROUP_NO_PARENT)
+                                bytes += (m->published->nodes[i].total.pages[0] +
+                                          m->published->nodes[i].total.pages[1]) * m->page_size;
+                sd_notifyf(false, "STATUS=Tracking %zu cgroups, %" PRIu64 " MiB; scan %" PRIu64
+                           " took %" PRIu64 " ms (%" PRIu64 " ms CPU)",
+                           m->published ? m->published->n_tracked : 0, bytes >> 20, m->scan_count,
+                           m->last_scan_duration_usec / USEC_PER_MSEC, m->last_scan_cpu_usec / USEC_PER_MSEC);
+        } else
+                sd_notifyf(false, "STATUS=%s%s%s", manager_state_to_string(m->state),
+                           m->state_detail ? ": " : "", m->state_detail ?: "");
+}
+
+static int manager_schedule_pass(Manager *m) {
+        uint64_t next = m->pass_scheduled_usec + m->config->interval_usec, now = now_usec(CLOCK_MONOTONIC);
+        char a[32], b[32];
+        int r;
+
+        if (next < now) {
+                if (!m->overrun_logged)
+                        log_warning("A scan took %s, longer than the interval of %s: raise CPUBudget= or Interval=.",
+                                    format_duration(a, sizeof(a), now - m->pass_scheduled_usec),
+                                    format_duration(b, sizeof(b), m->config->interval_usec));
+                m->overrun_logged = true;
+                next = now;
+        }
+        r = sd_event_source_set_time(m->pass_timer, next);
+        if (r >= 0)
+                r = sd_event_source_set_enabled(m->pass_timer, SD_EVENT_ONESHOT);
+        if (r < 0)
+                return log_error_errno(r, "Failed to arm the scan timer: %m");
+        return 0;
+}
+
+/* Says which tracked cgroups appeared or went away since the last published scan. */
+static void manager_log_cgroup_changes(Manager *m, const CgroupSet *now) {
+        const CgroupSet *before = m->published;
+
+        if (!before)
+                return;
+        for (size_t i = 0; i < now->n_nodes; i++) {
+                const CgroupNode *n = &now->nodes[i], *o;
+
+                if (!n->tracked)
+                        continue;
+                o = cgroup_set_lookup(before, n->inode);
+                if (!o || !o->tracked || strcmp(o->path, n->path) != 0)
+                        log_info("Tracking cgroup %s.", n->path);
+        }
+        for (size_t i = 0; i < before->n_nodes; i++) {
+                const CgroupNode *o = &before->nodes[i], *n;
+
+                if (!o->tracked)
+                        continue;
+                n = cgroup_set_lookup(now, o->inode);
+                if (n && n->tracked && strcmp(o->path, n->path) == 0)
+                        continue;
+                if (faccessat(m->cgroup_root_fd, o->path[1] ? o->path + 1 : ".", F_OK, 0) < 0)
+                        log_info("Cgroup %s is gone, no longer tracking it.", o->path);
+                else
+                        log_info("Cgroup %s no longer matches Track=, no longer tracking it.", o->path);
+        }
+}
+
+static int manager_finish_pass(Manager *m) {
+        bool measured = m->scanner->fds[SCAN_FILE_BITMAP] >= 0 && m->pass_measures > 0;
+        uint64_t duration = now_usec(CLOCK_MONOTONIC) - m->pass_start_usec;
+        uint64_t cpu = cpu_time_usec() - m->pass_cpu_usec;
+
+        cgroup_set_sum(m->scanning);
+        log_debug("Scan done in %" PRIu64 " ms, %" PRIu64 " ms CPU: %" PRIu64 " LRU pages, %" PRIu64
+                  " tracked, %" PRIu64 " marked, bitmap %" PRIu64 " bytes read, %" PRIu64 " written.",
+                  duration / USEC_PER_MSEC, cpu / USEC_PER_MSEC, m->scanner->attrib.lru_pages,
+                  m->scanner->attrib.tracked_pages, m->scanner->attrib.marked_pages,
+                  m->scanner->bitmap_read_bytes, m->scanner->bitmap_write_bytes);
+
+        if (m->scanner->fds[SCAN_FILE_BITMAP] >= 0)
+                m->pass_measures++;
+        if (measured) {
+                cgroup_set_free(m->published);
+                m->published = TAKE_PTR(m->scanning);
+                m->scan_count++;
+                m->last_scan_timestamp_usec = now_usec(CLOCK_REALTIME);
+                m->last_scan_duration_usec = duration;
+                m->last_scan_cpu_usec = cpu;
+                if (m->last_error != 0)
+                        log_info("Scanning works again.");
+                m->last_error = 0;
+                manager_set_state(m, MANAGER_RUNNING, NULL);
+        } else {
+                m->scanning = cgroup_set_free(m->scanning);
+                if (m->state != MANAGER_DEGRADED)
+                        manager_set_state(m, MANAGER_STARTING, "first estimates after one interval");
+        }
+        manager_publish(m);
+        if (m->options->once && measured)
+                return sd_event_exit(m->event, 0);
+        return manager_schedule_pass(m);
+}
+
+static void manager_fail_pass(Manager *m, int error) {
+        ScanFile f = m->scanner->failed_file;
+
+        m->scanning = cgroup_set_free(m->scanning);
+        if (f == SCAN_FILE_BITMAP) {
+                /* Unloaded, most likely: reopen it when it is back. */
+                scanner_set_bitmap_fd(m->scanner, -EBADF);
+                m->pass_measures = 0;
+                if (error == -ENODEV)
+                        error = -ENOENT;
+        }
+        manager_fault(m, error, f == SCAN_FILE_BITMAP ? m->bitmap_path : scan_file_to_string(f));
+        manager_publish(m);
+}
+
+static int manager_step(Manager *m) {
+        uint64_t cpu0 = cpu_time_usec(), used;
+        unsigned budget = m->options->once ? 100 : m->config->cpu_budget_percent;
+        int r;
+
+        do {
+                r = scanner_step(m->scanner, STEP_PFNS);
+                used = cpu_time_usec() - cpu0;
+        } while (r == 0 && (budget >= 100 || used < STEP_QUANTUM_USEC));
+        if (r < 0) {
+                manager_fail_pass(m, r);
+                if (m->options->once)
+                        return sd_event_exit(m->event, r);
+                return manager_schedule_pass(m);
+        }
+        if (r > 0)
+                return manager_finish_pass(m);
+
+        /* Sleep long enough that this burst is budget% of the time. */
+        r = sd_event_source_set_time_relative(m->step_timer, used * (100 - budget) / budget);
+        if (r >= 0)
+                r = sd_event_source_set_enabled(m->step_timer, SD_EVENT_ONESHOT);
+        if (r < 0)
+                return log_error_errno(r, "Failed to arm the step timer: %m");
+        return 0;
+}
+
+static int manager_begin_pass(Manager *m) {
+        _cleanup_(cgroup_set_freep) CgroupSet *set = NULL;
+        int r;
+
+        if (m->scanner->fds[SCAN_FILE_BITMAP] < 0) {
+                int fd = manager_open_bitmap(m);
+
+                if (fd < 0) {
+                        if (fd == -ENODEV)
+                                fd = -ENOENT;
+                        manager_fault(m, fd, m->bitmap_path);
+                        if (m->options->once)
+                                return sd_event_exit(m->event, fd);
+                } else {
+                        log_info("%s is back; estimates resume after one interval.", m->bitmap_path);
+                        scanner_set_bitmap_fd(m->scanner, fd);
+                        m->pass_measures = 0;
+                        manager_set_state(m, MANAGER_STARTING, "first estimates after one interval");
+                }
+        }
+
+        r = cgroup_set_build(m->cgroup_root_fd, m->config->cgroups, &set);
+        if (r == -ENOMEM)
+                return log_oom();
+        if (r < 0) {
+                manager_fault(m, r, m->cgroup_root_path);
+                manager_publish(m);
+                return manager_schedule_pass(m);
+        }
+        if (!m->published && m->scan_count == 0 && m->pass_measures == 0)
+                log_info("Tracking %zu cgroups under %s.", set->n_tracked, m->cgroup_root_path);
+        manager_log_cgroup_changes(m, set);
+
+        cgroup_set_free(m->scanning);
+        m->scanning = TAKE_PTR(set);
+        scanner_begin_pass(m->scanner, m->scanning, config_window_intervals(m->config));
+        m->pass_start_usec = now_usec(CLOCK_MONOTONIC);
+        m->pass_cpu_usec = cpu_time_usec();
+        return manager_step(m);
+}
+
+static int on_pass_timer(sd_event_source *s, uint64_t usec, void *userdata) {
+        Manager *m = userdata;
+
+        m->pass_scheduled_usec = usec;
+        return manager_begin_pass(m);
+}
+
+static int on_step_timer(sd_event_source *s, uint64_t usec, void *userdata) {
+        return manager_step(userdata);
+}
+
+int manager_reload(Manager *m) {
+        _cleanup_(config_freep) Config *c = NULL;
+        char a[32];
+        int r;
+
+        sd_notify(false, "RELOADING=1");
+        r = manager_load_config(m, &c);
+        if (r < 0) {
+                log_warning("Keeping the previous configuration.");
+                sd_notify(false, "READY=1\nSTATUS=Reload failed, kept the previous configuration");
+                return r;
+        }
+        /* What was settled at start-up stays until a restart. */
+        if (strcmp(c->user, m->config->user) != 0)
+                log_warning("User= changes take effect at the next start.");
+        if (c->backend != m->config->backend)
+                log_warning("Backend= changes take effect at the next start.");
+        if ((c->cgroup_root || m->config->cgroup_root) &&
+            (!c->cgroup_root || !m->config->cgroup_root || strcmp(c->cgroup_root, m->config->cgroup_root) != 0))
+                log_warning("Root= changes take effect at the next start.");
+        free(c->user);
+        c->user = TAKE_PTR(m->config->user);
+        c->backend = m->config->backend;
+        free(c->cgroup_root);
+        c->cgroup_root = TAKE_PTR(m->config->cgroup_root);
+
+        config_free(m->config);
+        m->config = TAKE_PTR(c);
+        log_info("Reloaded the configuration: interval %s, %zu patterns.",
+                 format_duration(a, sizeof(a), m->config->interval_usec), strv_length(m->config->cgroups));
+        /* A waiting pass moves to the new interval. */
+        if (sd_event_source_get_enabled(m->pass_timer, NULL) > 0)
+                (void) manager_schedule_pass(m);
+        sd_notify(false, "READY=1");
+        return 0;
+}
+
+static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
+        Manager *m = userdata;
+
+        if (si->ssi_signo == SIGHUP) {
+                (void) manager_reload(m);
+                return 0;
+        }
+        log_info("Received SIG%s, exiting.", si->ssi_signo == SIGTERM ? "TERM" : "INT");
+        sd_notify(false, "STOPPING=1");
+        return sd_event_exit(m->event, 0);
+}
+
+int manager_start(Manager *m) {
+        static const int signals[] = { SIGTERM, SIGINT, SIGHUP };
+        sigset_t mask;
+        int r;
+
+        r = sd_event_default(&m->event);
+        if (r < 0)
+                return log_error_errno(r, "Failed to allocate the event loop: %m");
+
+        sigemptyset(&mask);
+        for (size_t i = 0; i < ELEMENTSOF(signals); i++)
+                sigaddset(&mask, signals[i]);
+        if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
+                return log_error_errno(errno, "Failed to block signals: %m");
+        for (size_t i = 0; i < ELEMENTSOF(signals); i++) {
+                r = sd_event_add_signal(m->event, NULL, signals[i], on_signal, m);
+                if (r < 0)
+                        return log_error_errno(r, "Failed to watch signal %d: %m", signals[i]);
+        }
+        r = sd_event_set_watchdog(m->event, true);
+        if (r < 0)
+                return log_error_errno(r, "Failed to enable the watchdog: %m");
+
+        r = sd_event_add_time_relative(m->event, &m->pass_timer, CLOCK_MONOTONIC, 0, TIMER_ACCURACY_USEC,
+                                       on_pass_timer, m);
+        if (r < 0)
+                return log_error_errno(r, "Failed to add the scan timer: %m");
+        (void) sd_event_source_set_description(m->pass_timer, "scan-pass");
+        r = sd_event_add_time_relative(m->event, &m->step_timer, CLOCK_MONOTONIC, 0, TIMER_ACCURACY_USEC,
+                                       on_step_timer, m);
+        if (r < 0)
+                return log_error_errno(r, "Failed to add the step timer: %m");
+        (void) sd_event_source_set_description(m->step_timer, "scan-step");
+        (void) sd_event_source_set_enabled(m->step_timer, SD_EVENT_OFF);
+
+        sd_notify(false, "READY=1\nSTATUS=Marking pages; first estimates after one interval");
+        return 0;
+}
+
+int manager_run(Manager *m) {
+        return sd_event_loop(m->event);
+}

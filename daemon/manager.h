@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <systemd/sd-event.h>
+
+#include "cgroup.h"
+#include "conf.h"
+#include "json.h"
+#include "scan.h"
+
+/* What the command line says; each set field overrides the config file. */
+typedef struct Options {
+        const char *config_path;        /* NULL: CONFIG_FILE, missing is fine */
+        bool once;
+        uint64_t interval_usec;         /* 0: not given */
+        char **cgroups;                 /* NULL: not given */
+        Backend backend;                /* _BACKEND_INVALID: not given */
+        const char *json_file;
+        const char *user;
+} Options;
+
+typedef enum ManagerState {
+        MANAGER_STARTING,               /* no full interval measured yet */
+        MANAGER_RUNNING,
+        MANAGER_DEGRADED,               /* state_detail says why */
+        _MANAGER_STATE_MAX,
+} ManagerState;
+
+const char *manager_state_to_string(ManagerState s);
+
+typedef struct Manager {
+        sd_event *event;
+        sd_event_source *pass_timer, *step_timer;
+
+        const Options *options;
+        Config *config;
+
+        const char *proc_root, *sys_root;       /* "/proc", "/sys", or a test tree */
+        char *bitmap_path;
+        Backend backend;                        /* resolved: never auto */
+        bool dropped;                           /* runs as config->user with kept caps */
+        uint64_t page_size;
+
+        int cgroup_root_fd;
+        char *cgroup_root_path;
+        Scanner *scanner;
+
+        /* The pass under way. */
+        CgroupSet *scanning;
+        uint64_t pass_scheduled_usec;           /* CLOCK_MONOTONIC */
+        uint64_t pass_start_usec, pass_cpu_usec;
+        unsigned pass_measures;                 /* passes since the bitmap was (re)opened */
+
+        /* The last complete pass, as published. */
+        CgroupSet *published;
+        uint64_t scan_count;
+        uint64_t last_scan_timestamp_usec;      /* CLOCK_REALTIME */
+        uint64_t last_scan_duration_usec;
+        uint64_t last_scan_cpu_usec;
+
+        ManagerState state;
+        char *state_detail;
+        int last_error;                         /* so a repeating failure is logged once */
+        int json_error;
+        bool overrun_logged;
+        char *once_output;                      /* --once: the document to print */
+} Manager;
+
+Manager *manager_free(Manager *m);
+static inline void manager_freep(Manager **m) {
+        manager_free(*m);
+}
+
+/* Loads the configuration; fails with the FILE:LINE message logged. */
+int manager_new(const Options *o, Manager **ret);
+/* Opens every file it will need, as root, then drops privileges. */
+int manager_open(Manager *m);
+int manager_start(Manager *m);
+int manager_run(Manager *m);
+int manager_reload(Manager *m);
+int manager_snapshot_json(Manager *m, char **ret);

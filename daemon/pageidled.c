@@ -1,0 +1,128 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* pageidled: parses the command line, builds the manager, runs the loop. */
+#include <getopt.h>
+#include <string.h>
+
+#include "manager.h"
+#include "util.h"
+
+static void help(void) {
+        printf("pageidled [OPTIONS...]\n\n"
+               "Measures how much of each cgroup's memory is in use: marks the pages of\n"
+               "tracked cgroups idle, waits one interval, and counts what stayed idle.\n\n"
+               "  -h --help                Show this help and exit\n"
+               "     --version             Show the version and exit\n"
+               "  -c --config=FILE         Read FILE instead of " CONFIG_FILE "\n"
+               "     --once                Mark, wait one interval, read, print the JSON\n"
+               "                           document to standard output and exit\n"
+               "  -i --interval=DURATION   Scan interval, e.g. 30s, 500ms (Interval=)\n"
+               "     --cgroup=PATTERN      Track cgroups matching PATTERN, a path relative to\n"
+               "                           the cgroup root or a glob; repeatable (Track=)\n"
+               "     --backend=BACKEND     auto, page_idle or refs (Backend=)\n"
+               "     --json-file=PATH      Where to write the JSON document, \"\" for\n"
+               "                           nowhere (JSONFile=)\n"
+               "     --user=NAME           Run as NAME after start-up (User=)\n\n"
+               "Options override the configuration file. See pageidled(8).\n");
+}
+
+enum {
+        ARG_VERSION = 0x100,
+        ARG_ONCE,
+        ARG_CGROUP,
+        ARG_BACKEND,
+        ARG_JSON_FILE,
+        ARG_USER,
+};
+
+static int parse_argv(int argc, char *argv[], Options *o) {
+        static const struct option options[] = {
+                { "help", no_argument, NULL, 'h' },
+                { "version", no_argument, NULL, ARG_VERSION },
+                { "config", required_argument, NULL, 'c' },
+                { "once", no_argument, NULL, ARG_ONCE },
+                { "interval", required_argument, NULL, 'i' },
+                { "cgroup", required_argument, NULL, ARG_CGROUP },
+                { "backend", required_argument, NULL, ARG_BACKEND },
+                { "json-file", required_argument, NULL, ARG_JSON_FILE },
+                { "user", required_argument, NULL, ARG_USER },
+                {}
+        };
+        int c, r;
+
+        while ((c = getopt_long(argc, argv, "hc:i:", options, NULL)) >= 0)
+                switch (c) {
+                case 'h':
+                        help();
+                        return 0;
+                case ARG_VERSION:
+                        printf("pageidled %s\n", PACKAGE_VERSION);
+                        return 0;
+                case 'c':
+                        o->config_path = optarg;
+                        break;
+                case ARG_ONCE:
+                        o->once = true;
+                        break;
+                case 'i':
+                        r = parse_duration(optarg, &o->interval_usec);
+                        if (r < 0 || o->interval_usec < 100 * USEC_PER_MSEC)
+                                return log_error_errno(r < 0 ? r : ERANGE,
+                                                       "Invalid --interval=%s: a duration of at least 100ms.", optarg);
+                        break;
+                case ARG_CGROUP:
+                        if (optarg[0] != '/')
+                                return log_error_errno(EINVAL, "Invalid --cgroup=%s: paths start with /.", optarg);
+                        if (strv_extend(&o->cgroups, optarg) < 0)
+                                return log_oom();
+                        break;
+                case ARG_BACKEND:
+                        o->backend = backend_from_string(optarg);
+                        if (o->backend < 0)
+                                return log_error_errno(EINVAL, "Invalid --backend=%s: auto, page_idle or refs.",
+                                                       optarg);
+                        break;
+                case ARG_JSON_FILE:
+                        if (optarg[0] != 0 && optarg[0] != '/')
+                                return log_error_errno(EINVAL, "Invalid --json-file=%s: an absolute path.", optarg);
+                        o->json_file = optarg;
+                        break;
+                case ARG_USER:
+                        o->user = optarg;
+                        break;
+                default:
+                        return -EINVAL;
+                }
+        if (optind < argc)
+                return log_error_errno(EINVAL, "Unexpected argument %s; see --help.", argv[optind]);
+        return 1;
+}
+
+int main(int argc, char *argv[]) {
+        _cleanup_(manager_freep) Manager *m = NULL;
+        Options o = { .backend = _BACKEND_INVALID };
+        int r;
+
+        log_setup();
+        r = parse_argv(argc, argv, &o);
+        if (r <= 0)
+                goto finish;
+
+        r = manager_new(&o, &m);
+        if (r < 0)
+                goto finish;
+        r = manager_open(m);
+        if (r < 0)
+                goto finish;
+        r = manager_start(m);
+        if (r < 0)
+                goto finish;
+        r = manager_run(m);
+        if (r < 0)
+                log_error_errno(r, "Event loop failed: %m");
+        else if (o.once && m->once_output)
+                fputs(m->once_output, stdout);
+
+finish:
+        strv_free(o.cgroups);
+        return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+}
