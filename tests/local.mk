@@ -4,7 +4,9 @@
 VM_CASES = \
 	tests/vm/cases/module-load.sh \
 	$(VM_MODULE_CASES) \
-	$(VM_DAEMON_CASES)
+	$(VM_DAEMON_CASES) \
+	$(VM_BUS_CASES) \
+	$(VM_HTTP_CASES)
 
 VM_KERNEL_TESTS = \
 	tests/vm/harness-selftest.tap \
