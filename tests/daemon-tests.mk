@@ -49,4 +49,10 @@ EXTRA_DIST += \
 	tests/fixtures/iomem-hidden.txt \
 	tests/fixtures/zoneinfo-qemu.txt
 
-VM_DAEMON_CASES =
+# Workload programs the VM cases run in cgroups.
+check_PROGRAMS += tests/workload/workload
+tests_workload_workload_SOURCES = tests/workload/workload.c
+EXTRA_DIST += tests/workload/daemon-lib.sh
+
+VM_DAEMON_CASES = \
+	tests/vm/cases/daemon-accuracy.sh

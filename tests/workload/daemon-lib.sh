@@ -1,0 +1,111 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Sourced by tests/vm/cases/daemon-*.sh: run pageidled and workloads in
+# cgroups inside the test VM, and read its JSON document.
+workload=$top_builddir/tests/workload/workload
+pageidled=$top_builddir/daemon/pageidled
+cgroot=/sys/fs/cgroup
+bitmap=/sys/kernel/mm/page_idle/bitmap
+workload_pids=
+daemon_pid=
+
+fail() {
+	echo "FAIL: $*"
+	[ -f daemon.log ] && { echo "--- daemon.log"; cat daemon.log; }
+	exit 1
+}
+
+# The kernel's own bitmap (the reference kernel) or pageidle.ko's.
+load_bitmap() {
+	if [ -e $bitmap ]; then
+		echo "using the kernel's own $bitmap"
+	else
+		insmod "$PAGEIDLE_KO" || fail "insmod $PAGEIDLE_KO"
+	fi
+}
+
+# cgroup_new PATH: a cgroup with the memory controller on in its parents.
+cgroup_new() {
+	parent=$cgroot
+	for part in $(echo "$1" | tr / ' '); do
+		grep -qw memory "$parent/cgroup.subtree_control" ||
+			echo +memory > "$parent/cgroup.subtree_control"
+		parent=$parent/$part
+		mkdir -p "$parent"
+	done
+}
+
+# start_workload CGROUP NAME ARGS...: runs the workload in CGROUP and waits
+# until it has touched all its memory.
+start_workload() {
+	cg=$1 name=$2
+	shift 2
+	cgroup_new "$cg"
+	sh -c 'echo $$ > "$1/cgroup.procs" && shift && exec "$@"' sh "$cgroot$cg" \
+		"$workload" --ready "$PWD/$name.ready" "$@" &
+	pid=$!
+	workload_pids="$workload_pids $pid"
+	i=0
+	while [ ! -f "$name.ready" ]; do
+		kill -0 $pid 2> /dev/null || fail "workload $name exited"
+		i=$((i + 1))
+		[ $i -lt 600 ] || fail "workload $name never got ready"
+		sleep 0.1
+	done
+}
+
+stop_workloads() {
+	[ -n "$workload_pids" ] && kill $workload_pids 2> /dev/null
+	for p in $workload_pids; do wait "$p" 2> /dev/null; done
+	workload_pids=
+}
+
+# start_daemon ARGS...: pageidled in the background, logging to daemon.log.
+start_daemon() {
+	"$pageidled" "$@" 2> daemon.log &
+	daemon_pid=$!
+}
+
+# stop_daemon: SIGTERM, and it must exit 0.
+stop_daemon() {
+	kill -TERM "$daemon_pid"
+	wait "$daemon_pid"
+	rc=$?
+	[ $rc -eq 0 ] || fail "pageidled exited with $rc after SIGTERM"
+}
+
+# json_top FILE KEY: a top-level value of the pretty-printed document.
+json_top() {
+	awk -v k="\"$2\":" '$1 == k { v = $2; sub(/,$/, "", v); gsub(/"/, "", v); print v; exit }' "$1"
+}
+
+# json_cgroup FILE CGROUP KEY: a value in CGROUP's entry.
+json_cgroup() {
+	awk -v p="\"$2\"," -v k="\"$3\":" '
+		$1 == "\"path\":" { inside = ($2 == p); next }
+		inside && $1 == k { v = $2; sub(/,$/, "", v); print v; exit }' "$1"
+}
+
+# wait_scans FILE N: until the document says scan_count >= N.
+wait_scans() {
+	i=0
+	while :; do
+		n=$(json_top "$1" scan_count 2> /dev/null)
+		[ -n "$n" ] && [ "$n" -ge "$2" ] && return 0
+		i=$((i + 1))
+		[ $i -lt 1200 ] || fail "no scan $2 in $1 after 120 s"
+		kill -0 "$daemon_pid" 2> /dev/null || fail "pageidled died"
+		sleep 0.1
+	done
+}
+
+# within WHAT ESTIMATE TRUTH PERCENT [OF]: prints the comparison and fails
+# unless the estimate is within PERCENT of OF (default: of the truth).
+within() {
+	if awk -v e="$2" -v t="$3" -v p="$4" -v r="${5:-$3}" 'BEGIN {
+		d = e - t; if (d < 0) d = -d
+		printf "%-28s estimate %10d  truth %10d  off %5.2f%% of %d\n", "'"$1"'", e, t, (r ? 100 * d / r : 0), r
+		exit !(d <= r * p / 100) }'; then
+		return 0
+	fi
+	fail "$1: estimate $2 is not within $4% of ${5:-$3} from $3"
+}
