@@ -469,11 +469,12 @@ static int manager_begin_pass(Manager *m) {
                 int fd = manager_open_bitmap(m);
 
                 if (fd < 0) {
-                        if (fd == -ENODEV)
-                                fd = -ENOENT;
+                        /* Nothing to measure with: try again at the next pass. */
                         manager_fault(m, fd, m->bitmap_path);
                         if (m->options->once)
                                 return sd_event_exit(m->event, fd);
+                        manager_publish(m);
+                        return manager_schedule_pass(m);
                 } else {
                         log_info("%s is back; estimates resume after one interval.", m->bitmap_path);
                         scanner_set_bitmap_fd(m->scanner, fd);

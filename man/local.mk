@@ -1,1 +1,4 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
+dist_man_MANS = \
+	man/pageidled.8 \
+	man/pageidled.conf.5

@@ -11,7 +11,8 @@ daemon_tests = \
 	tests/test-pageidled
 
 check_PROGRAMS += $(daemon_tests)
-TESTS += $(daemon_tests)
+TESTS += $(daemon_tests) tests/test-man.sh
+EXTRA_DIST += tests/test-man.sh
 
 daemon_test_cflags = $(AM_CFLAGS) -I$(top_srcdir)/daemon $(JSONC_CFLAGS)
 daemon_test_ldadd = $(pageidled_libs)

@@ -7,6 +7,22 @@ cgroot=/sys/fs/cgroup
 bitmap=/sys/kernel/mm/page_idle/bitmap
 workload_pids=
 daemon_pid=
+loaded_module=false
+made_cgroups=
+
+# Cases share one boot: each leaves the guest as it found it.
+cleanup() {
+	stop_workloads
+	[ -n "$daemon_pid" ] && kill -TERM "$daemon_pid" 2> /dev/null && wait "$daemon_pid" 2> /dev/null
+	for cg in $made_cgroups; do
+		# Children first: the list has parents before their children.
+		echo "$cg"
+	done | sort -r | while read -r cg; do rmdir "$cgroot$cg" 2> /dev/null; done
+	if $loaded_module && grep -q '^pageidle ' /proc/modules; then
+		rmmod pageidle || echo "cleanup: rmmod pageidle failed"
+	fi
+}
+trap cleanup EXIT
 
 fail() {
 	echo "FAIL: $*"
@@ -20,6 +36,7 @@ load_bitmap() {
 		echo "using the kernel's own $bitmap"
 	else
 		insmod "$PAGEIDLE_KO" || fail "insmod $PAGEIDLE_KO"
+		loaded_module=true
 	fi
 }
 
@@ -30,7 +47,10 @@ cgroup_new() {
 		grep -qw memory "$parent/cgroup.subtree_control" ||
 			echo +memory > "$parent/cgroup.subtree_control"
 		parent=$parent/$part
-		mkdir -p "$parent"
+		if [ ! -d "$parent" ]; then
+			mkdir "$parent"
+			made_cgroups="$made_cgroups ${parent#$cgroot}"
+		fi
 	done
 }
 
@@ -70,6 +90,7 @@ stop_daemon() {
 	kill -TERM "$daemon_pid"
 	wait "$daemon_pid"
 	rc=$?
+	daemon_pid=
 	[ $rc -eq 0 ] || fail "pageidled exited with $rc after SIGTERM"
 }
 
