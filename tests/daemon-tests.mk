@@ -56,4 +56,6 @@ tests_workload_workload_SOURCES = tests/workload/workload.c
 EXTRA_DIST += tests/workload/daemon-lib.sh
 
 VM_DAEMON_CASES = \
-	tests/vm/cases/daemon-accuracy.sh
+	tests/vm/cases/daemon-accuracy.sh \
+	tests/vm/cases/daemon-privileges.sh \
+	tests/vm/cases/daemon-faults.sh

@@ -96,7 +96,7 @@ stop_daemon() {
 
 # json_top FILE KEY: a top-level value of the pretty-printed document.
 json_top() {
-	awk -v k="\"$2\":" '$1 == k { v = $2; sub(/,$/, "", v); gsub(/"/, "", v); print v; exit }' "$1"
+	awk -v k="\"$2\":" '$1 == k { sub(/^[^:]*: */, ""); sub(/,$/, ""); gsub(/"/, ""); print; exit }' "$1"
 }
 
 # json_cgroup FILE CGROUP KEY: a value in CGROUP's entry.

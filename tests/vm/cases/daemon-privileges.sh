@@ -1,0 +1,58 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+# After start-up pageidled runs exactly as pageidled(8) says: started as
+# root, it switches to User= (default pageidled) with no supplementary
+# groups, keeps cap_dac_override in the permitted and bounding sets only
+# (none effective, inheritable or ambient), sets no_new_privs, and still
+# holds the bitmap, kpageflags and kpagecgroup it opened as root.
+set -u
+. "$top_srcdir/tests/workload/daemon-lib.sh"
+
+load_bitmap
+chmod 0755 "$PWD"
+
+# The guest's /etc is a writable overlay: give it the daemon's user.
+uid=981
+while getent passwd $uid > /dev/null || getent group $uid > /dev/null; do uid=$((uid + 1)); done
+echo "pageidled:x:$uid:$uid:pageidled:/nonexistent:/usr/sbin/nologin" >> /etc/passwd
+echo "pageidled:x:$uid:" >> /etc/group
+echo "pageidled is uid $uid"
+
+status_is() {
+	line=$(grep "^$2:" /proc/$1/status | tr -s ' \t' ' ')
+	[ "$line" = "$2: $3" ] || fail "$2 of pageidled is '$line', expected '$2: $3'"
+	echo "$2: $3"
+}
+
+start_daemon --interval 1s --cgroup / --json-file "$PWD/run/stats.json"
+wait_scans run/stats.json 1
+pid=$daemon_pid
+status_is $pid Uid "$uid $uid $uid $uid"
+status_is $pid Gid "$uid $uid $uid $uid"
+status_is $pid Groups ""
+status_is $pid CapInh 0000000000000000
+status_is $pid CapPrm 0000000000000002
+status_is $pid CapEff 0000000000000000
+status_is $pid CapBnd 0000000000000002
+status_is $pid CapAmb 0000000000000000
+status_is $pid NoNewPrivs 1
+for f in $bitmap /proc/kpageflags /proc/kpagecgroup; do
+	ls -l /proc/$pid/fd | grep -q " -> $f\$" || fail "pageidled does not hold $f open"
+done
+echo "holds $bitmap, /proc/kpageflags, /proc/kpagecgroup"
+[ "$(stat -c %U run)" = pageidled ] || fail "run/ is not owned by pageidled"
+[ "$(stat -c %U run/stats.json)" = pageidled ] || fail "stats.json is not owned by pageidled"
+stop_daemon
+
+# User=root: no switch, as asked.
+start_daemon --interval 1s --cgroup / --json-file "$PWD/run-root/stats.json" --user root
+wait_scans run-root/stats.json 1
+status_is $daemon_pid Uid "0 0 0 0"
+grep -q 'Running as root, as User=root asks.' daemon.log || fail "no notice about running as root"
+stop_daemon
+
+# A user that does not exist: refuses to start, and says what to do.
+if "$pageidled" --once --interval 1s --user no-such-user 2> daemon.log; then
+	fail "started with a user that does not exist"
+fi
+grep 'User no-such-user does not exist' daemon.log || fail "no message about the missing user"
