@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
+#include <arpa/inet.h>
 #include <ini.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -34,6 +35,7 @@ Config *config_free(Config *c) {
         free(c->cgroup_root);
         free(c->json_file);
         free(c->user);
+        free(c->http_address);
         free(c);
         return NULL;
 }
@@ -49,10 +51,13 @@ int config_new_default(Config **ret) {
                 .window_usec = 120 * USEC_PER_SEC,
                 .cpu_budget_percent = 5,
                 .backend = BACKEND_AUTO,
+                .http_enable = true,
+                .http_port = HTTP_DEFAULT_PORT,
         };
         c->json_file = strdup("/run/pageidled/stats.json");
         c->user = strdup("pageidled");
-        if (!c->json_file || !c->user)
+        c->http_address = strdup(HTTP_DEFAULT_ADDRESS);
+        if (!c->json_file || !c->user || !c->http_address)
                 return -ENOMEM;
         *ret = TAKE_PTR(c);
         return 0;
@@ -189,6 +194,53 @@ static int parse_user(const char *value, void *field, const char **why) {
         return 0;
 }
 
+static int parse_bool(const char *value, void *field, const char **why) {
+        static const char * const yes[] = { "yes", "true", "on", "1" }, * const no[] = { "no", "false", "off", "0" };
+
+        for (size_t i = 0; i < ELEMENTSOF(yes); i++) {
+                if (strcmp(value, yes[i]) == 0) {
+                        *(bool *) field = true;
+                        return 0;
+                }
+                if (strcmp(value, no[i]) == 0) {
+                        *(bool *) field = false;
+                        return 0;
+                }
+        }
+        *why = "not a boolean (yes or no)";
+        return -EINVAL;
+}
+
+static int parse_address(const char *value, void *field, const char **why) {
+        unsigned char a[sizeof(struct in6_addr)];
+        char **p = field, *c;
+
+        if (inet_pton(AF_INET, value, a) != 1 && inet_pton(AF_INET6, value, a) != 1) {
+                *why = "not an IPv4 or IPv6 address (e.g. 127.0.0.1, ::1, 0.0.0.0)";
+                return -EINVAL;
+        }
+        c = strdup(value);
+        if (!c)
+                return -ENOMEM;
+        free(*p);
+        *p = c;
+        return 0;
+}
+
+static int parse_port(const char *value, void *field, const char **why) {
+        unsigned long v;
+        char *end;
+
+        errno = 0;
+        v = strtoul(value, &end, 10);
+        if (!*value || *value == '-' || *end || errno != 0 || v > 65535) {
+                *why = "not a port number from 0 to 65535";
+                return -ERANGE;
+        }
+        *(uint16_t *) field = (uint16_t) v;
+        return 0;
+}
+
 static const struct {
         const char *section;
         const char *key;
@@ -203,6 +255,9 @@ static const struct {
         { "Cgroups", "Root", parse_path_or_empty, offsetof(Config, cgroup_root) },
         { "Output", "JSONFile", parse_path_or_empty, offsetof(Config, json_file) },
         { "Daemon", "User", parse_user, offsetof(Config, user) },
+        { "HTTP", "Enable", parse_bool, offsetof(Config, http_enable) },
+        { "HTTP", "Address", parse_address, offsetof(Config, http_address) },
+        { "HTTP", "Port", parse_port, offsetof(Config, http_port) },
 };
 
 typedef struct ParseState {

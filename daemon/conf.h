@@ -18,6 +18,8 @@ const char *backend_to_string(Backend b);
 Backend backend_from_string(const char *s);
 
 #define CONFIG_FILE "/etc/pageidled.conf"
+#define HTTP_DEFAULT_ADDRESS "127.0.0.1"
+#define HTTP_DEFAULT_PORT 9258
 
 /* Every setting, in the units it is used in.  Defaults are in conf.c and
  * documented in pageidled.conf(5). */
@@ -30,6 +32,9 @@ typedef struct Config {
         char *cgroup_root;              /* [Cgroups] Root=, NULL: detect */
         char *json_file;                /* [Output] JSONFile=, NULL: none */
         char *user;                     /* [Daemon] User= */
+        bool http_enable;               /* [HTTP] Enable= */
+        char *http_address;             /* [HTTP] Address=, an IPv4 or IPv6 literal */
+        uint16_t http_port;             /* [HTTP] Port=, 0: any free port */
 } Config;
 
 Config *config_free(Config *c);

@@ -1,1 +1,18 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
+# The HTTP endpoint: Prometheus rendering and the health rule are pure
+# functions in the daemon's library (host-tested); the libmicrohttpd server
+# is part of the daemon only.
+daemon_libpageidled_a_SOURCES += daemon/metrics.c daemon/metrics.h
+daemon_pageidled_SOURCES += daemon/http.c daemon/http.h
+daemon_pageidled_CFLAGS += $(MHD_CFLAGS)
+daemon_pageidled_LDADD += $(MHD_LIBS) -lm
+
+http_tests = tests/test-metrics tests/test-http-conf
+check_PROGRAMS += $(http_tests)
+TESTS += $(http_tests)
+tests_test_metrics_SOURCES = tests/test-metrics.c tests/test-util.h
+tests_test_metrics_CFLAGS = $(daemon_test_cflags)
+tests_test_metrics_LDADD = $(daemon_test_ldadd) -lm
+tests_test_http_conf_SOURCES = tests/test-http-conf.c tests/test-util.h
+tests_test_http_conf_CFLAGS = $(daemon_test_cflags)
+tests_test_http_conf_LDADD = $(daemon_test_ldadd)

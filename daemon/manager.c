@@ -10,6 +10,7 @@
 #include <systemd/sd-daemon.h>
 #include <time.h>
 
+#include "http.h"
 #include "manager.h"
 #include "privs.h"
 #include "util.h"
@@ -37,6 +38,7 @@ const char *manager_state_to_string(ManagerState s) {
 Manager *manager_free(Manager *m) {
         if (!m)
                 return NULL;
+        http_free(m->http);
         sd_event_source_disable_unref(m->pass_timer);
         sd_event_source_disable_unref(m->step_timer);
         sd_event_unref(m->event);
@@ -274,11 +276,15 @@ int manager_open(Manager *m) {
                 return log_error_errno(r, "Failed to open the memory cgroup hierarchy (%s): %m; set Root= in [Cgroups].",
                                        m->config->cgroup_root ?: "cgroup2 or v1 memory under /sys/fs/cgroup");
 
+        /* Bound as root (a port below 1024 may be configured); served after the drop. */
+        if (!m->options->once && http_open(m->config, &m->http) < 0)
+                return -ENOMEM;
+
         return manager_drop_privileges(m);
 }
 
-int manager_snapshot_json(Manager *m, char **ret) {
-        Snapshot s = {
+void manager_snapshot(Manager *m, Snapshot *ret) {
+        *ret = (Snapshot) {
                 .backend = backend_to_string(m->backend),
                 .state = manager_state_to_string(m->state),
                 .state_detail = m->state_detail,
@@ -290,8 +296,24 @@ int manager_snapshot_json(Manager *m, char **ret) {
                 .page_size = m->page_size,
                 .cgroups = m->published,
         };
+}
 
+int manager_snapshot_json(Manager *m, char **ret) {
+        Snapshot s;
+
+        manager_snapshot(m, &s);
         return json_format(&s, ret);
+}
+
+/* The HTTP endpoint serves this until the next publish. */
+static void manager_publish_http(Manager *m, const char *json) {
+        Snapshot s;
+
+        if (!m->http)
+                return;
+        manager_snapshot(m, &s);
+        if (http_publish(m->http, &s, json) < 0)
+                log_oom();
 }
 
 static void manager_publish(Manager *m) {
@@ -308,6 +330,7 @@ static void manager_publish(Manager *m) {
                 m->once_output = TAKE_PTR(text);
                 return;
         }
+        manager_publish_http(m, text);
         if (m->config->json_file) {
                 r = json_write_atomic(m->config->json_file, text);
                 if (r < 0 && r != m->json_error)
@@ -539,6 +562,13 @@ int manager_reload(Manager *m) {
         c->backend = m->config->backend;
         free(c->cgroup_root);
         c->cgroup_root = TAKE_PTR(m->config->cgroup_root);
+        if (c->http_enable != m->config->http_enable || c->http_port != m->config->http_port ||
+            strcmp(c->http_address, m->config->http_address) != 0)
+                log_warning("[HTTP] changes take effect at the next start.");
+        c->http_enable = m->config->http_enable;
+        c->http_port = m->config->http_port;
+        free(c->http_address);
+        c->http_address = TAKE_PTR(m->config->http_address);
 
         config_free(m->config);
         m->config = TAKE_PTR(c);
@@ -597,6 +627,16 @@ int manager_start(Manager *m) {
                 return log_error_errno(r, "Failed to add the step timer: %m");
         (void) sd_event_source_set_description(m->step_timer, "scan-step");
         (void) sd_event_source_set_enabled(m->step_timer, SD_EVENT_OFF);
+
+        if (m->http) {
+                _cleanup_free_ char *text = NULL;
+
+                if (manager_snapshot_json(m, &text) < 0)
+                        return log_oom();
+                manager_publish_http(m, text);
+                if (http_start(m->http) < 0)
+                        m->http = http_free(m->http);
+        }
 
         sd_notify(false, "READY=1\nSTATUS=Marking pages; first estimates after one interval");
         return 0;

@@ -10,6 +10,8 @@
 #include "json.h"
 #include "scan.h"
 
+typedef struct HttpServer HttpServer;
+
 /* What the command line says; each set field overrides the config file. */
 typedef struct Options {
         const char *config_path;        /* NULL: CONFIG_FILE, missing is fine */
@@ -66,6 +68,7 @@ typedef struct Manager {
         int json_error;
         bool overrun_logged;
         char *once_output;                      /* --once: the document to print */
+        HttpServer *http;                       /* NULL: no HTTP endpoint (http.c) */
 } Manager;
 
 Manager *manager_free(Manager *m);
@@ -81,3 +84,5 @@ int manager_start(Manager *m);
 int manager_run(Manager *m);
 int manager_reload(Manager *m);
 int manager_snapshot_json(Manager *m, char **ret);
+/* What the document and the metrics are made of, pointing into m. */
+void manager_snapshot(Manager *m, Snapshot *ret);

@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+#include "conf.h"
+#include "json.h"
+
+/* The HTTP endpoint: GET /stats.json (the JSON document), /metrics
+ * (Prometheus text), /healthz (200 while scans are recent, else 503).
+ *
+ * libmicrohttpd runs in its own thread (epoll, one polling thread), so a
+ * scan burst never delays a scraper and a scraper never delays a scan.
+ * The two threads share one pointer: the manager renders the document and
+ * the metrics once per scan into an immutable, reference-counted content
+ * object and swaps it in under a mutex; a request takes a reference under
+ * the same mutex and answers from it, so every response is one whole
+ * document however long it takes to send. */
+typedef struct HttpServer HttpServer;
+
+/* Gets the listening socket, as root and before privileges are dropped:
+ * the one systemd passes (a pageidled.socket unit), else one bound to
+ * [HTTP] Address= and Port=.  With the endpoint off (Enable=no and no
+ * socket passed) *ret is NULL.  A socket that cannot be bound is logged
+ * and leaves *ret NULL too: scanning and the other outputs go on.  Only
+ * -ENOMEM is returned. */
+int http_open(const Config *c, HttpServer **ret);
+
+/* Starts serving from a thread of its own; call it after the signal mask
+ * is set and privileges are dropped, as the thread inherits both. */
+int http_start(HttpServer *h);
+
+/* Replaces what is served (main thread only): json is the document, the
+ * metrics are rendered here from s. */
+int http_publish(HttpServer *h, const Snapshot *s, const char *json);
+
+/* Stops the thread (waiting for it) and closes every connection. */
+HttpServer *http_free(HttpServer *h);
+static inline void http_freep(HttpServer **h) {
+        http_free(*h);
+}

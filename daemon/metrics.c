@@ -1,0 +1,331 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "estimate.h"
+#include "metrics.h"
+#include "util.h"
+
+/* The states manager_state_to_string() knows, so that every one has a
+ * series (0 or 1) and dashboards can select on it. */
+static const char * const known_states[] = { "starting", "running", "degraded" };
+
+static bool utf8_sequence_ok(const unsigned char *p, size_t *ret_len) {
+        uint32_t c;
+        size_t n;
+
+        if (p[0] < 0x80) {
+                *ret_len = 1;
+                return true;
+        }
+        if (p[0] >= 0xc2 && p[0] <= 0xdf)
+                n = 2, c = p[0] & 0x1f;
+        else if (p[0] >= 0xe0 && p[0] <= 0xef)
+                n = 3, c = p[0] & 0x0f;
+        else if (p[0] >= 0xf0 && p[0] <= 0xf4)
+                n = 4, c = p[0] & 0x07;
+        else
+                return false;
+        for (size_t i = 1; i < n; i++) {
+                if ((p[i] & 0xc0) != 0x80)      /* also stops at the NUL */
+                        return false;
+                c = (c << 6) | (p[i] & 0x3f);
+        }
+        /* Overlong forms, UTF-16 surrogates, beyond U+10FFFF. */
+        if ((n == 3 && c < 0x800) || (n == 4 && c < 0x10000) || (c >= 0xd800 && c <= 0xdfff) || c > 0x10ffff)
+                return false;
+        *ret_len = n;
+        return true;
+}
+
+static void put_label_value(FILE *f, const char *value) {
+        const unsigned char *p = (const unsigned char *) value;
+
+        while (*p) {
+                size_t n;
+
+                if (!utf8_sequence_ok(p, &n)) {
+                        fputs("\xef\xbf\xbd", f);
+                        p++;
+                        continue;
+                }
+                if (*p == '\\')
+                        fputs("\\\\", f);
+                else if (*p == '"')
+                        fputs("\\\"", f);
+                else if (*p == '\n')
+                        fputs("\\n", f);
+                else
+                        fwrite(p, 1, n, f);
+                p += n;
+        }
+}
+
+static int close_memstream(FILE *f, char **buf, char **ret) {
+        bool failed = ferror(f);
+
+        if (fclose(f) != 0 || failed) {
+                free(*buf);
+                *buf = NULL;
+                return -ENOMEM;
+        }
+        *ret = TAKE_PTR(*buf);
+        return 0;
+}
+
+int metrics_escape_label_value(const char *value, char **ret) {
+        char *buf = NULL;
+        size_t size;
+        FILE *f = open_memstream(&buf, &size);
+
+        if (!f)
+                return -ENOMEM;
+        put_label_value(f, value);
+        return close_memstream(f, &buf, ret);
+}
+
+const char *metrics_format_seconds(char *buf, size_t size, uint64_t usec) {
+        uint64_t frac = usec % USEC_PER_SEC;
+        int len;
+
+        len = snprintf(buf, size, "%" PRIu64, usec / USEC_PER_SEC);
+        if (frac > 0 && len > 0 && (size_t) len < size) {
+                char digits[8];
+                int n = 6;
+
+                snprintf(digits, sizeof(digits), "%06" PRIu64, frac);
+                while (n > 0 && digits[n - 1] == '0')
+                        n--;
+                snprintf(buf + len, size - len, ".%.*s", n, digits);
+        }
+        return buf;
+}
+
+/* The shortest decimal that reads back as the same double. */
+static void put_double(FILE *f, double v) {
+        char buf[64];
+
+        if (isnan(v)) {
+                fputs("NaN", f);
+                return;
+        }
+        if (isinf(v)) {
+                fputs(v > 0 ? "+Inf" : "-Inf", f);
+                return;
+        }
+        for (int precision = 15; precision <= 17; precision++) {
+                snprintf(buf, sizeof(buf), "%.*g", precision, v);
+                if (strtod(buf, NULL) == v)
+                        break;
+        }
+        fputs(buf, f);
+}
+
+static void put_family(FILE *f, const char *name, const char *type, const char *help) {
+        fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+static void put_seconds(FILE *f, uint64_t usec) {
+        char buf[64];
+
+        fputs(metrics_format_seconds(buf, sizeof(buf), usec), f);
+}
+
+/* name{cgroup="..."[,extra]} value: the caller writes the value. */
+static void put_cgroup_sample(FILE *f, const char *name, const CgroupNode *n, const char *extra_label,
+                              const char *extra_value) {
+        fprintf(f, "%s{cgroup=\"", name);
+        put_label_value(f, n->path);
+        fputc('"', f);
+        if (extra_label) {
+                fprintf(f, ",%s=\"", extra_label);
+                put_label_value(f, extra_value);
+                fputc('"', f);
+        }
+        fputs("} ", f);
+}
+
+typedef enum CgroupMetric {
+        CGROUP_BYTES,
+        CGROUP_IDLE_BYTES,
+        CGROUP_WORKING_SET_BYTES,
+        CGROUP_IDLE_RATIO,
+        CGROUP_IDLE_AGE_BYTES,
+        _CGROUP_METRIC_MAX,
+} CgroupMetric;
+
+static const struct {
+        const char *name;
+        const char *help;
+} cgroup_metrics[_CGROUP_METRIC_MAX] = {
+        [CGROUP_BYTES] = {
+                "pageidled_cgroup_bytes",
+                "Resident LRU memory of the cgroup and its descendants seen in the last scan, by type (anon, file).",
+        },
+        [CGROUP_IDLE_BYTES] = {
+                "pageidled_cgroup_idle_bytes",
+                "Of pageidled_cgroup_bytes, the memory not accessed during the last full scan interval, by type.",
+        },
+        [CGROUP_WORKING_SET_BYTES] = {
+                "pageidled_cgroup_working_set_bytes",
+                "Memory of the cgroup accessed within the working-set window (pageidled_working_set_window_seconds).",
+        },
+        [CGROUP_IDLE_RATIO] = {
+                "pageidled_cgroup_idle_ratio",
+                "Idle bytes divided by bytes, 0 when the cgroup has no memory.",
+        },
+        [CGROUP_IDLE_AGE_BYTES] = {
+                "pageidled_cgroup_idle_age_bytes",
+                "Memory of the cgroup by idle age: idle for at least idle_seconds and less than the next bucket's "
+                "idle_seconds (log2 buckets of scan intervals; 0: accessed during the last interval).",
+        },
+};
+
+static void put_cgroup_metric(FILE *f, CgroupMetric which, const CgroupNode *n, const Estimate *e) {
+        const char *name = cgroup_metrics[which].name;
+        char buf[64];
+
+        switch (which) {
+        case CGROUP_BYTES:
+                put_cgroup_sample(f, name, n, "type", "anon");
+                fprintf(f, "%" PRIu64 "\n", e->anon_bytes);
+                put_cgroup_sample(f, name, n, "type", "file");
+                fprintf(f, "%" PRIu64 "\n", e->file_bytes);
+                break;
+        case CGROUP_IDLE_BYTES:
+                put_cgroup_sample(f, name, n, "type", "anon");
+                fprintf(f, "%" PRIu64 "\n", e->anon_idle_bytes);
+                put_cgroup_sample(f, name, n, "type", "file");
+                fprintf(f, "%" PRIu64 "\n", e->file_idle_bytes);
+                break;
+        case CGROUP_WORKING_SET_BYTES:
+                put_cgroup_sample(f, name, n, NULL, NULL);
+                fprintf(f, "%" PRIu64 "\n", e->working_set_bytes);
+                break;
+        case CGROUP_IDLE_RATIO:
+                put_cgroup_sample(f, name, n, NULL, NULL);
+                put_double(f, e->idle_ratio);
+                fputc('\n', f);
+                break;
+        case CGROUP_IDLE_AGE_BYTES:
+                for (unsigned i = 0; i < AGE_BUCKETS; i++) {
+                        put_cgroup_sample(f, name, n, "idle_seconds",
+                                          metrics_format_seconds(buf, sizeof(buf), e->hist_lower_usec[i]));
+                        fprintf(f, "%" PRIu64 "\n", e->hist_bytes[i]);
+                }
+                break;
+        default:
+                break;
+        }
+}
+
+int metrics_format(const Snapshot *s, char **ret) {
+        _cleanup_free_ Estimate *estimates = NULL;
+        const CgroupSet *set = s->cgroups;
+        size_t n_nodes = set ? set->n_nodes : 0, n_tracked = 0;
+        bool state_known = false;
+        char *buf = NULL;
+        size_t size;
+        FILE *f;
+
+        /* Each cgroup's estimate once, for every family. */
+        estimates = calloc(MAX(n_nodes, 1), sizeof(Estimate));
+        if (!estimates)
+                return -ENOMEM;
+        for (size_t i = 0; i < n_nodes; i++)
+                if (set->nodes[i].tracked) {
+                        estimate_from_stats(&estimates[i], &set->nodes[i].total, s->page_size, s->interval_usec);
+                        n_tracked++;
+                }
+
+        f = open_memstream(&buf, &size);
+        if (!f)
+                return -ENOMEM;
+
+        put_family(f, "pageidled_info", "gauge",
+                   "Version of the daemon, its scanning backend and the JSON schema version; always 1.");
+        fputs("pageidled_info{version=\"", f);
+        put_label_value(f, PACKAGE_VERSION);
+        fputs("\",backend=\"", f);
+        put_label_value(f, s->backend ?: "");
+        fprintf(f, "\",schema_version=\"%d\"} 1\n", JSON_SCHEMA_VERSION);
+
+        put_family(f, "pageidled_state", "gauge",
+                   "1 for the state the daemon is in (starting, running, degraded), 0 for the others.");
+        for (size_t i = 0; i < ELEMENTSOF(known_states); i++) {
+                bool on = s->state && strcmp(s->state, known_states[i]) == 0;
+
+                fprintf(f, "pageidled_state{state=\"%s\"} %d\n", known_states[i], on);
+                state_known = state_known || on;
+        }
+        if (s->state && !state_known) {
+                fputs("pageidled_state{state=\"", f);
+                put_label_value(f, s->state);
+                fputs("\"} 1\n", f);
+        }
+
+        put_family(f, "pageidled_scans_total", "counter",
+                   "Complete scans (measurements) since the daemon started.");
+        fprintf(f, "pageidled_scans_total %" PRIu64 "\n", s->scan_count);
+
+        put_family(f, "pageidled_scan_interval_seconds", "gauge", "Time between scans.");
+        fputs("pageidled_scan_interval_seconds ", f);
+        put_seconds(f, s->interval_usec);
+        fputc('\n', f);
+
+        put_family(f, "pageidled_working_set_window_seconds", "gauge",
+                   "Memory accessed within this window counts as working set (whole scan intervals).");
+        fputs("pageidled_working_set_window_seconds ", f);
+        put_seconds(f, s->window_usec);
+        fputc('\n', f);
+
+        put_family(f, "pageidled_last_scan_timestamp_seconds", "gauge",
+                   "When the last complete scan finished, in seconds since the epoch; 0 before the first.");
+        fputs("pageidled_last_scan_timestamp_seconds ", f);
+        put_seconds(f, s->last_scan_timestamp_usec);
+        fputc('\n', f);
+
+        put_family(f, "pageidled_last_scan_duration_seconds", "gauge",
+                   "Wall-clock time the last complete scan took.");
+        fputs("pageidled_last_scan_duration_seconds ", f);
+        put_seconds(f, s->last_scan_duration_usec);
+        fputc('\n', f);
+
+        put_family(f, "pageidled_page_size_bytes", "gauge", "Size of a page, the unit of every measurement.");
+        fprintf(f, "pageidled_page_size_bytes %" PRIu64 "\n", s->page_size);
+
+        put_family(f, "pageidled_tracked_cgroups", "gauge", "Number of cgroups tracked in the last scan.");
+        fprintf(f, "pageidled_tracked_cgroups %zu\n", n_tracked);
+
+        for (CgroupMetric m = 0; m < _CGROUP_METRIC_MAX; m++) {
+                if (n_tracked == 0)
+                        break;
+                put_family(f, cgroup_metrics[m].name, "gauge", cgroup_metrics[m].help);
+                for (size_t i = 0; i < n_nodes; i++)
+                        if (set->nodes[i].tracked)
+                                put_cgroup_metric(f, m, &set->nodes[i], &estimates[i]);
+        }
+
+        return close_memstream(f, &buf, ret);
+}
+
+bool health_check(uint64_t now_usec, uint64_t last_scan_usec, uint64_t interval_usec,
+                  uint64_t scan_count, const char *state, char *buf, size_t size) {
+        /* In whole milliseconds, which read better in the reason. */
+        uint64_t age = now_usec > last_scan_usec ? (now_usec - last_scan_usec) / USEC_PER_MSEC * USEC_PER_MSEC : 0;
+        uint64_t limit = HEALTH_MAX_INTERVALS * interval_usec;
+        char a[32], b[32];
+        bool ok = age <= limit;
+
+        if (scan_count == 0)
+                snprintf(buf, size, "%s: no complete scan yet, started %s ago (limit %s), state %s\n",
+                         ok ? "ok" : "stale", format_duration(a, sizeof(a), age),
+                         format_duration(b, sizeof(b), limit), state ?: "unknown");
+        else
+                snprintf(buf, size, "%s: scan %" PRIu64 " finished %s ago (limit %s), state %s\n",
+                         ok ? "ok" : "stale", scan_count, format_duration(a, sizeof(a), age),
+                         format_duration(b, sizeof(b), limit), state ?: "unknown");
+        return ok;
+}
