@@ -15,7 +15,8 @@
  * stale descriptor are then counted, not failures.
  *
  * Exits 0 when every worker saw only the answers the ABI allows, 1
- * otherwise.  Not timed: S bounds the run, it is not a target.
+ * otherwise.  Not timed: S bounds the run, it is not a target; SIGINT or
+ * SIGTERM ends it early, with the same report.
  */
 #include "pageidle-test.h"
 
@@ -36,6 +37,19 @@ static size_t chunk = 65536;
 static double seconds = 20;
 static bool reload;
 static uint64_t max_pfn;
+/* Shared with the workers: set when the parent gets SIGINT or SIGTERM. */
+static volatile sig_atomic_t *stop;
+
+static void on_signal(int sig)
+{
+        (void)sig;
+        *stop = 1;
+}
+
+static bool running(double end)
+{
+        return !*stop && pt_now() < end;
+}
 
 static uint64_t rng(uint64_t *s)
 {
@@ -69,7 +83,7 @@ static void io_worker(int role, struct stats *st, uint64_t seed)
                 error(st, "out of memory");
                 return;
         }
-        while (pt_now() < end) {
+        while (running(end)) {
                 off_t off = (off_t)(rng(&seed) % (uint64_t)((word_end + (off_t)chunk) / 8)) * 8;
                 size_t count = chunk;
                 ssize_t n;
@@ -142,7 +156,7 @@ static void churn_worker(struct stats *st, uint64_t seed, const char *dir)
         char fpath[4096];
 
         snprintf(fpath, sizeof fpath, "%s/bitmap-stress.%d", dir, getpid());
-        while (pt_now() < end) {
+        while (running(end)) {
                 size_t len = (1 + rng(&seed) % 16) << 20;
                 int kind = (int)(rng(&seed) % 4), fd = -1;
                 char *p;
@@ -246,6 +260,14 @@ int main(int argc, char **argv)
                 return 2;
         }
         memset(stats, 0, sizeof *stats * (size_t)total);
+        stop = mmap(NULL, sizeof *stop, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+        if (stop == MAP_FAILED) {
+                perror("mmap");
+                return 2;
+        }
+        *stop = 0;
+        signal(SIGINT, on_signal);
+        signal(SIGTERM, on_signal);
         printf("# %s: %d readers, %d writers, %d churners, %zu-byte requests, %.0f s%s; "
                "max_pfn 0x%" PRIx64 "\n", path, readers, writers, churners, chunk, seconds,
                reload ? ", file may vanish (reload)" : "", max_pfn);
@@ -272,7 +294,8 @@ int main(int argc, char **argv)
                 const char *name = i < readers ? "reader" : i < readers + writers ? "writer" : "churner";
                 int status;
 
-                waitpid(pids[i], &status, 0);
+                while (waitpid(pids[i], &status, 0) < 0 && errno == EINTR)
+                        ;
                 printf("%s %d: %" PRIu64 " ops, %" PRIu64 " MiB, %" PRIu64 " past max_pfn, "
                        "%" PRIu64 " vanished, %" PRIu64 " opens, %" PRIu64 " errors%s%s\n",
                        name, i, stats[i].ops, stats[i].bytes >> 20, stats[i].past_end,

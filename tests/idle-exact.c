@@ -3,19 +3,22 @@
  * idle-exact [--bitmap PATH] [--dir DIR] [--rounds N] [--seed N] CASE...
  *
  * Exactness of an idle page bitmap: maps memory, takes its PFNs from
- * /proc/self/pagemap, marks them idle through the bitmap, touches a chosen
- * subset, and checks that exactly the untouched pages read idle.
+ * /proc/self/pagemap, marks them idle through the bitmap, writes zero words
+ * over them (which must change nothing), touches a chosen subset, and
+ * checks that exactly the untouched pages read idle, twice over.
  *
  * CASEs:
  *   anon   private anonymous small pages (MADV_NOHUGEPAGE), reads and writes
  *   thp    anonymous transparent huge pages: tails read 0, a head reads idle
  *          only if no part of its huge page was touched
+ *   thp-pte the same huge pages after their PMDs are split (an mprotect of
+ *          one small page): whole huge pages mapped by PTEs
  *   file   a regular file in DIR (default $TMPDIR or /tmp), mapped shared
  *   fork   anonymous pages shared by a parent and a live forked child, each
  *          reading its own subset
  *   ksm    KSM-merged pages, each merged page mapped twice; busy if either
  *          mapping was touched
- *   all    anon thp file fork ksm
+ *   all    anon thp thp-pte file fork ksm
  *
  * The three traps of the kernel's own bitmap are handled: the test pins
  * itself to CPU 0 and faults ballast after its pages so they leave the
@@ -116,7 +119,9 @@ static void touch_page(char *p, bool write)
                 (void)*(volatile char *)p;
 }
 
-static int mark_pfns(const uint64_t *pfns, size_t n)
+/* Writes the words holding pfns: their bits set (marking them idle), or
+ * all zero (which must change nothing). */
+static int mark_pfns(const uint64_t *pfns, size_t n, bool zeros)
 {
         uint64_t *sorted = malloc(n * sizeof *sorted);
         size_t k;
@@ -130,6 +135,8 @@ static int mark_pfns(const uint64_t *pfns, size_t n)
 
                 for (; i < k && sorted[i] / 64 == word; i++)
                         bits |= UINT64_C(1) << (sorted[i] % 64);
+                if (zeros)
+                        bits = 0;
                 if (pwrite(bitmap_fd, &bits, 8, (off_t)(word * 8)) != 8) {
                         int e = errno;
                         fprintf(stderr, "marking PFN word %" PRIu64 ": %s\n", word,
@@ -161,7 +168,7 @@ static int run_round(struct round *r, int round_no)
 {
         size_t n = r->npages, nfolios = 0, ntouched_folios = 0;
         size_t exp_idle = 0, got_idle = 0, false_idle = 0, false_busy = 0, tail_set = 0;
-        size_t notlru = 0, shown = 0, ntouched = 0, ndistinct = 0;
+        size_t notlru = 0, shown = 0, ntouched = 0, ndistinct = 0, unstable = 0;
         uint64_t *after = calloc(n, 8), *flags = calloc(n, 8), *heads = calloc(n, 8);
         uint64_t *touched_heads = calloc(n, 8), *distinct = calloc(n, 8);
         uint64_t cw = UINT64_MAX, cv = 0;
@@ -190,13 +197,17 @@ static int run_round(struct round *r, int round_no)
                 }
         }
         if (notlru) {
+                /* Pages isolated for a moment (a split, a migration)
+                 * come back; the round is retried, and fails after 3. */
                 printf("%s: %zu of %zu pages are not on the LRU (kpageflags bit 5) before "
                        "marking: the bitmap ignores them, so the test cannot judge them\n",
                        r->name, notlru, n);
+                res = RES_RETRY;
+                usleep(300000);
                 goto out;
         }
 
-        if (mark_pfns(r->pfns, n) < 0)
+        if (mark_pfns(r->pfns, n, false) < 0 || mark_pfns(r->pfns, n, true) < 0)
                 goto out;
         if (r->touch(r, r->arg) < 0)
                 goto out;
@@ -215,6 +226,20 @@ static int run_round(struct round *r, int round_no)
                                 free(bits);
                                 goto out;
                         }
+                /* Nothing touched the pages since: a second read must agree. */
+                cw = UINT64_MAX;
+                for (size_t j = 0; j < ndistinct; j++) {
+                        bool again;
+
+                        if (read_bit(distinct[j], &cw, &cv, &again) < 0) {
+                                free(bits);
+                                goto out;
+                        }
+                        if (again != bits[j] && unstable++ < 5)
+                                printf("%s: PFN 0x%" PRIx64 " read %s, then %s on a second read\n",
+                                       r->name, distinct[j], bits[j] ? "idle" : "busy",
+                                       again ? "idle" : "busy");
+                }
 
                 if ((ret = pt_pagemap_pfns(r->addr, n, after)) < 0)
                         goto out_bits;
@@ -262,12 +287,14 @@ static int run_round(struct round *r, int round_no)
                                        expect ? "idle" : "busy", got ? "idle" : "busy", f);
                         }
                 }
-                res = (false_idle || false_busy || tail_set) ? RES_FAIL : RES_OK;
+                res = (false_idle || false_busy || tail_set || unstable) ? RES_FAIL : RES_OK;
                 printf("%s round %d: %zu pages, %zu folios, %zu pages touched (%zu folios); "
                        "expected %zu idle, read %zu idle; %zu read idle but touched, "
-                       "%zu read busy but untouched, %zu tails read 1: %s\n",
+                       "%zu read busy but untouched, %zu tails read 1, %zu changed on a "
+                       "second read: %s\n",
                        r->name, round_no, n, nfolios, ntouched, ntouched_folios, exp_idle,
-                       got_idle, false_idle, false_busy, tail_set, res == RES_OK ? "ok" : "FAIL");
+                       got_idle, false_idle, false_busy, tail_set, unstable,
+                       res == RES_OK ? "ok" : "FAIL");
 out_bits:
                 free(bits);
         }
@@ -294,6 +321,8 @@ static int run_rounds(struct round *r, int rounds)
                 do
                         rr = run_round(r, i);
                 while (rr == RES_RETRY && ++tries < 3);
+                if (rr == RES_RETRY)
+                        printf("%s round %d: FAIL after 3 tries\n", r->name, i);
                 if (rr != RES_OK)
                         res = RES_FAIL;
         }
@@ -393,13 +422,13 @@ static void thp_restore(void)
         }
 }
 
-static int case_thp(int rounds)
+static int thp_common(int rounds, bool split_pmd)
 {
         const char *en = "/sys/kernel/mm/transparent_hugepage/enabled";
         size_t nh = 6, n = nh * HPAGE_NR, len = n * PT_PAGE_SIZE, notthp = 0;
         char buf[128] = "", *raw, *p;
-        struct round r = { .name = "thp", .npages = n, .prot = PROT_READ | PROT_WRITE,
-                           .touch = touch_thp };
+        struct round r = { .name = split_pmd ? "thp-pte" : "thp", .npages = n,
+                           .prot = PROT_READ | PROT_WRITE, .touch = touch_thp };
         uint64_t pfn;
         void *ballast;
         int fd, res;
@@ -437,6 +466,20 @@ static int case_thp(int rounds)
                     !pt_flag(pt_kpageflags(pfn), KPF_COMPOUND_HEAD))
                         notthp++;
         }
+        /* thp-pte: an mprotect of one small page splits each PMD into
+         * PTEs, leaving the huge page whole but mapped by 512 PTEs. */
+        for (size_t k = 0; split_pmd && !notthp && k < nh; k++) {
+                char *q = p + k * HPAGE_SIZE + 7 * PT_PAGE_SIZE;
+
+                if (mprotect(q, PT_PAGE_SIZE, PROT_READ) < 0 ||
+                    mprotect(q, PT_PAGE_SIZE, PROT_READ | PROT_WRITE) < 0) {
+                        perror("thp-pte: mprotect");
+                        return RES_FAIL;
+                }
+                if (pt_pagemap_pfns(p + k * HPAGE_SIZE, 1, &pfn) < 0 || !pfn ||
+                    !pt_flag(pt_kpageflags(pfn), KPF_THP))
+                        notthp++;
+        }
         if (notthp) {
                 printf("thp: %zu of %zu 2 MiB ranges did not get a transparent huge page "
                        "(fragmented memory, or THP disabled: %s)\n", notthp, nh, buf);
@@ -449,6 +492,16 @@ static int case_thp(int rounds)
         if (ballast)
                 munmap(ballast, 256 * PT_PAGE_SIZE);
         return res;
+}
+
+static int case_thp(int rounds)
+{
+        return thp_common(rounds, false);
+}
+
+static int case_thp_pte(int rounds)
+{
+        return thp_common(rounds, true);
 }
 
 static int case_file(int rounds)
@@ -742,6 +795,7 @@ static const struct {
 } cases[] = {
         { "anon", case_anon },
         { "thp", case_thp },
+        { "thp-pte", case_thp_pte },
         { "file", case_file },
         { "fork", case_fork },
         { "ksm", case_ksm },
@@ -770,12 +824,12 @@ int main(int argc, char **argv)
                 case 'v': verbose = 1; break;
                 default:
                         fprintf(stderr, "usage: %s [--bitmap PATH] [--dir DIR] [--rounds N] "
-                                "[--seed N] [--verbose] anon|thp|file|fork|ksm|all...\n", argv[0]);
+                                "[--seed N] [--verbose] anon|thp|thp-pte|file|fork|ksm|all...\n", argv[0]);
                         return c == 'h' ? 0 : 2;
                 }
         }
         if (optind >= argc) {
-                fprintf(stderr, "%s: no case given (anon thp file fork ksm all)\n", argv[0]);
+                fprintf(stderr, "%s: no case given (anon thp thp-pte file fork ksm all)\n", argv[0]);
                 return 2;
         }
         path = pt_bitmap_path(path);

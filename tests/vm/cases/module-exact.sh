@@ -36,7 +36,7 @@ for cfg in $configs; do
 		else
 			label="$b (module, $cfg)"
 		fi
-		run_on "$label: anon thp fork ksm" "$tests/idle-exact" --bitmap "$b" anon thp fork ksm
+		run_on "$label: anon thp thp-pte fork ksm" "$tests/idle-exact" --bitmap "$b" anon thp thp-pte fork ksm
 		run_on "$label: file on tmpfs" "$tests/idle-exact" --bitmap "$b" --dir /tmp file
 		[ -n "$ext4" ] && run_on "$label: file on ext4" "$tests/idle-exact" --bitmap "$b" --dir "$ext4" file
 	done
