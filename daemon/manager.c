@@ -10,9 +10,11 @@
 #include <systemd/sd-daemon.h>
 #include <time.h>
 
+#include "bus.h"
 #include "http.h"
 #include "manager.h"
 #include "privs.h"
+#include "track.h"
 #include "util.h"
 
 /* CPU time one burst of batches may take before the loop sleeps to stay
@@ -39,6 +41,9 @@ Manager *manager_free(Manager *m) {
         if (!m)
                 return NULL;
         http_free(m->http);
+        bus_free(m->bus);
+        strv_free(m->track_added);
+        strv_free(m->track_removed);
         sd_event_source_disable_unref(m->pass_timer);
         sd_event_source_disable_unref(m->step_timer);
         sd_event_unref(m->event);
@@ -353,6 +358,7 @@ static void manager_publish(Manager *m) {
         } else
                 sd_notifyf(false, "STATUS=%s%s%s", manager_state_to_string(m->state),
                            m->state_detail ? ": " : "", m->state_detail ?: "");
+        bus_publish(m);
 }
 
 static int manager_schedule_pass(Manager *m) {
@@ -366,6 +372,11 @@ static int manager_schedule_pass(Manager *m) {
                                     format_duration(a, sizeof(a), now - m->pass_scheduled_usec),
                                     format_duration(b, sizeof(b), m->config->interval_usec));
                 m->overrun_logged = true;
+                next = now;
+        }
+        if (m->scan_requested) {
+                /* ScanNow() came during the pass that just ended. */
+                m->scan_requested = false;
                 next = now;
         }
         r = sd_event_source_set_time(m->pass_timer, next);
@@ -506,7 +517,7 @@ static int manager_begin_pass(Manager *m) {
                 }
         }
 
-        r = cgroup_set_build(m->cgroup_root_fd, m->config->cgroups, &set);
+        r = manager_build_cgroup_set(m, &set);
         if (r == -ENOMEM)
                 return log_oom();
         if (r < 0) {

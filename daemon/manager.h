@@ -69,6 +69,13 @@ typedef struct Manager {
         bool overrun_logged;
         char *once_output;                      /* --once: the document to print */
         HttpServer *http;                       /* NULL: no HTTP endpoint (http.c) */
+
+        /* The D-Bus API (bus.c) and the tracking changes made through it
+         * (track.c), kept across reloads. */
+        struct Bus *bus;                        /* NULL: no bus */
+        char **track_added;                     /* paths Track()ed */
+        char **track_removed;                   /* paths Untrack()ed */
+        bool scan_requested;                    /* ScanNow() during a pass: the next starts at once */
 } Manager;
 
 Manager *manager_free(Manager *m);

@@ -3,6 +3,7 @@
 #include <getopt.h>
 #include <string.h>
 
+#include "bus.h"
 #include "manager.h"
 #include "util.h"
 
@@ -110,10 +111,18 @@ int main(int argc, char *argv[]) {
         r = manager_new(&o, &m);
         if (r < 0)
                 goto finish;
+        /* Before the switch to the daemon's user: the bus knows the
+         * connection as root, which may own org.pageidled1. */
+        r = bus_open(m);
+        if (r < 0)
+                goto finish;
         r = manager_open(m);
         if (r < 0)
                 goto finish;
         r = manager_start(m);
+        if (r < 0)
+                goto finish;
+        r = bus_start(m);
         if (r < 0)
                 goto finish;
         r = manager_run(m);

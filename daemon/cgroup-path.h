@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+#include <stdbool.h>
+
+/* What the cgroup paths given over the bus must look like.  Paths are
+ * relative to the cgroup root and absolute: "/", "/system.slice/foo.service". */
+typedef enum CgroupPathError {
+        CGROUP_PATH_OK,
+        CGROUP_PATH_EMPTY,
+        CGROUP_PATH_NOT_UTF8,
+        CGROUP_PATH_TOO_LONG,           /* PATH_MAX or more bytes */
+        CGROUP_PATH_RELATIVE,
+        CGROUP_PATH_DOT,                /* a "." or ".." component */
+        _CGROUP_PATH_ERROR_MAX,
+} CgroupPathError;
+
+const char *cgroup_path_error_to_string(CgroupPathError e);
+
+bool utf8_is_valid(const char *s);
+
+/* Checks path and, when it is good, writes its normal form (no repeated or
+ * trailing slashes) to *ret.  Returns CGROUP_PATH_OK, the error otherwise,
+ * or -ENOMEM. */
+int cgroup_path_normalize(const char *path, char **ret);
+
+/* A literal path as a Track= pattern: glob characters escaped. */
+char *cgroup_path_to_pattern(const char *path);
