@@ -6,6 +6,11 @@ daemon_pageidled_SOURCES += \
 	daemon/track.c daemon/track.h \
 	daemon/cgroup-path.c daemon/cgroup-path.h
 
+bin_PROGRAMS = daemon/pageidlectl
+daemon_pageidlectl_SOURCES = daemon/pageidlectl.c daemon/cgroup-path.c daemon/cgroup-path.h
+daemon_pageidlectl_CFLAGS = $(AM_CFLAGS) $(LIBSYSTEMD_CFLAGS) $(JSONC_CFLAGS)
+daemon_pageidlectl_LDADD = $(pageidled_libs) $(LIBSYSTEMD_LIBS)
+
 dbuspolicydir = $(datadir)/dbus-1/system.d
 dist_dbuspolicy_DATA = dbus/org.pageidled1.conf
 dbusinterfacedir = $(datadir)/dbus-1/interfaces

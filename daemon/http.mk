@@ -7,6 +7,9 @@ daemon_pageidled_SOURCES += daemon/http.c daemon/http.h
 daemon_pageidled_CFLAGS += $(MHD_CFLAGS)
 daemon_pageidled_LDADD += $(MHD_LIBS) -lm
 
+# The JSON document's schema, for consumers and for the tests.
+dist_pkgdata_DATA = daemon/pageidled-stats.schema.json
+
 http_tests = tests/test-metrics tests/test-http-conf
 check_PROGRAMS += $(http_tests)
 TESTS += $(http_tests)
@@ -16,3 +19,15 @@ tests_test_metrics_LDADD = $(daemon_test_ldadd) -lm
 tests_test_http_conf_SOURCES = tests/test-http-conf.c tests/test-util.h
 tests_test_http_conf_CFLAGS = $(daemon_test_cflags)
 tests_test_http_conf_LDADD = $(daemon_test_ldadd)
+
+# The daemon on the host against a fake /proc and /sys, scraped with curl,
+# checked with jq (against the schema) and promtool.
+TESTS += tests/http/test-http-e2e.sh
+EXTRA_DIST += \
+	tests/http/test-http-e2e.sh \
+	tests/http/lib.sh \
+	tests/http/schema-check.jq \
+	tests/http/fake-tree.sh
+
+VM_HTTP_CASES = \
+	tests/vm/cases/http-endpoint.sh

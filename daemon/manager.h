@@ -52,7 +52,7 @@ typedef struct Manager {
         /* The pass under way. */
         CgroupSet *scanning;
         uint64_t pass_scheduled_usec;           /* CLOCK_MONOTONIC */
-        uint64_t pass_start_usec, pass_cpu_usec;
+        uint64_t pass_start_usec, pass_user_usec, pass_sys_usec;
         unsigned pass_measures;                 /* passes since the bitmap was (re)opened */
 
         /* The last complete pass, as published. */
@@ -60,7 +60,7 @@ typedef struct Manager {
         uint64_t scan_count;
         uint64_t last_scan_timestamp_usec;      /* CLOCK_REALTIME */
         uint64_t last_scan_duration_usec;
-        uint64_t last_scan_cpu_usec;
+        uint64_t last_scan_user_usec, last_scan_sys_usec;
 
         ManagerState state;
         char *state_detail;

@@ -43,7 +43,8 @@ typedef struct Scanner {
         uint64_t next_pfn;
 
         ScanFile failed_file;           /* which file the last error came from */
-        uint64_t bitmap_read_bytes;     /* I/O of the current pass */
+        uint64_t kpagecgroup_read_bytes;        /* I/O of the current pass */
+        uint64_t bitmap_read_bytes;
         uint64_t bitmap_write_bytes;
 } Scanner;
 

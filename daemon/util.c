@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <stdarg.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
 #include "util.h"
@@ -186,6 +187,14 @@ uint64_t now_usec(int clock) {
 
 uint64_t cpu_time_usec(void) {
         return now_usec(CLOCK_PROCESS_CPUTIME_ID);
+}
+
+void cpu_times_usec(uint64_t *ret_user, uint64_t *ret_sys) {
+        struct rusage ru;
+
+        getrusage(RUSAGE_SELF, &ru);
+        *ret_user = (uint64_t) ru.ru_utime.tv_sec * USEC_PER_SEC + (uint64_t) ru.ru_utime.tv_usec;
+        *ret_sys = (uint64_t) ru.ru_stime.tv_sec * USEC_PER_SEC + (uint64_t) ru.ru_stime.tv_usec;
 }
 
 int read_full_fileat(int dirfd, const char *path, char **ret, size_t *ret_size) {

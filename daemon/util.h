@@ -97,6 +97,8 @@ int parse_percent(const char *s, unsigned *ret);
 
 uint64_t now_usec(int clock);
 uint64_t cpu_time_usec(void);
+/* User and system CPU time of the process so far. */
+void cpu_times_usec(uint64_t *ret_user, uint64_t *ret_sys);
 
 /* Reads a whole (small, virtual) file relative to dirfd into a NUL-terminated buffer. */
 int read_full_fileat(int dirfd, const char *path, char **ret, size_t *ret_size);

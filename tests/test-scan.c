@@ -105,6 +105,8 @@ int main(void) {
         CHECK_EQ_U64(steps, (4096 + 8192) / 1024);
         CHECK_EQ_U64(s->bitmap_read_bytes, 0);
         CHECK_EQ_U64(s->bitmap_write_bytes, 3 * 8);
+        /* kpagecgroup only for the LRU heads: 5, 3000, 9000, 9600 (15000 is past its end). */
+        CHECK_EQ_U64(s->kpagecgroup_read_bytes, 4 * 8);
         CHECK_EQ_U64(get_u64(bitmap_fd, 0), UINT64_C(1) << 5);
         CHECK_EQ_U64(get_u64(bitmap_fd, 3000 / 64), UINT64_C(1) << (3000 % 64));
         CHECK_EQ_U64(get_u64(bitmap_fd, 9000 / 64), UINT64_C(1) << (9000 % 64));

@@ -1,0 +1,800 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* pageidlectl: asks the running pageidled over D-Bus (org.pageidled1(5)). */
+#include <getopt.h>
+#include <inttypes.h>
+#include <json-c/json.h>
+#include <langinfo.h>
+#include <locale.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <systemd/sd-bus.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cgroup-path.h"
+#include "util.h"
+
+#define DEST "org.pageidled1"
+#define MANAGER_PATH "/org/pageidled1"
+#define MANAGER_IFACE "org.pageidled1.Manager"
+#define CGROUP_IFACE "org.pageidled1.Cgroup"
+#define HIST_MAX 32
+/* ScanNow() answers when its pass is done: allow for a slow one. */
+#define SCAN_TIMEOUT_USEC (10 * 60 * USEC_PER_SEC)
+
+static bool arg_json = false;
+static bool arg_legend = true;
+
+typedef struct ManagerInfo {
+        char *version, *backend, *state, *state_detail;
+        uint64_t interval_usec, last_scan_timestamp_usec, last_scan_duration_usec, scan_count;
+} ManagerInfo;
+
+typedef struct CgroupInfo {
+        char *path;
+        char *object;
+        uint64_t bytes, idle_bytes, working_set_bytes;
+        uint64_t anon_bytes, anon_idle_bytes, file_bytes, file_idle_bytes;
+        double idle_ratio;
+        uint64_t last_scan_timestamp_usec;
+        uint64_t hist_idle_usec[HIST_MAX], hist_bytes[HIST_MAX];
+        size_t n_hist;
+} CgroupInfo;
+
+static void manager_info_done(ManagerInfo *i) {
+        free(i->version);
+        free(i->backend);
+        free(i->state);
+        free(i->state_detail);
+}
+
+static void cgroup_info_done(CgroupInfo *c) {
+        free(c->path);
+        free(c->object);
+}
+
+static void sd_bus_message_unrefp_(sd_bus_message **m) {
+        sd_bus_message_unref(*m);
+}
+#define _cleanup_message_ _cleanup_(sd_bus_message_unrefp_)
+
+static void json_putp(json_object **o) {
+        if (*o)
+                json_object_put(*o);
+}
+#define _cleanup_json_ _cleanup_(json_putp)
+
+/* "Failed to track /x: Cgroup /x is already tracked.", with a hint when
+ * the daemon is not there. */
+static int log_bus_error(int r, const sd_bus_error *e, const char *what) {
+        errno = -r;
+        if (e && sd_bus_error_is_set(e)) {
+                fprintf(stderr, "Failed to %s: %s\n", what, e->message ?: e->name);
+                if (sd_bus_error_has_names(e, SD_BUS_ERROR_SERVICE_UNKNOWN, SD_BUS_ERROR_NAME_HAS_NO_OWNER))
+                        fprintf(stderr, "Is pageidled running? (systemctl start pageidled)\n");
+        } else
+                fprintf(stderr, "Failed to %s: %m\n", what);
+        return r < 0 ? r : -EIO;
+}
+
+static int read_string(sd_bus_message *m, char **ret) {
+        const char *s;
+        int r;
+
+        r = sd_bus_message_read(m, "v", "s", &s);
+        if (r < 0)
+                return r;
+        free(*ret);
+        *ret = strdup(s);
+        return *ret ? 0 : -ENOMEM;
+}
+
+static int read_histogram(sd_bus_message *m, CgroupInfo *c) {
+        uint64_t lower, bytes;
+        int r;
+
+        r = sd_bus_message_enter_container(m, 'v', "a(tt)");
+        if (r < 0)
+                return r;
+        r = sd_bus_message_enter_container(m, 'a', "(tt)");
+        if (r < 0)
+                return r;
+        c->n_hist = 0;
+        while ((r = sd_bus_message_read(m, "(tt)", &lower, &bytes)) > 0)
+                if (c->n_hist < HIST_MAX) {
+                        c->hist_idle_usec[c->n_hist] = lower;
+                        c->hist_bytes[c->n_hist++] = bytes;
+                }
+        if (r < 0)
+                return r;
+        r = sd_bus_message_exit_container(m);
+        if (r < 0)
+                return r;
+        return sd_bus_message_exit_container(m);
+}
+
+/* Reads an a{sv} of GetAll: each known name with the signature it must
+ * have, into the field at its place; unknown ones are skipped, so a newer
+ * daemon with more properties works. */
+typedef struct Field {
+        const char *name;
+        char type;              /* 's', 't', 'd', or 'h' for the histogram */
+        void *where;
+} Field;
+
+static int read_properties(sd_bus_message *m, const Field *fields, size_t n, void *obj) {
+        int r;
+
+        r = sd_bus_message_enter_container(m, 'a', "{sv}");
+        if (r < 0)
+                return r;
+        while ((r = sd_bus_message_enter_container(m, 'e', "sv")) > 0) {
+                const char *name;
+                const Field *f = NULL;
+
+                r = sd_bus_message_read(m, "s", &name);
+                if (r < 0)
+                        return r;
+                for (size_t i = 0; i < n; i++)
+                        if (strcmp(fields[i].name, name) == 0)
+                                f = &fields[i];
+                if (!f)
+                        r = sd_bus_message_skip(m, "v");
+                else if (f->type == 's')
+                        r = read_string(m, f->where);
+                else if (f->type == 't')
+                        r = sd_bus_message_read(m, "v", "t", f->where);
+                else if (f->type == 'd')
+                        r = sd_bus_message_read(m, "v", "d", f->where);
+                else
+                        r = read_histogram(m, obj);
+                if (r < 0)
+                        return r;
+                r = sd_bus_message_exit_container(m);
+                if (r < 0)
+                        return r;
+        }
+        if (r < 0)
+                return r;
+        return sd_bus_message_exit_container(m);
+}
+
+static int get_all(sd_bus *bus, const char *path, const char *iface, const Field *fields, size_t n, void *obj,
+                   const char *what) {
+        _cleanup_message_ sd_bus_message *reply = NULL;
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        int r;
+
+        r = sd_bus_call_method(bus, DEST, path, "org.freedesktop.DBus.Properties", "GetAll", &error, &reply,
+                               "s", iface);
+        if (r < 0) {
+                log_bus_error(r, &error, what);
+                sd_bus_error_free(&error);
+                return r;
+        }
+        r = read_properties(reply, fields, n, obj);
+        if (r < 0) {
+                errno = -r;
+                fprintf(stderr, "Failed to parse the reply to %s: %m\n", what);
+        }
+        return r;
+}
+
+static int get_manager(sd_bus *bus, ManagerInfo *i) {
+        const Field fields[] = {
+                { "Version", 's', &i->version },
+                { "Backend", 's', &i->backend },
+                { "State", 's', &i->state },
+                { "StateDetail", 's', &i->state_detail },
+                { "ScanIntervalUSec", 't', &i->interval_usec },
+                { "LastScanTimestamp", 't', &i->last_scan_timestamp_usec },
+                { "LastScanDurationUSec", 't', &i->last_scan_duration_usec },
+                { "ScanCount", 't', &i->scan_count },
+        };
+
+        return get_all(bus, MANAGER_PATH, MANAGER_IFACE, fields, ELEMENTSOF(fields), i, "get the daemon's status");
+}
+
+static int get_cgroup(sd_bus *bus, const char *object, CgroupInfo *c) {
+        const Field fields[] = {
+                { "Path", 's', &c->path },
+                { "Bytes", 't', &c->bytes },
+                { "IdleBytes", 't', &c->idle_bytes },
+                { "IdleRatio", 'd', &c->idle_ratio },
+                { "WorkingSetBytes", 't', &c->working_set_bytes },
+                { "AnonBytes", 't', &c->anon_bytes },
+                { "AnonIdleBytes", 't', &c->anon_idle_bytes },
+                { "FileBytes", 't', &c->file_bytes },
+                { "FileIdleBytes", 't', &c->file_idle_bytes },
+                { "IdleAgeHistogram", 'h', NULL },
+                { "LastScanTimestamp", 't', &c->last_scan_timestamp_usec },
+        };
+
+        c->object = strdup(object);
+        if (!c->object)
+                return -ENOMEM;
+        return get_all(bus, object, CGROUP_IFACE, fields, ELEMENTSOF(fields), c, "get the cgroup's estimates");
+}
+
+/* --- formatting ------------------------------------------------------- */
+
+static const char *format_bytes(char *buf, size_t size, uint64_t bytes) {
+        static const char units[] = "KMGTPE";
+        double v = (double) bytes;
+        int u = -1;
+
+        if (bytes < 1024) {
+                snprintf(buf, size, "%" PRIu64 "B", bytes);
+                return buf;
+        }
+        while (v >= 1024.0 && u < (int) sizeof(units) - 2) {
+                v /= 1024.0;
+                u++;
+        }
+        snprintf(buf, size, "%.1f%c", v, units[u]);
+        return buf;
+}
+
+/* A duration for people: its largest one or two units, e.g. "2min 30s", "250ms". */
+static const char *format_span(char *buf, size_t size, uint64_t usec) {
+        static const struct {
+                const char *unit;
+                uint64_t usec;
+        } units[] = {
+                { "d", 24 * 3600 * USEC_PER_SEC },
+                { "h", 3600 * USEC_PER_SEC },
+                { "min", 60 * USEC_PER_SEC },
+                { "s", USEC_PER_SEC },
+                { "ms", USEC_PER_MSEC },
+                { "us", 1 },
+        };
+        size_t n = 0;
+        unsigned parts = 0;
+
+        if (usec == 0) {
+                snprintf(buf, size, "0");
+                return buf;
+        }
+        buf[0] = 0;
+        for (size_t i = 0; i < ELEMENTSOF(units) && parts < 2 && n < size; i++) {
+                uint64_t k = usec / units[i].usec;
+
+                if (k == 0) {
+                        if (parts > 0)
+                                break;
+                        continue;
+                }
+                n += snprintf(buf + n, size - n, "%s%" PRIu64 "%s", parts ? " " : "", k, units[i].unit);
+                usec -= k * units[i].usec;
+                parts++;
+        }
+        return buf;
+}
+
+static const char *format_timestamp(char *buf, size_t size, uint64_t usec) {
+        time_t t = (time_t) (usec / USEC_PER_SEC);
+        struct tm tm;
+
+        if (usec == 0 || !localtime_r(&t, &tm) || strftime(buf, size, "%a %Y-%m-%d %H:%M:%S %Z", &tm) == 0)
+                snprintf(buf, size, "n/a");
+        return buf;
+}
+
+static bool utf8_locale(void) {
+        const char *c = nl_langinfo(CODESET);
+
+        return c && (strcasecmp(c, "UTF-8") == 0 || strcasecmp(c, "utf8") == 0);
+}
+
+static unsigned columns(void) {
+        struct winsize ws;
+        const char *e = getenv("COLUMNS");
+        long c;
+
+        if (e && (c = strtol(e, NULL, 10)) > 0 && c < 10000)
+                return (unsigned) c;
+        if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+                return ws.ws_col;
+        return 80;
+}
+
+static const char *percent(char *buf, size_t size, double ratio) {
+        snprintf(buf, size, "%.1f%%", ratio * 100.0);
+        return buf;
+}
+
+/* --- JSON ------------------------------------------------------------- */
+
+static int json_add(json_object *o, const char *key, json_object *v) {
+        if (!v)
+                return -ENOMEM;
+        if (json_object_object_add(o, key, v) < 0) {
+                json_object_put(v);
+                return -ENOMEM;
+        }
+        return 0;
+}
+
+static int json_add_u64(json_object *o, const char *key, uint64_t v) {
+        return json_add(o, key, json_object_new_uint64(v));
+}
+
+static int json_add_str(json_object *o, const char *key, const char *v) {
+        if (!v || !*v)
+                return json_object_object_add(o, key, NULL) < 0 ? -ENOMEM : 0;
+        return json_add(o, key, json_object_new_string(v));
+}
+
+static int json_print(json_object *o) {
+        const char *s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+                                                              JSON_C_TO_STRING_NOSLASHESCAPE);
+
+        if (!s)
+                return -ENOMEM;
+        puts(s);
+        return 0;
+}
+
+/* The fields and names of the JSON document's cgroup entries. */
+static json_object *cgroup_to_json(const CgroupInfo *c) {
+        _cleanup_json_ json_object *o = json_object_new_object(), *h = json_object_new_array();
+
+        if (!o || !h)
+                return NULL;
+        if (json_add_str(o, "path", c->path) < 0 || json_add_str(o, "object", c->object) < 0 ||
+            json_add_u64(o, "bytes", c->bytes) < 0 || json_add_u64(o, "idle_bytes", c->idle_bytes) < 0 ||
+            json_add(o, "idle_ratio", json_object_new_double(c->idle_ratio)) < 0 ||
+            json_add_u64(o, "working_set_bytes", c->working_set_bytes) < 0 ||
+            json_add_u64(o, "anon_bytes", c->anon_bytes) < 0 ||
+            json_add_u64(o, "anon_idle_bytes", c->anon_idle_bytes) < 0 ||
+            json_add_u64(o, "file_bytes", c->file_bytes) < 0 ||
+            json_add_u64(o, "file_idle_bytes", c->file_idle_bytes) < 0 ||
+            json_add_u64(o, "last_scan_timestamp_usec", c->last_scan_timestamp_usec) < 0)
+                return NULL;
+        for (size_t i = 0; i < c->n_hist; i++) {
+                json_object *b = json_object_new_object();
+
+                if (!b || json_add_u64(b, "idle_usec", c->hist_idle_usec[i]) < 0 ||
+                    json_add_u64(b, "bytes", c->hist_bytes[i]) < 0 || json_object_array_add(h, b) < 0) {
+                        json_object_put(b);
+                        return NULL;
+                }
+        }
+        if (json_add(o, "idle_age_histogram", TAKE_PTR(h)) < 0)
+                return NULL;
+        return TAKE_PTR(o);
+}
+
+/* --- verbs ------------------------------------------------------------ */
+
+static int list_objects(sd_bus *bus, char ***ret) {
+        _cleanup_message_ sd_bus_message *reply = NULL;
+        _cleanup_strv_free_ char **l = NULL;
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        const char *path, *object;
+        int r;
+
+        r = sd_bus_call_method(bus, DEST, MANAGER_PATH, MANAGER_IFACE, "ListCgroups", &error, &reply, NULL);
+        if (r < 0) {
+                log_bus_error(r, &error, "list the tracked cgroups");
+                sd_bus_error_free(&error);
+                return r;
+        }
+        r = sd_bus_message_enter_container(reply, 'a', "(so)");
+        if (r < 0)
+                return r;
+        l = calloc(1, sizeof(char *));
+        if (!l)
+                return -ENOMEM;
+        while ((r = sd_bus_message_read(reply, "(so)", &path, &object)) > 0)
+                if (strv_extend(&l, object) < 0)
+                        return -ENOMEM;
+        if (r < 0)
+                return r;
+        *ret = TAKE_PTR(l);
+        return 0;
+}
+
+static int verb_status(sd_bus *bus, char **args) {
+        _cleanup_strv_free_ char **objects = NULL;
+        ManagerInfo i = {};
+        char a[64], b[64];
+        int r;
+
+        r = get_manager(bus, &i);
+        if (r >= 0)
+                r = list_objects(bus, &objects);
+        if (r < 0)
+                goto finish;
+        if (arg_json) {
+                _cleanup_json_ json_object *o = json_object_new_object();
+
+                r = -ENOMEM;
+                if (!o || json_add_str(o, "version", i.version) < 0 || json_add_str(o, "backend", i.backend) < 0 ||
+                    json_add_str(o, "state", i.state) < 0 || json_add_str(o, "state_detail", i.state_detail) < 0 ||
+                    json_add_u64(o, "scan_interval_usec", i.interval_usec) < 0 ||
+                    json_add_u64(o, "scan_count", i.scan_count) < 0 ||
+                    json_add_u64(o, "last_scan_timestamp_usec", i.last_scan_timestamp_usec) < 0 ||
+                    json_add_u64(o, "last_scan_duration_usec", i.last_scan_duration_usec) < 0 ||
+                    json_add_u64(o, "tracked_cgroups", strv_length(objects)) < 0)
+                        goto finish;
+                r = json_print(o);
+                goto finish;
+        }
+        printf("    Daemon: pageidled %s\n", i.version ?: "?");
+        printf("   Backend: %s\n", i.backend ?: "?");
+        printf("     State: %s%s%s%s\n", i.state ?: "?", i.state_detail && *i.state_detail ? " (" : "",
+               i.state_detail ?: "", i.state_detail && *i.state_detail ? ")" : "");
+        printf("  Interval: %s\n", format_span(a, sizeof(a), i.interval_usec));
+        if (i.scan_count > 0)
+                printf(" Last scan: %s, took %s (scan %" PRIu64 ")\n",
+                       format_timestamp(a, sizeof(a), i.last_scan_timestamp_usec),
+                       format_span(b, sizeof(b), i.last_scan_duration_usec), i.scan_count);
+        else
+                printf(" Last scan: none yet\n");
+        printf("   Cgroups: %zu tracked\n", strv_length(objects));
+        r = 0;
+finish:
+        manager_info_done(&i);
+        return r;
+}
+
+static int verb_list(sd_bus *bus, char **args) {
+        _cleanup_strv_free_ char **objects = NULL;
+        _cleanup_json_ json_object *array = NULL;
+        CgroupInfo *infos = NULL;
+        size_t n, width = strlen("CGROUP");
+        int r;
+
+        r = list_objects(bus, &objects);
+        if (r < 0)
+                return r;
+        n = strv_length(objects);
+        infos = calloc(n ?: 1, sizeof(CgroupInfo));
+        if (!infos)
+                return -ENOMEM;
+        for (size_t i = 0; i < n; i++) {
+                r = get_cgroup(bus, objects[i], &infos[i]);
+                if (r < 0)
+                        goto finish;
+                if (infos[i].path && strlen(infos[i].path) > width)
+                        width = strlen(infos[i].path);
+        }
+
+        if (arg_json) {
+                r = -ENOMEM;
+                array = json_object_new_array();
+                if (!array)
+                        goto finish;
+                for (size_t i = 0; i < n; i++) {
+                        json_object *o = cgroup_to_json(&infos[i]);
+
+                        if (!o || json_object_array_add(array, o) < 0) {
+                                json_object_put(o);
+                                goto finish;
+                        }
+                }
+                r = json_print(array);
+                goto finish;
+        }
+        if (arg_legend)
+                printf("%-*s %9s %9s %7s %11s\n", (int) width, "CGROUP", "BYTES", "IDLE", "IDLE%", "WORKING SET");
+        for (size_t i = 0; i < n; i++) {
+                char a[32], b[32], c[32], d[32];
+
+                printf("%-*s %9s %9s %7s %11s\n", (int) width, infos[i].path ?: "?",
+                       format_bytes(a, sizeof(a), infos[i].bytes), format_bytes(b, sizeof(b), infos[i].idle_bytes),
+                       infos[i].last_scan_timestamp_usec ? percent(c, sizeof(c), infos[i].idle_ratio) : "-",
+                       format_bytes(d, sizeof(d), infos[i].working_set_bytes));
+        }
+        if (arg_legend)
+                printf("\n%zu cgroups listed.\n", n);
+        r = 0;
+finish:
+        for (size_t i = 0; i < n; i++)
+                cgroup_info_done(&infos[i]);
+        free(infos);
+        return r;
+}
+
+/* Only checked here what cannot even be sent: the daemon checks the rest. */
+static int check_path(const char *path, const char *verb) {
+        if (!utf8_is_valid(path)) {
+                fprintf(stderr, "Failed to %s the cgroup: the path is not valid UTF-8.\n", verb);
+                return -EINVAL;
+        }
+        return 0;
+}
+
+static int call_path(sd_bus *bus, const char *method, const char *path, const char *what, char **ret_object) {
+        _cleanup_message_ sd_bus_message *reply = NULL;
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        const char *object;
+        char buf[PATH_MAX + 64];
+        int r;
+
+        r = sd_bus_call_method(bus, DEST, MANAGER_PATH, MANAGER_IFACE, method, &error, &reply, "s", path);
+        if (r < 0) {
+                snprintf(buf, sizeof(buf), "%s %s", what, strlen(path) < PATH_MAX ? path : "the cgroup");
+                log_bus_error(r, &error, buf);
+                sd_bus_error_free(&error);
+                return r;
+        }
+        if (!ret_object)
+                return 0;
+        r = sd_bus_message_read(reply, "o", &object);
+        if (r < 0)
+                return r;
+        *ret_object = strdup(object);
+        return *ret_object ? 0 : -ENOMEM;
+}
+
+static void histogram_print(const CgroupInfo *c) {
+        bool utf8 = utf8_locale();
+        unsigned cols = columns(), bar_max;
+        uint64_t max = 0;
+
+        for (size_t i = 0; i < c->n_hist; i++)
+                max = MAX(max, c->hist_bytes[i]);
+        /* label (12) + space + bar + space + size (9) */
+        bar_max = cols > 12 + 1 + 1 + 9 + 10 ? cols - (12 + 1 + 1 + 9) - 1 : 10;
+        bar_max = MIN(bar_max, 60u);
+
+        printf("Idle for       Bytes\n");
+        for (size_t i = 0; i < c->n_hist; i++) {
+                char label[32], span[32], size[32];
+                unsigned eighths = max ? (unsigned) ((c->hist_bytes[i] * bar_max * 8 + max / 2) / max) : 0;
+
+                if (c->hist_idle_usec[i] == 0)
+                        snprintf(label, sizeof(label), "in use");
+                else
+                        snprintf(label, sizeof(label), "%s%s", utf8 ? "\u2265 " : ">= ",
+                                 format_span(span, sizeof(span), c->hist_idle_usec[i]));
+                /* "≥" is one column but three bytes. */
+                printf("%*s ", utf8 && c->hist_idle_usec[i] ? 14 : 12, label);
+                if (utf8) {
+                        static const char * const partial[8] = {
+                                "", "\u258f", "\u258e", "\u258d", "\u258c", "\u258b", "\u258a", "\u2589",
+                        };
+
+                        for (unsigned k = 0; k < eighths / 8; k++)
+                                fputs("\u2588", stdout);
+                        fputs(partial[eighths % 8], stdout);
+                        if (eighths == 0 && c->hist_bytes[i] > 0)
+                                fputs("\u258f", stdout);
+                } else {
+                        for (unsigned k = 0; k < (eighths + 4) / 8; k++)
+                                putchar('#');
+                        if ((eighths + 4) / 8 == 0 && c->hist_bytes[i] > 0)
+                                putchar('.');
+                }
+                printf(" %s\n", format_bytes(size, sizeof(size), c->hist_bytes[i]));
+        }
+}
+
+static int verb_show(sd_bus *bus, char **args) {
+        _cleanup_free_ char *object = NULL;
+        CgroupInfo c = {};
+        char a[32], b[32], d[64];
+        int r;
+
+        r = check_path(args[0], "show");
+        if (r < 0)
+                return r;
+        r = call_path(bus, "GetCgroup", args[0], "show", &object);
+        if (r < 0)
+                return r;
+        r = get_cgroup(bus, object, &c);
+        if (r < 0)
+                goto finish;
+        if (arg_json) {
+                _cleanup_json_ json_object *o = cgroup_to_json(&c);
+
+                r = o ? json_print(o) : -ENOMEM;
+                goto finish;
+        }
+        printf("%s\n", c.path);
+        printf("        Bytes: %s (anon %s, file %s)\n", format_bytes(a, sizeof(a), c.bytes),
+               format_bytes(b, sizeof(b), c.anon_bytes), format_bytes(d, sizeof(d), c.file_bytes));
+        printf("   Idle bytes: %s", format_bytes(a, sizeof(a), c.idle_bytes));
+        printf(", %s (anon %s, ", percent(b, sizeof(b), c.idle_ratio), format_bytes(d, sizeof(d), c.anon_idle_bytes));
+        printf("file %s)\n", format_bytes(a, sizeof(a), c.file_idle_bytes));
+        printf("  Working set: %s\n", format_bytes(a, sizeof(a), c.working_set_bytes));
+        if (c.last_scan_timestamp_usec)
+                printf("    Last scan: %s\n\n", format_timestamp(d, sizeof(d), c.last_scan_timestamp_usec));
+        else
+                printf("    Last scan: not scanned yet\n\n");
+        histogram_print(&c);
+        r = 0;
+finish:
+        cgroup_info_done(&c);
+        return r;
+}
+
+static int verb_track(sd_bus *bus, char **args) {
+        _cleanup_free_ char *object = NULL;
+        int r;
+
+        r = check_path(args[0], "track");
+        if (r < 0)
+                return r;
+        r = call_path(bus, "Track", args[0], "track", &object);
+        if (r < 0)
+                return r;
+        if (arg_json) {
+                _cleanup_json_ json_object *o = json_object_new_object();
+
+                if (!o || json_add_str(o, "path", args[0]) < 0 || json_add_str(o, "object", object) < 0)
+                        return -ENOMEM;
+                return json_print(o);
+        }
+        printf("Tracking %s from the next scan on (%s).\n", args[0], object);
+        return 0;
+}
+
+static int verb_untrack(sd_bus *bus, char **args) {
+        int r;
+
+        r = check_path(args[0], "untrack");
+        if (r < 0)
+                return r;
+        r = call_path(bus, "Untrack", args[0], "untrack", NULL);
+        if (r < 0)
+                return r;
+        if (arg_json) {
+                _cleanup_json_ json_object *o = json_object_new_object();
+
+                if (!o || json_add_str(o, "path", args[0]) < 0)
+                        return -ENOMEM;
+                return json_print(o);
+        }
+        printf("No longer tracking %s.\n", args[0]);
+        return 0;
+}
+
+static int verb_scan(sd_bus *bus, char **args) {
+        _cleanup_message_ sd_bus_message *call = NULL, *reply = NULL;
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        ManagerInfo i = {};
+        char a[32];
+        int r;
+
+        r = sd_bus_message_new_method_call(bus, &call, DEST, MANAGER_PATH, MANAGER_IFACE, "ScanNow");
+        if (r < 0)
+                return r;
+        r = sd_bus_call(bus, call, SCAN_TIMEOUT_USEC, &error, &reply);
+        if (r < 0) {
+                log_bus_error(r, &error, "scan");
+                sd_bus_error_free(&error);
+                return r;
+        }
+        r = get_manager(bus, &i);
+        if (r < 0)
+                goto finish;
+        if (arg_json) {
+                _cleanup_json_ json_object *o = json_object_new_object();
+
+                r = -ENOMEM;
+                if (!o || json_add_str(o, "state", i.state) < 0 || json_add_u64(o, "scan_count", i.scan_count) < 0 ||
+                    json_add_u64(o, "last_scan_duration_usec", i.last_scan_duration_usec) < 0)
+                        goto finish;
+                r = json_print(o);
+                goto finish;
+        }
+        if (i.scan_count > 0)
+                printf("Scan %" PRIu64 " done in %s.\n", i.scan_count,
+                       format_span(a, sizeof(a), i.last_scan_duration_usec));
+        else
+                printf("Scan done; the first estimates come with the next one (state: %s).\n", i.state ?: "?");
+        r = 0;
+finish:
+        manager_info_done(&i);
+        return r;
+}
+
+static const struct {
+        const char *name;
+        unsigned args;
+        int (*run)(sd_bus *bus, char **args);
+} verbs[] = {
+        { "status", 0, verb_status },
+        { "list", 0, verb_list },
+        { "show", 1, verb_show },
+        { "track", 1, verb_track },
+        { "untrack", 1, verb_untrack },
+        { "scan", 0, verb_scan },
+};
+
+static void help(void) {
+        printf("pageidlectl [OPTIONS...] COMMAND ...\n\n"
+               "Ask pageidled how much of each cgroup's memory is in use.\n\n"
+               "Commands:\n"
+               "  status             Show the daemon's state and its last scan (default)\n"
+               "  list               List the tracked cgroups with their estimates\n"
+               "  show CGROUP        Show a cgroup's estimates and idle-age histogram\n"
+               "  track CGROUP       Track a cgroup from the next scan on (root)\n"
+               "  untrack CGROUP     Stop tracking a cgroup (root)\n"
+               "  scan               Scan now and wait until the scan is done (root)\n\n"
+               "Options:\n"
+               "  -h --help          Show this help and exit\n"
+               "     --version       Show the version and exit\n"
+               "     --json          Print JSON instead of text\n"
+               "     --no-legend     Leave out the column headings and the footer of list\n\n"
+               "CGROUP is a path from the cgroup root, e.g. /system.slice/foo.service.\n"
+               "See pageidlectl(1).\n");
+}
+
+enum {
+        ARG_VERSION = 0x100,
+        ARG_JSON,
+        ARG_NO_LEGEND,
+};
+
+static int parse_argv(int argc, char *argv[]) {
+        static const struct option options[] = {
+                { "help", no_argument, NULL, 'h' },
+                { "version", no_argument, NULL, ARG_VERSION },
+                { "json", no_argument, NULL, ARG_JSON },
+                { "no-legend", no_argument, NULL, ARG_NO_LEGEND },
+                {}
+        };
+        int c;
+
+        while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0)
+                switch (c) {
+                case 'h':
+                        help();
+                        return 0;
+                case ARG_VERSION:
+                        printf("pageidlectl %s\n", PACKAGE_VERSION);
+                        return 0;
+                case ARG_JSON:
+                        arg_json = true;
+                        break;
+                case ARG_NO_LEGEND:
+                        arg_legend = false;
+                        break;
+                default:
+                        return -EINVAL;
+                }
+        return 1;
+}
+
+int main(int argc, char *argv[]) {
+        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        const char *verb;
+        unsigned n_args;
+        int r;
+
+        setlocale(LC_ALL, "");
+        r = parse_argv(argc, argv);
+        if (r <= 0)
+                return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+
+        verb = optind < argc ? argv[optind] : "status";
+        n_args = optind < argc ? (unsigned) (argc - optind - 1) : 0;
+        for (size_t i = 0; i < ELEMENTSOF(verbs); i++) {
+                if (strcmp(verbs[i].name, verb) != 0)
+                        continue;
+                if (n_args < verbs[i].args) {
+                        fprintf(stderr, "Too few arguments: %s takes %s.\n", verb, "a CGROUP");
+                        return EXIT_FAILURE;
+                }
+                if (n_args > verbs[i].args) {
+                        fprintf(stderr, "Too many arguments for %s; see --help.\n", verb);
+                        return EXIT_FAILURE;
+                }
+                r = sd_bus_default_system(&bus);
+                if (r < 0) {
+                        errno = -r;
+                        fprintf(stderr, "Failed to connect to the system bus: %m\n");
+                        return EXIT_FAILURE;
+                }
+                r = verbs[i].run(bus, optind < argc ? argv + optind + 1 : argv + argc);
+                if (r == -ENOMEM)
+                        fprintf(stderr, "Out of memory.\n");
+                return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+        }
+        fprintf(stderr, "Unknown command verb %s; see --help.\n", verb);
+        return EXIT_FAILURE;
+}
