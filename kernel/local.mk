@@ -23,7 +23,7 @@ all-kmod: kernel/pageidle.ko
 kernel/pageidle.ko: kernel/Kbuild $(kernel_sources)
 	$(AM_V_GEN)$(kbuild_module) modules $(kbuild_verbose)
 
-install-exec-local: kernel/pageidle.ko
+install-kmod: kernel/pageidle.ko
 	$(MKDIR_P) '$(DESTDIR)$(kmoddir)'
 	$(INSTALL_DATA) kernel/pageidle.ko '$(DESTDIR)$(kmoddir)/pageidle.ko'
 	@case '$(DESTDIR)$(kmoddir)' in \
@@ -31,7 +31,7 @@ install-exec-local: kernel/pageidle.ko
 	*) echo "pageidle.ko installed outside /lib/modules/$(KERNEL_RELEASE): run depmod where it is used" ;; \
 	esac
 
-uninstall-local:
+uninstall-kmod:
 	rm -f '$(DESTDIR)$(kmoddir)/pageidle.ko'
 
 clean-kmod:
@@ -41,5 +41,7 @@ clean-kmod:
 else
 all-kmod:
 clean-kmod:
+install-kmod:
+uninstall-kmod:
 endif
-PHONY += all-kmod clean-kmod
+PHONY += all-kmod clean-kmod install-kmod uninstall-kmod
