@@ -17,3 +17,16 @@ dbusinterfacedir = $(datadir)/dbus-1/interfaces
 dist_dbusinterface_DATA = dbus/org.pageidled1.xml
 dbussystemservicedir = $(datadir)/dbus-1/system-services
 dist_dbussystemservice_DATA = dbus/org.pageidled1.service
+
+# Host tests: the path checks, and the real daemon on a private bus with the
+# real policy (tests/test-bus-daemon.sh: root; it skips otherwise).
+bus_tests = tests/test-bus-path
+check_PROGRAMS += $(bus_tests)
+TESTS += $(bus_tests) tests/test-bus-daemon.sh
+tests_test_bus_path_SOURCES = tests/test-bus-path.c tests/test-util.h daemon/cgroup-path.c daemon/cgroup-path.h
+tests_test_bus_path_CFLAGS = $(AM_CFLAGS) -I$(top_srcdir)/daemon
+tests_test_bus_path_LDADD = $(pageidled_libs)
+EXTRA_DIST += \
+	tests/test-bus-daemon.sh \
+	tests/bus/bus-lib.sh \
+	tests/bus/bus-checks.sh

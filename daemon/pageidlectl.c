@@ -72,6 +72,8 @@ static int log_bus_error(int r, const sd_bus_error *e, const char *what) {
                 fprintf(stderr, "Failed to %s: %s\n", what, e->message ?: e->name);
                 if (sd_bus_error_has_names(e, SD_BUS_ERROR_SERVICE_UNKNOWN, SD_BUS_ERROR_NAME_HAS_NO_OWNER))
                         fprintf(stderr, "Is pageidled running? (systemctl start pageidled)\n");
+                else if (sd_bus_error_has_name(e, SD_BUS_ERROR_ACCESS_DENIED))
+                        fprintf(stderr, "Only root may track, untrack and scan.\n");
         } else
                 fprintf(stderr, "Failed to %s: %m\n", what);
         return r < 0 ? r : -EIO;

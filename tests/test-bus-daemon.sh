@@ -1,0 +1,97 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+# The real pageidled on a private system bus that runs with the
+# distribution's policy and dbus/org.pageidled1.conf, against a fake /proc
+# and /sys (regular files for kpageflags, kpagecgroup and the bitmap, which
+# then reads back every mark: all tracked pages idle).  Needs root, as the
+# policy lets only root own org.pageidled1 and setpriv needs it to become
+# nobody; CI runs it as root.
+set -u
+. "$top_srcdir/tests/bus/bus-lib.sh"
+. "$top_srcdir/tests/bus/bus-checks.sh"
+CG_TRACKED=/a CG_OTHER=/c CG_FILE=/file
+
+[ "$(id -u)" -eq 0 ] || { echo "SKIP: needs root (only root may own org.pageidled1)"; exit 77; }
+for t in dbus-daemon dbus-send busctl setpriv perl; do
+	command -v $t > /dev/null || { echo "SKIP: no $t"; exit 77; }
+done
+
+dir=$(mktemp -d /tmp/test-bus-daemon.XXXXXX)
+daemon_pid=
+cleanup() {
+	[ -n "$daemon_pid" ] && kill "$daemon_pid" 2> /dev/null && wait "$daemon_pid" 2> /dev/null
+	stop_bus
+	rm -rf "$dir"
+}
+trap cleanup EXIT
+chmod 0755 "$dir"
+
+# The fake machine: pages 10-19 anon in /a, 20-29 file in /b, 30-39 anon
+# in /a/sub, 1024 page frames of RAM.
+mkdir -p "$dir/proc" "$dir/sys/kernel/mm/page_idle" "$dir/cg/a/sub" "$dir/cg/b" "$dir/cg/c"
+ino() { stat -c %i "$dir/cg/$1"; }
+perl -e '
+	my ($a, $b, $sub) = @ARGV;
+	my (@f, @c);
+	for my $p (0 .. 1023) { $f[$p] = 0; $c[$p] = 0; }
+	for my $p (10 .. 19) { $f[$p] = (1 << 5) | (1 << 12); $c[$p] = $a; }
+	for my $p (20 .. 29) { $f[$p] = 1 << 5; $c[$p] = $b; }
+	for my $p (30 .. 39) { $f[$p] = (1 << 5) | (1 << 12); $c[$p] = $sub; }
+	open(my $fh, ">", "flags") or die; print $fh pack("Q<*", @f); close($fh);
+	open($fh, ">", "cgroups") or die; print $fh pack("Q<*", @c); close($fh);
+' "$(ino a)" "$(ino b)" "$(ino a/sub)"
+touch "$dir/cg/file"
+mv flags "$dir/proc/kpageflags"
+mv cgroups "$dir/proc/kpagecgroup"
+echo "00000000-003fffff : System RAM" > "$dir/proc/iomem"
+head -c 128 /dev/zero > "$dir/sys/kernel/mm/page_idle/bitmap"
+cat > "$dir/pageidled.conf" <<EOT
+[Scan]
+Interval=1s
+[Cgroups]
+Root=$dir/cg
+Track=/a /b
+[HTTP]
+Enable=no
+EOT
+
+start_daemon() {
+	PAGEIDLED_PROC_ROOT=$dir/proc PAGEIDLED_SYS_ROOT=$dir/sys \
+		"$pageidled" --config "$dir/pageidled.conf" --json-file "$dir/run/stats.json" --user nobody \
+		2>> "$dir/daemon.log" &
+	daemon_pid=$!
+	wait_name || { cat "$dir/daemon.log"; exit 1; }
+	wait_scans 1
+}
+
+start_bus "$dir"
+start_daemon
+
+cd "$dir"
+check_introspection
+check_reads
+check_refused
+check_bad_input
+check_track_untrack
+check_signals
+
+# Again behind a policy that lets everyone call everything.
+kill -TERM "$daemon_pid"
+wait "$daemon_pid"
+rc=$?
+daemon_pid=
+[ $rc -eq 0 ] || fail "pageidled exited with $rc after SIGTERM"
+stop_bus
+write_loose_policy "$dir/loose.conf"
+start_bus "$dir" "$dir/loose.conf"
+start_daemon
+check_refused_by_daemon
+
+kill -TERM "$daemon_pid"
+wait "$daemon_pid"
+rc=$?
+daemon_pid=
+[ $rc -eq 0 ] || fail "pageidled exited with $rc after SIGTERM"
+echo "--- daemon log"
+cat "$dir/daemon.log"
+[ $failures -eq 0 ] || { echo "$failures checks failed"; exit 1; }
