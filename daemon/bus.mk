@@ -30,3 +30,13 @@ EXTRA_DIST += \
 	tests/test-bus-daemon.sh \
 	tests/bus/bus-lib.sh \
 	tests/bus/bus-checks.sh
+TESTS += tests/test-bus-man.sh
+EXTRA_DIST += tests/test-bus-man.sh
+
+dist_man1_MANS = man/pageidlectl.1
+dist_man5_MANS = man/org.pageidled1.5
+
+# The VM case (tests/local.mk runs it with the others): the API with the
+# real backend.
+VM_BUS_CASES = \
+	tests/vm/cases/bus-api.sh
