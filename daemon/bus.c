@@ -519,6 +519,15 @@ int bus_open(Manager *m) {
         return 0;
 }
 
+/* The bus went away (dbus-daemon restarted): exit with an error, so that the
+ * service manager restarts the daemon and the API comes back. */
+static int on_disconnected(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+
+        log_error("Lost the connection to the system bus; exiting, to be restarted with the D-Bus API.");
+        return sd_event_exit(m->event, -ECONNRESET);
+}
+
 int bus_start(Manager *m) {
         int r;
 
@@ -527,6 +536,10 @@ int bus_start(Manager *m) {
         r = sd_bus_attach_event(m->bus->bus, m->event, SD_EVENT_PRIORITY_NORMAL);
         if (r < 0)
                 return log_error_errno(r, "Failed to attach the bus to the event loop: %m");
+        r = sd_bus_match_signal(m->bus->bus, NULL, NULL, "/org/freedesktop/DBus/Local", "org.freedesktop.DBus.Local",
+                                "Disconnected", on_disconnected, m);
+        if (r < 0)
+                return log_error_errno(r, "Failed to watch the bus connection: %m");
         r = bus_add_objects(m->bus);
         if (r == -ENOMEM)
                 return log_oom();

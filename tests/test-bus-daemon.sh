@@ -87,11 +87,14 @@ start_bus "$dir" "$dir/loose.conf"
 start_daemon
 check_refused_by_daemon
 
-kill -TERM "$daemon_pid"
+# The bus goes away: the daemon exits with an error, for the service
+# manager to restart it.
+stop_bus
 wait "$daemon_pid"
 rc=$?
 daemon_pid=
-[ $rc -eq 0 ] || fail "pageidled exited with $rc after SIGTERM"
+[ $rc -ne 0 ] || fail "pageidled exited with 0 when the bus went away"
+grep -q "Lost the connection to the system bus" "$dir/daemon.log" || fail "no word about the lost bus"
 echo "--- daemon log"
 cat "$dir/daemon.log"
 [ $failures -eq 0 ] || { echo "$failures checks failed"; exit 1; }

@@ -1,0 +1,400 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The vtables of bus.c over a socketpair, without a bus daemon: a Manager
+ * made by hand with a fake cgroup tree and fake scans (the pass timer
+ * builds the set with track.c's manager_build_cgroup_set() and publishes
+ * made-up counts), and a client in a child process that reads every
+ * property, calls every method, sends bad paths and watches the signals.
+ * Track, Untrack and ScanNow succeed when the test runs as root and are
+ * refused otherwise (the peer is the test itself). */
+#include <fcntl.h>
+#include <json-c/json.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <systemd/sd-bus.h>
+#include <systemd/sd-event.h>
+
+#include "bus.h"
+#include "json.h"
+#include "test-util.h"
+#include "track.h"
+#include "util.h"
+
+#define PAGE 4096
+
+static char dir[] = "/tmp/test-bus-objects.XXXXXX";
+
+/* What manager.c provides; bus.c needs only these two. */
+const char *manager_state_to_string(ManagerState s) {
+        return s == MANAGER_RUNNING ? "running" : s == MANAGER_STARTING ? "starting" : "degraded";
+}
+
+int manager_snapshot_json(Manager *m, char **ret) {
+        Snapshot s = {
+                .backend = "page_idle",
+                .state = manager_state_to_string(m->state),
+                .interval_usec = m->config->interval_usec,
+                .window_usec = m->config->interval_usec,
+                .scan_count = m->scan_count,
+                .last_scan_timestamp_usec = m->last_scan_timestamp_usec,
+                .page_size = PAGE,
+                .cgroups = m->published,
+        };
+
+        return json_format(&s, ret);
+}
+
+/* A pass: every tracked cgroup gets 10 anon pages, 4 of them idle for two
+ * intervals, and 6 file pages, all in use. */
+static int on_pass(sd_event_source *s, uint64_t usec, void *userdata) {
+        Manager *m = userdata;
+        CgroupSet *set = NULL;
+
+        CHECK(manager_build_cgroup_set(m, &set) == 0);
+        for (size_t i = 0; i < set->n_nodes; i++) {
+                PageStats *p = &set->nodes[i].own;
+
+                if (!set->nodes[i].tracked)
+                        continue;
+                p->pages[PAGE_ANON] = 10;
+                p->idle_pages[PAGE_ANON] = 4;
+                p->pages[PAGE_FILE] = 6;
+                p->ws_pages = 12;
+                p->hist_pages[0] = 12;
+                p->hist_pages[age_bucket(2)] = 4;
+        }
+        cgroup_set_sum(set);
+        cgroup_set_free(m->published);
+        m->published = set;
+        m->scan_count++;
+        m->last_scan_timestamp_usec = now_usec(CLOCK_REALTIME);
+        m->last_scan_duration_usec = 1234;
+        bus_publish(m);
+        return 0;
+}
+
+static int on_child(sd_event_source *s, const siginfo_t *si, void *userdata) {
+        return sd_event_exit(sd_event_source_get_event(s), si->si_code == CLD_EXITED ? si->si_status : 99);
+}
+
+/* --- the client ----------------------------------------------------- */
+
+static sd_bus *client;
+static unsigned scan_completed, cgroup_changes;
+
+static uint64_t get_u64(const char *path, const char *iface, const char *name) {
+        sd_bus_error e = SD_BUS_ERROR_NULL;
+        uint64_t v = 0;
+
+        if (sd_bus_get_property_trivial(client, NULL, path, iface, name, &e, 't', &v) < 0) {
+                fprintf(stderr, "Get %s: %s\n", name, e.message);
+                exit(EXIT_FAILURE);
+        }
+        return v;
+}
+
+static char *get_str(const char *path, const char *iface, const char *name) {
+        sd_bus_error e = SD_BUS_ERROR_NULL;
+        char *v = NULL;
+
+        if (sd_bus_get_property_string(client, NULL, path, iface, name, &e, &v) < 0) {
+                fprintf(stderr, "Get %s: %s\n", name, e.message);
+                exit(EXIT_FAILURE);
+        }
+        return v;
+}
+
+/* Calls METHOD(path) and checks it fails with error, or succeeds if NULL. */
+static void call_path(const char *method, const char *path, const char *error) {
+        sd_bus_error e = SD_BUS_ERROR_NULL;
+        sd_bus_message *reply = NULL;
+        int r;
+
+        r = sd_bus_call_method(client, NULL, BUS_MANAGER_PATH, BUS_MANAGER_INTERFACE, method, &e, &reply, "s", path);
+        if (!error) {
+                if (r < 0)
+                        fprintf(stderr, "%s(%s): %s\n", method, path, e.message);
+                CHECK(r >= 0);
+        } else {
+                if (r >= 0 || !sd_bus_error_has_name(&e, error))
+                        fprintf(stderr, "%s(%s): %s, expected %s\n", method, path, r >= 0 ? "success" : e.name,
+                                error);
+                CHECK(r < 0 && sd_bus_error_has_name(&e, error));
+                fprintf(stderr, "%s(%s): %s\n", method, path, e.message);
+        }
+        sd_bus_error_free(&e);
+        sd_bus_message_unref(reply);
+}
+
+static size_t list_cgroups(const char *want_path, const char *want_object) {
+        sd_bus_message *reply = NULL;
+        const char *p, *o;
+        size_t n = 0;
+        bool found = !want_path;
+
+        CHECK(sd_bus_call_method(client, NULL, BUS_MANAGER_PATH, BUS_MANAGER_INTERFACE, "ListCgroups", NULL, &reply,
+                                 NULL) >= 0);
+        CHECK(sd_bus_message_enter_container(reply, 'a', "(so)") > 0);
+        while (sd_bus_message_read(reply, "(so)", &p, &o) > 0) {
+                n++;
+                if (want_path && strcmp(p, want_path) == 0) {
+                        CHECK_STREQ(o, want_object);
+                        found = true;
+                }
+        }
+        CHECK(found);
+        sd_bus_message_unref(reply);
+        return n;
+}
+
+static int on_signal(sd_bus_message *m, void *userdata, sd_bus_error *e) {
+        if (sd_bus_message_is_signal(m, BUS_MANAGER_INTERFACE, "ScanCompleted")) {
+                uint64_t count, duration;
+
+                CHECK(sd_bus_message_read(m, "tt", &count, &duration) > 0);
+                CHECK_EQ_U64(duration, 1234);
+                scan_completed++;
+        } else if (sd_bus_message_is_signal(m, "org.freedesktop.DBus.Properties", "PropertiesChanged") &&
+                   strncmp(sd_bus_message_get_path(m), BUS_CGROUP_PREFIX "/", strlen(BUS_CGROUP_PREFIX) + 1) == 0)
+                cgroup_changes++;
+        return 0;
+}
+
+static void check_histogram(const char *object) {
+        sd_bus_message *reply = NULL;
+        uint64_t lower, bytes, want_lower[AGE_BUCKETS] = {}, want_bytes[AGE_BUCKETS] = {};
+        unsigned i = 0;
+
+        for (unsigned k = 0; k < AGE_BUCKETS; k++)
+                want_lower[k] = age_bucket_lower_usec(k, 2 * USEC_PER_SEC);
+        want_bytes[0] = 12 * PAGE;
+        want_bytes[age_bucket(2)] = 4 * PAGE;
+        CHECK(sd_bus_get_property(client, NULL, object, BUS_CGROUP_INTERFACE, "IdleAgeHistogram", NULL, &reply,
+                                  "a(tt)") >= 0);
+        CHECK(sd_bus_message_enter_container(reply, 'a', "(tt)") > 0);
+        while (sd_bus_message_read(reply, "(tt)", &lower, &bytes) > 0) {
+                CHECK(i < AGE_BUCKETS);
+                CHECK_EQ_U64(lower, want_lower[i]);
+                CHECK_EQ_U64(bytes, want_bytes[i]);
+                i++;
+        }
+        CHECK_EQ_U64(i, AGE_BUCKETS);
+        sd_bus_message_unref(reply);
+}
+
+static int run_client(int fd) {
+        _cleanup_free_ char *version = NULL, *state = NULL, *path = NULL, *json = NULL;
+        const char *a = BUS_CGROUP_PREFIX "/_2fa", *b = BUS_CGROUP_PREFIX "/_2fb";
+        sd_bus_message *reply = NULL;
+        sd_bus_error e = SD_BUS_ERROR_NULL;
+        const char *text, *obj;
+        double ratio;
+        json_object *doc;
+        int r;
+
+        CHECK(sd_bus_new(&client) >= 0);
+        CHECK(sd_bus_set_fd(client, fd, fd) >= 0);
+        CHECK(sd_bus_start(client) >= 0);
+        CHECK(sd_bus_match_signal(client, NULL, NULL, NULL, NULL, NULL, on_signal, NULL) >= 0);
+
+        /* Introspection names the documented members. */
+        CHECK(sd_bus_call_method(client, NULL, BUS_MANAGER_PATH, "org.freedesktop.DBus.Introspectable", "Introspect",
+                                 NULL, &reply, NULL) >= 0);
+        CHECK(sd_bus_message_read(reply, "s", &text) > 0);
+        for (const char *m = "ListCgroups\0GetCgroup\0Track\0Untrack\0ScanNow\0GetSnapshot\0ScanCompleted\0"
+                             "ScanIntervalUSec\0LastScanDurationUSec\0name=\"path\"\0name=\"duration_usec\"\0";
+             *m; m += strlen(m) + 1)
+                if (!strstr(text, m)) {
+                        fprintf(stderr, "Introspect lacks %s:\n%s", m, text);
+                        exit(EXIT_FAILURE);
+                }
+        reply = sd_bus_message_unref(reply);
+        CHECK(sd_bus_call_method(client, NULL, BUS_CGROUP_PREFIX, "org.freedesktop.DBus.Introspectable", "Introspect",
+                                 NULL, &reply, NULL) >= 0);
+        CHECK(sd_bus_message_read(reply, "s", &text) > 0);
+        CHECK(strstr(text, "<node name=\"_2fa\"/>"));
+        reply = sd_bus_message_unref(reply);
+
+        /* The manager's properties. */
+        version = get_str(BUS_MANAGER_PATH, BUS_MANAGER_INTERFACE, "Version");
+        CHECK_STREQ(version, PACKAGE_VERSION);
+        state = get_str(BUS_MANAGER_PATH, BUS_MANAGER_INTERFACE, "State");
+        CHECK_STREQ(state, "running");
+        CHECK_EQ_U64(get_u64(BUS_MANAGER_PATH, BUS_MANAGER_INTERFACE, "ScanCount"), 1);
+        CHECK_EQ_U64(get_u64(BUS_MANAGER_PATH, BUS_MANAGER_INTERFACE, "ScanIntervalUSec"), 2 * USEC_PER_SEC);
+        CHECK_EQ_U64(get_u64(BUS_MANAGER_PATH, BUS_MANAGER_INTERFACE, "LastScanDurationUSec"), 1234);
+
+        /* The cgroup object, counts from on_pass(): /a with /a/sub. */
+        CHECK_EQ_U64(list_cgroups("/a", a), 1);
+        path = get_str(a, BUS_CGROUP_INTERFACE, "Path");
+        CHECK_STREQ(path, "/a");
+        CHECK_EQ_U64(get_u64(a, BUS_CGROUP_INTERFACE, "Bytes"), 16 * PAGE);
+        CHECK_EQ_U64(get_u64(a, BUS_CGROUP_INTERFACE, "IdleBytes"), 4 * PAGE);
+        CHECK_EQ_U64(get_u64(a, BUS_CGROUP_INTERFACE, "AnonBytes"), 10 * PAGE);
+        CHECK_EQ_U64(get_u64(a, BUS_CGROUP_INTERFACE, "AnonIdleBytes"), 4 * PAGE);
+        CHECK_EQ_U64(get_u64(a, BUS_CGROUP_INTERFACE, "FileBytes"), 6 * PAGE);
+        CHECK_EQ_U64(get_u64(a, BUS_CGROUP_INTERFACE, "FileIdleBytes"), 0);
+        CHECK_EQ_U64(get_u64(a, BUS_CGROUP_INTERFACE, "WorkingSetBytes"), 12 * PAGE);
+        CHECK(get_u64(a, BUS_CGROUP_INTERFACE, "LastScanTimestamp") > 0);
+        CHECK(sd_bus_get_property_trivial(client, NULL, a, BUS_CGROUP_INTERFACE, "IdleRatio", NULL, 'd', &ratio) >= 0);
+        CHECK(ratio == 4.0 / 16.0);
+        check_histogram(a);
+        /* No object for what is not tracked. */
+        r = sd_bus_get_property_trivial(client, NULL, b, BUS_CGROUP_INTERFACE, "Bytes", &e, 't', &(uint64_t) { 0 });
+        CHECK(r < 0 && sd_bus_error_has_name(&e, SD_BUS_ERROR_UNKNOWN_OBJECT));
+        sd_bus_error_free(&e);
+
+        /* GetCgroup and GetSnapshot. */
+        CHECK(sd_bus_call_method(client, NULL, BUS_MANAGER_PATH, BUS_MANAGER_INTERFACE, "GetCgroup", NULL, &reply, "s",
+                                 "//a/") >= 0);
+        CHECK(sd_bus_message_read(reply, "o", &obj) > 0);
+        CHECK_STREQ(obj, a);
+        reply = sd_bus_message_unref(reply);
+        CHECK(sd_bus_call_method(client, NULL, BUS_MANAGER_PATH, BUS_MANAGER_INTERFACE, "GetSnapshot", NULL, &reply,
+                                 NULL) >= 0);
+        CHECK(sd_bus_message_read(reply, "s", &text) > 0);
+        doc = json_tokener_parse(text);
+        CHECK(doc);
+        CHECK_EQ_U64(json_object_array_length(json_object_object_get(doc, "cgroups")), 1);
+        json_object_put(doc);
+        reply = sd_bus_message_unref(reply);
+
+        /* Bad paths, and what is not tracked. */
+        call_path("GetCgroup", "", BUS_ERROR_INVALID_PATH);
+        call_path("GetCgroup", "a", BUS_ERROR_INVALID_PATH);
+        call_path("GetCgroup", "/a/../b", BUS_ERROR_INVALID_PATH);
+        call_path("GetCgroup", "/b", BUS_ERROR_NOT_TRACKED);
+        call_path("GetCgroup", "/nope", BUS_ERROR_NO_SUCH_CGROUP);
+        call_path("GetCgroup", "/file", BUS_ERROR_NO_SUCH_CGROUP);
+
+        if (geteuid() != 0) {
+                call_path("Track", "/b", SD_BUS_ERROR_ACCESS_DENIED);
+                call_path("Untrack", "/a", SD_BUS_ERROR_ACCESS_DENIED);
+                r = sd_bus_call_method(client, NULL, BUS_MANAGER_PATH, BUS_MANAGER_INTERFACE, "ScanNow", &e, NULL, NULL);
+                CHECK(r < 0 && sd_bus_error_has_name(&e, SD_BUS_ERROR_ACCESS_DENIED));
+                sd_bus_error_free(&e);
+                CHECK_EQ_U64(list_cgroups("/a", a), 1);
+                sd_bus_flush_close_unref(client);
+                return 0;
+        }
+
+        call_path("Track", "/a", BUS_ERROR_ALREADY_TRACKED);
+        call_path("Track", "/nope", BUS_ERROR_NO_SUCH_CGROUP);
+        call_path("Track", "../b", BUS_ERROR_INVALID_PATH);
+        call_path("Untrack", "/b", BUS_ERROR_NOT_TRACKED);
+        call_path("Untrack", "/a/sub", BUS_ERROR_NOT_TRACKED);
+
+        /* Track /b: its object is there at once, empty until a scan. */
+        call_path("Track", "/b/", NULL);
+        CHECK_EQ_U64(list_cgroups("/b", b), 2);
+        CHECK_EQ_U64(get_u64(b, BUS_CGROUP_INTERFACE, "Bytes"), 0);
+        CHECK_EQ_U64(get_u64(b, BUS_CGROUP_INTERFACE, "LastScanTimestamp"), 0);
+        call_path("Track", "/b", BUS_ERROR_ALREADY_TRACKED);
+
+        /* Untrack the configured /a: gone at once and from the next scan. */
+        call_path("Untrack", "/a", NULL);
+        CHECK_EQ_U64(list_cgroups("/b", b), 1);
+        call_path("GetCgroup", "/a", BUS_ERROR_NOT_TRACKED);
+
+        /* ScanNow answers after the scan, whose signals come first. */
+        CHECK(sd_bus_call_method(client, NULL, BUS_MANAGER_PATH, BUS_MANAGER_INTERFACE, "ScanNow", NULL, NULL,
+                                 NULL) >= 0);
+        while (sd_bus_process(client, NULL) > 0)
+                ;
+        CHECK_EQ_U64(scan_completed, 1);
+        CHECK_EQ_U64(cgroup_changes, 1);        /* /b only */
+        CHECK_EQ_U64(get_u64(BUS_MANAGER_PATH, BUS_MANAGER_INTERFACE, "ScanCount"), 2);
+        CHECK_EQ_U64(get_u64(b, BUS_CGROUP_INTERFACE, "Bytes"), 16 * PAGE);
+        CHECK(get_u64(b, BUS_CGROUP_INTERFACE, "LastScanTimestamp") > 0);
+        CHECK_EQ_U64(list_cgroups("/b", b), 1);
+
+        /* And /a comes back. */
+        call_path("Track", "/a", NULL);
+        CHECK(sd_bus_call_method(client, NULL, BUS_MANAGER_PATH, BUS_MANAGER_INTERFACE, "ScanNow", NULL, NULL,
+                                 NULL) >= 0);
+        CHECK_EQ_U64(list_cgroups("/a", a), 2);
+        CHECK_EQ_U64(get_u64(a, BUS_CGROUP_INTERFACE, "Bytes"), 16 * PAGE);
+        sd_bus_flush_close_unref(client);
+        return 0;
+}
+
+/* --- the server ----------------------------------------------------- */
+
+static void mk(const char *rel) {
+        char p[4200];
+
+        snprintf(p, sizeof(p), "%s/%s", dir, rel);
+        CHECK(mkdir(p, 0755) == 0);
+}
+
+int main(void) {
+        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *server = NULL;
+        Options o = { .backend = _BACKEND_INVALID };
+        Manager m = { .options = &o, .state = MANAGER_RUNNING, .page_size = PAGE, .backend = BACKEND_PAGE_IDLE };
+        sd_id128_t id;
+        sigset_t mask;
+        int fds[2], rc, fd;
+        pid_t pid;
+        char cmd[4200];
+
+        CHECK(mkdtemp(dir));
+        mk("a");
+        mk("a/sub");
+        mk("b");
+        snprintf(cmd, sizeof(cmd), "%s/file", dir);
+        fd = open(cmd, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+        CHECK(fd >= 0);
+        close(fd);
+
+        CHECK(config_new_default(&m.config) == 0);
+        m.config->interval_usec = 2 * USEC_PER_SEC;
+        strv_free(m.config->cgroups);
+        m.config->cgroups = NULL;
+        CHECK(strv_extend(&m.config->cgroups, "/a") == 0);
+        m.cgroup_root_path = dir;
+        m.cgroup_root_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        CHECK(m.cgroup_root_fd >= 0);
+
+        sigemptyset(&mask);
+        sigaddset(&mask, SIGCHLD);
+        CHECK(sigprocmask(SIG_BLOCK, &mask, NULL) == 0);
+        CHECK(sd_event_default(&m.event) >= 0);
+        CHECK(sd_event_add_time(m.event, &m.pass_timer, CLOCK_MONOTONIC, UINT64_MAX, 0, on_pass, &m) >= 0);
+        CHECK(sd_event_source_set_enabled(m.pass_timer, SD_EVENT_OFF) >= 0);
+        on_pass(NULL, 0, &m);   /* the first scan */
+
+        CHECK(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) == 0);
+        pid = fork();
+        CHECK(pid >= 0);
+        if (pid == 0) {
+                close(fds[0]);
+                _exit(run_client(fds[1]));
+        }
+        close(fds[1]);
+
+        CHECK(sd_bus_new(&server) >= 0);
+        CHECK(sd_bus_set_fd(server, fds[0], fds[0]) >= 0);
+        CHECK(sd_id128_randomize(&id) >= 0);
+        CHECK(sd_bus_set_server(server, true, id) >= 0);
+        CHECK(sd_bus_start(server) >= 0);
+        CHECK(sd_bus_attach_event(server, m.event, 0) >= 0);
+        CHECK(bus_new(&m, server, &m.bus) == 0);
+        CHECK(bus_add_objects(m.bus) >= 0);
+        CHECK(sd_event_add_child(m.event, NULL, pid, WEXITED, on_child, NULL) >= 0);
+        rc = sd_event_loop(m.event);
+
+        m.bus = bus_free(m.bus);
+        sd_event_source_disable_unref(m.pass_timer);
+        sd_event_unref(m.event);
+        cgroup_set_free(m.published);
+        config_free(m.config);
+        strv_free(m.track_added);
+        strv_free(m.track_removed);
+        close(m.cgroup_root_fd);
+        snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+        CHECK(system(cmd) == 0);
+        if (rc != 0)
+                fprintf(stderr, "the client failed (%d)\n", rc);
+        return rc == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
