@@ -441,6 +441,12 @@ finish:
         return r;
 }
 
+static int cgroup_info_compare(const void *a, const void *b) {
+        const CgroupInfo *x = a, *y = b;
+
+        return strcmp(x->path ?: "", y->path ?: "");
+}
+
 static int verb_list(sd_bus *bus, char **args) {
         _cleanup_strv_free_ char **objects = NULL;
         _cleanup_json_ json_object *array = NULL;
@@ -462,6 +468,7 @@ static int verb_list(sd_bus *bus, char **args) {
                 if (infos[i].path && strlen(infos[i].path) > width)
                         width = strlen(infos[i].path);
         }
+        qsort(infos, n, sizeof(CgroupInfo), cgroup_info_compare);
 
         if (arg_json) {
                 r = -ENOMEM;
