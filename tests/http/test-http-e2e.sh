@@ -1,0 +1,201 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# pageidled's HTTP endpoint end to end on the host, against a fake /proc
+# and /sys (tests/http/fake-tree.sh) scanned every 200 ms:
+#  - /stats.json is the JSON file's document and valid against the shipped
+#    schema; /metrics passes promtool check metrics and says the same;
+#  - paths, methods, oversized and malformed requests get 404, 405, 414,
+#    431, 400;
+#  - 50 scrapers for 10 s: no failed request, only whole documents, and
+#    the scans keep their schedule;
+#  - slow clients (a byte a second, never finished) and idle connections:
+#    others are served at once, scans go on, idle ones are closed;
+#  - /healthz: 200 while scans are recent, 503 when they stop (a bitmap
+#    that cannot be read), 200 again once they resume;
+#  - SIGTERM with clients connected: a clean exit.
+set -u
+# Never hang make check: five minutes at most.
+if [ -z "${HTTP_E2E_TIMEOUT:-}" ]; then
+	HTTP_E2E_TIMEOUT=300 exec timeout 300 "$0" "$@"
+fi
+top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
+top_builddir=${top_builddir:-.}
+pageidled=$top_builddir/daemon/pageidled
+work=$(mktemp -d /tmp/test-http.XXXXXX)
+log=$work/daemon.log
+daemon_pid=
+metric_families=14
+
+fail() {
+	echo "FAIL: $*"
+	[ -f "$log" ] && { echo "--- daemon log"; tail -n 50 "$log"; }
+	exit 1
+}
+cleanup() {
+	[ -n "$daemon_pid" ] && kill "$daemon_pid" 2> /dev/null
+	jobs -p | xargs -r kill 2> /dev/null
+	rm -rf "$work"
+}
+trap cleanup EXIT
+
+. "$top_srcdir/tests/http/lib.sh"
+. "$top_srcdir/tests/http/fake-tree.sh"
+need_tools
+[ -x "$pageidled" ] || fail "no $pageidled"
+
+# start TREE NAME: the daemon on TREE, any free port.
+start() {
+	cat > "$work/$2.conf" <<EOT
+[Scan]
+Interval=200ms
+WorkingSetWindow=400ms
+CPUBudget=100%
+[Cgroups]
+Root=$1/cg
+Track=/*
+[HTTP]
+Address=127.0.0.1
+Port=0
+EOT
+	log=$work/$2.log
+	PAGEIDLED_PROC_ROOT=$1/proc PAGEIDLED_SYS_ROOT=$1/sys NOTIFY_SOCKET= \
+		"$pageidled" --config "$work/$2.conf" --json-file "$work/$2/stats.json" --user root 2> "$log" &
+	daemon_pid=$!
+	wait_endpoint
+	echo "$2: pageidled $daemon_pid serving $base"
+}
+
+stop() {
+	kill -TERM "$daemon_pid"
+	for i in $(seq 50); do
+		kill -0 "$daemon_pid" 2> /dev/null || break
+		sleep 0.1
+	done
+	kill -0 "$daemon_pid" 2> /dev/null && fail "pageidled still runs 5 s after SIGTERM"
+	wait "$daemon_pid"
+	rc=$?
+	daemon_pid=
+	[ $rc -eq 0 ] || fail "pageidled exited with $rc after SIGTERM"
+}
+
+make_fake_tree "$work/tree"
+start "$work/tree" main
+[ "$(status /healthz)" = 200 ] || fail "/healthz is not 200 at start"
+wait_scan_count 2
+
+# The document: the file's, valid against the schema, with the odd name intact.
+for i in $(seq 20); do
+	curl -sf "$base/stats.json" -o "$work/doc.json" || fail "GET /stats.json failed"
+	cmp -s "$work/doc.json" "$work/main/stats.json" && break
+done
+cmp -s "$work/doc.json" "$work/main/stats.json" || fail "/stats.json is not the document in the JSON file"
+check_schema "$work/doc.json"
+[ "$(jq '.cgroups | length' "$work/doc.json")" = 3 ] || fail "not 3 cgroups"
+jq -e --arg p "/$odd_name" '[.cgroups[].path] | index($p)' "$work/doc.json" > /dev/null ||
+	fail "the cgroup with an odd name is missing or mangled"
+# The schema check catches what it should.
+jq '.cgroups[0].bytes = -1 | del(.scan_count)' "$work/doc.json" > "$work/broken.json"
+[ "$(jq -r --slurpfile schema "$schema" -f "$schema_check" "$work/broken.json" | wc -l)" = 2 ] ||
+	fail "the schema check missed a broken document"
+
+# The metrics: lint-clean, the same numbers, the odd name escaped.
+curl -sf "$base/metrics" -o "$work/metrics.prom" || fail "GET /metrics failed"
+check_metrics "$work/metrics.prom"
+grep -q '^pageidled_cgroup_bytes{cgroup="/we\\"ird\\\\name\\nline2 café",type="file"} 16384$' "$work/metrics.prom" ||
+	fail "the odd cgroup name is not escaped right in /metrics"
+[ "$(metric "$work/metrics.prom" 'pageidled_cgroup_bytes{cgroup="/a",type="anon"}')" = $((32 * 4096)) ] ||
+	fail "/a anon bytes in /metrics"
+check_document_pair
+echo "documents: schema, promtool and cross-checks pass"
+
+check_basics
+echo "paths, methods, oversized and malformed requests: answered as they should"
+
+# 50 scrapers for 10 s while scanning every 200 ms.
+before=$(scan_count)
+scrape_load 50 10
+after=$(scan_count)
+echo "scans during the load: $((after - before))"
+[ $((after - before)) -ge 20 ] || fail "only $((after - before)) scans in 10 s at a 200 ms interval"
+
+# Slow and idle clients: 20 of each for 12 s.
+split_base
+clients=
+for i in $(seq 20); do
+	slow_client 12 &
+	clients="$clients $!"
+	(exec 5<> "/dev/tcp/$host/$port" && sleep 12) &
+	clients="$clients $!"
+done
+sleep 1
+before=$(scan_count)
+start_s=$SECONDS
+for i in $(seq 20); do
+	t0=$(date +%s%N)
+	curl -sf --max-time 2 "$base/stats.json" -o "$work/during.json" || fail "a request failed next to slow clients"
+	jq -e .scan_count "$work/during.json" > /dev/null || fail "a broken document next to slow clients"
+	ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+	[ $ms -lt 2000 ] || fail "a request took $ms ms next to slow clients"
+	sleep 0.25
+done
+after=$(scan_count)
+echo "next to 40 slow and idle clients: 20 requests served, $((after - before)) scans in $((SECONDS - start_s)) s"
+[ $((after - before)) -ge 10 ] || fail "scans slowed down next to slow clients"
+# An idle connection is closed after the idle timeout (10 s).
+exec 6<> "/dev/tcp/$host/$port"
+t0=$SECONDS
+timeout 20 cat <&6 > /dev/null
+exec 6<&-
+echo "an idle connection was closed after $((SECONDS - t0)) s"
+[ $((SECONDS - t0)) -le 15 ] || fail "an idle connection stayed open $((SECONDS - t0)) s"
+wait $clients
+check_basics
+kill -0 "$daemon_pid" || fail "pageidled died"
+
+# SIGTERM with clients connected.
+clients=
+for i in $(seq 5); do
+	slow_client 30 &
+	clients="$clients $!"
+done
+sleep 1
+stop
+echo "SIGTERM with slow clients connected: clean exit"
+kill $clients 2> /dev/null
+wait $clients 2> /dev/null
+
+# /healthz when scans stop: a bitmap that cannot be read (a FIFO).
+make_fake_tree "$work/tree2"
+rm "$work/tree2/sys/kernel/mm/page_idle/bitmap"
+mkfifo "$work/tree2/sys/kernel/mm/page_idle/bitmap"
+start "$work/tree2" stale
+sleep 1.5
+code=$(curl -s -o "$work/health" -w '%{http_code}' "$base/healthz")
+[ "$code" = 503 ] || fail "/healthz answered $code, not 503, with scans failing: $(cat "$work/health")"
+grep -q '^stale: no complete scan yet.*state degraded' "$work/health" || fail "/healthz says: $(cat "$work/health")"
+echo "scans failing: /healthz $code, $(cat "$work/health")"
+curl -sf "$base/stats.json" -o "$work/degraded.json" || fail "/stats.json failed while degraded"
+check_schema "$work/degraded.json"
+curl -sf "$base/metrics" -o "$work/degraded.prom" || fail "/metrics failed while degraded"
+check_metrics "$work/degraded.prom"
+[ "$(metric "$work/degraded.prom" 'pageidled_state{state="degraded"}')" = 1 ] || fail "/metrics does not say degraded"
+rm "$work/tree2/sys/kernel/mm/page_idle/bitmap"
+head -c $((N_PFNS / 8)) /dev/zero > "$work/tree2/sys/kernel/mm/page_idle/bitmap"
+for i in $(seq 50); do
+	[ "$(status /healthz)" = 200 ] && break
+	sleep 0.1
+done
+[ "$(status /healthz)" = 200 ] || fail "/healthz did not recover once scans resumed"
+echo "scans resumed: /healthz 200"
+stop
+
+# Enable=no: no listener.
+printf '[HTTP]\nEnable=no\n' >> "$work/stale.conf"
+PAGEIDLED_PROC_ROOT=$work/tree/proc PAGEIDLED_SYS_ROOT=$work/tree/sys NOTIFY_SOCKET= \
+	"$pageidled" --config "$work/stale.conf" --json-file "$work/off/stats.json" --user root 2> "$work/off.log" &
+daemon_pid=$!
+log=$work/off.log
+sleep 1
+grep -q 'Serving http' "$log" && fail "Enable=no still serves"
+stop
+echo PASS
