@@ -3,7 +3,8 @@
 # Exactness (tests/idle-exact.c): marked pages read idle exactly when they
 # were not touched since, for anonymous pages with THP off and on, pages
 # shared with a live forked child, KSM-merged pages, and mapped file pages
-# on tmpfs and on ext4 (a loop device), on every bitmap the guest has.
+# on tmpfs and on ext4 (a loop device), on every bitmap the guest has; and
+# reports how many file pages touched only through read(2) still read idle.
 set -u
 . "$top_srcdir/tests/vm/lib/module.sh"
 need_prog idle-exact
@@ -39,6 +40,15 @@ for cfg in $configs; do
 		run_on "$label: anon thp thp-pte fork ksm" "$tests/idle-exact" --bitmap "$b" anon thp thp-pte fork ksm
 		run_on "$label: file on tmpfs" "$tests/idle-exact" --bitmap "$b" --dir /tmp file
 		[ -n "$ext4" ] && run_on "$label: file on ext4" "$tests/idle-exact" --bitmap "$b" --dir "$ext4" file
+		# Page cache accesses through read(2): reported, not judged, with
+		# MGLRU as booted and with the classic LRU.
+		dir=${ext4:-/tmp}
+		run_on "$label: file-read on $dir" "$tests/idle-exact" --rounds 1 --bitmap "$b" --dir "$dir" file-read
+		lru_gen=$(cat /sys/kernel/mm/lru_gen/enabled 2>/dev/null)
+		if [ -n "$lru_gen" ] && [ "$lru_gen" != 0x0000 ] && echo 0 > /sys/kernel/mm/lru_gen/enabled; then
+			run_on "$label: file-read on $dir, classic LRU" "$tests/idle-exact" --rounds 1 --bitmap "$b" --dir "$dir" file-read
+			echo "$lru_gen" > /sys/kernel/mm/lru_gen/enabled
+		fi
 	done
 	module_unload || failed_targets="$failed_targets rmmod($cfg)"
 	module_bitmap=

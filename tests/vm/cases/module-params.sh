@@ -88,14 +88,18 @@ else
 	fail "load with sysfs_name=pageidle_alt"
 fi
 
-# 5. An empty name is refused cleanly (the harness fails the run on any
-# WARNING it logs).
-before=$(dmesg | wc -l)
-if insmod "$PAGEIDLE_KO" sysfs_name= 2>/dev/null; then
-	fail "insmod with an empty sysfs_name succeeded"
-	rmmod pageidle
-else
-	pass "an empty sysfs_name is refused: $(new_log_lines "$before" | head -n 1)"
-fi
+# 5. Bad names are refused cleanly (the harness fails the run on any
+# WARNING it logs): empty, with a slash, dots, and a directory that exists.
+for bad in '' 'page_idle/x' '.' '..' ksm; do
+	[ "$bad" = ksm ] && [ ! -d /sys/kernel/mm/ksm ] && continue
+	before=$(dmesg | wc -l)
+	if insmod "$PAGEIDLE_KO" "sysfs_name=$bad" 2>/dev/null; then
+		fail "insmod with sysfs_name='$bad' succeeded"
+		rmmod pageidle
+	else
+		pass "sysfs_name='$bad' is refused: $(new_log_lines "$before" | head -n 1)"
+	fi
+done
+[ -e /sys/kernel/mm/ksm/run ] || [ ! -d /sys/kernel/mm/ksm ] || fail "/sys/kernel/mm/ksm was damaged"
 
 finish_case
