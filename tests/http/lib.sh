@@ -95,7 +95,7 @@ scraper() {
 	id=$1 end=$((SECONDS + $2)) n=0 bad=0 last=0
 	while [ $SECONDS -lt $end ]; do
 		n=$((n + 1))
-		if ! curl -sf --max-time 5 -o "$work/s$id.json" "$base/stats.json"; then
+		if ! curl -sf --max-time "${scrape_timeout:-5}" -o "$work/s$id.json" "$base/stats.json"; then
 			bad=$((bad + 1)); echo "scraper $id: /stats.json failed" >&2; continue
 		fi
 		count=$(jq -e 'select(.schema_version == 1 and (.cgroups | type) == "array") | .scan_count' \
@@ -106,7 +106,7 @@ scraper() {
 		fi
 		last=$count
 		n=$((n + 1))
-		if ! curl -sf --max-time 5 -o "$work/s$id.prom" "$base/metrics"; then
+		if ! curl -sf --max-time "${scrape_timeout:-5}" -o "$work/s$id.prom" "$base/metrics"; then
 			bad=$((bad + 1)); echo "scraper $id: /metrics failed" >&2; continue
 		fi
 		if [ "$(grep -c '^# TYPE ' "$work/s$id.prom")" != "$metric_families" ] ||
