@@ -484,7 +484,7 @@ static int manager_step(Manager *m) {
         do {
                 r = scanner_step(m->scanner, STEP_PFNS);
                 used = cpu_time_usec() - cpu0;
-        } while (r == 0 && (budget >= 100 || used < STEP_QUANTUM_USEC));
+        } while (r == 0 && used < STEP_QUANTUM_USEC);
         if (r < 0) {
                 manager_fail_pass(m, r);
                 if (m->options->once)
@@ -494,7 +494,8 @@ static int manager_step(Manager *m) {
         if (r > 0)
                 return manager_finish_pass(m);
 
-        /* Sleep long enough that this burst is budget% of the time. */
+        /* Sleep long enough that this burst is budget% of the time; even at
+         * 100%, go back to the loop so that signals and the bus are served. */
         r = sd_event_source_set_time_relative(m->step_timer, used * (100 - budget) / budget);
         if (r >= 0)
                 r = sd_event_source_set_enabled(m->step_timer, SD_EVENT_ONESHOT);
@@ -525,6 +526,9 @@ static int manager_begin_pass(Manager *m) {
                 }
         }
 
+        /* The walk of the hierarchy counts as part of the scan. */
+        m->pass_start_usec = now_usec(CLOCK_MONOTONIC);
+        cpu_times_usec(&m->pass_user_usec, &m->pass_sys_usec);
         r = manager_build_cgroup_set(m, &set);
         if (r == -ENOMEM)
                 return log_oom();

@@ -190,6 +190,9 @@ static void test_once(void) {
         CHECK_EQ_U64(u64(doc, "scan_interval_usec"), 200 * USEC_PER_MSEC);
         CHECK_EQ_U64(u64(doc, "working_set_window_usec"), 200 * USEC_PER_MSEC);
         CHECK_EQ_U64(u64(doc, "scan_count"), 1);
+        /* The duration of that scan, not the time since boot. */
+        CHECK(u64(doc, "last_scan_duration_usec") > 0);
+        CHECK(u64(doc, "last_scan_duration_usec") < 2 * USEC_PER_SEC);
         CHECK_EQ_U64(json_object_array_length(get(doc, "cgroups")), 2);
         /* The fake bitmap reads back every mark: all idle. /a includes /a/sub. */
         a = find_cgroup(doc, "/a");

@@ -94,6 +94,16 @@ stop_daemon() {
 	[ $rc -eq 0 ] || fail "pageidled exited with $rc after SIGTERM"
 }
 
+# wait_log PATTERN: until daemon.log has a line matching PATTERN (grep -E).
+wait_log() {
+	i=0
+	until grep -Eq "$1" daemon.log; do
+		i=$((i + 1))
+		[ $i -lt 600 ] || fail "no log line matching '$1' after 60 s"
+		sleep 0.1
+	done
+}
+
 # json_top FILE KEY: a top-level value of the pretty-printed document.
 json_top() {
 	awk -v k="\"$2\":" '$1 == k { sub(/^[^:]*: */, ""); sub(/,$/, ""); gsub(/"/, ""); print; exit }' "$1"
