@@ -387,6 +387,11 @@ static int method_get_snapshot(sd_bus_message *msg, void *userdata, sd_bus_error
         return sd_bus_reply_method_return(msg, "s", text);
 }
 
+/* Every method is SD_BUS_VTABLE_UNPRIVILEGED: on the system bus sd-bus would
+ * otherwise serve only callers it deems privileged (root, CAP_SYS_ADMIN read
+ * from /proc, or the daemon's own user), refusing readers and letting user
+ * pageidled through.  Reads are for everyone; bus_check_root() guards the
+ * rest. */
 static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_VTABLE_START(0),
         SD_BUS_PROPERTY("Version", "s", property_get_version, 0, SD_BUS_VTABLE_PROPERTY_CONST),
@@ -404,16 +409,16 @@ static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_PROPERTY("ScanCount", "t", property_get_uint64, offsetof(Manager, scan_count),
                         SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_METHOD_WITH_NAMES("ListCgroups", NULL, , "a(so)", SD_BUS_PARAM(cgroups),
-                                 method_list_cgroups, 0),
+                                 method_list_cgroups, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_NAMES("GetCgroup", "s", SD_BUS_PARAM(path), "o", SD_BUS_PARAM(object),
-                                 method_get_cgroup, 0),
+                                 method_get_cgroup, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_NAMES("Track", "s", SD_BUS_PARAM(path), "o", SD_BUS_PARAM(object),
-                                 method_track, 0),
+                                 method_track, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_NAMES("Untrack", "s", SD_BUS_PARAM(path), NULL, ,
-                                 method_untrack, 0),
-        SD_BUS_METHOD("ScanNow", NULL, NULL, method_scan_now, 0),
+                                 method_untrack, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD("ScanNow", NULL, NULL, method_scan_now, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_NAMES("GetSnapshot", NULL, , "s", SD_BUS_PARAM(json),
-                                 method_get_snapshot, 0),
+                                 method_get_snapshot, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_SIGNAL_WITH_NAMES("ScanCompleted", "tt", SD_BUS_PARAM(count) SD_BUS_PARAM(duration_usec), 0),
         SD_BUS_VTABLE_END,
 };

@@ -57,7 +57,7 @@ EOT
 
 start_daemon() {
 	PAGEIDLED_PROC_ROOT=$dir/proc PAGEIDLED_SYS_ROOT=$dir/sys \
-		"$pageidled" --config "$dir/pageidled.conf" --json-file "$dir/run/stats.json" --user nobody \
+		"$pageidled" --config "$dir/pageidled.conf" --json-file "$dir/run/stats.json" --user daemon \
 		2>> "$dir/daemon.log" &
 	daemon_pid=$!
 	wait_name || { cat "$dir/daemon.log"; exit 1; }

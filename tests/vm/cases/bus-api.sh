@@ -35,7 +35,7 @@ Enable=no
 EOT
 
 run_daemon() {
-	start_daemon --config "$PWD/pageidled.conf" --json-file "$PWD/run/stats.json" --user nobody
+	start_daemon --config "$PWD/pageidled.conf" --json-file "$PWD/run/stats.json" --user daemon
 	wait_name || { cat daemon.log; exit 1; }
 	wait_scans 2
 }
