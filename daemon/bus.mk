@@ -45,3 +45,8 @@ dist_man5_MANS = man/org.pageidled1.5
 # real backend.
 VM_BUS_CASES = \
 	tests/vm/cases/bus-api.sh
+# The installed setup under systemd as PID 1: needs run-tests --systemd
+# (it skips otherwise), so it is not among VM_BUS_CASES.
+VM_BUS_SYSTEMD_CASES = \
+	tests/vm/cases/bus-systemd.sh
+EXTRA_DIST += $(VM_BUS_SYSTEMD_CASES)
