@@ -53,7 +53,9 @@ EXTRA_DIST += \
 # Workload programs the VM cases run in cgroups.
 check_PROGRAMS += tests/workload/workload
 tests_workload_workload_SOURCES = tests/workload/workload.c
-EXTRA_DIST += tests/workload/daemon-lib.sh
+EXTRA_DIST += \
+	tests/workload/daemon-lib.sh \
+	tests/workload/daemon-demo.sh
 
 VM_DAEMON_CASES = \
 	tests/vm/cases/daemon-accuracy.sh \

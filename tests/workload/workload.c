@@ -1,13 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * workload --kind anon|file|thp --size SIZE --hot SIZE --ready FILE
- *          [--file PATH] [--period MSEC]
+ *          [--file PATH] [--period MSEC] [--after SEC --then-hot SIZE]
  *
  * Holds a known working set for the accuracy tests: maps SIZE bytes
  * (anonymous, a shared mapping of PATH, or anonymous with MADV_HUGEPAGE
  * in 2 MiB-aligned huge pages), writes every page once, writes
  * "KIND SIZE HOT" to FILE, then every period writes the first HOT bytes
- * again, one store per page, and leaves the rest alone.
+ * again, one store per page, and leaves the rest alone.  With --after,
+ * the hot part becomes the first --then-hot bytes SEC seconds after that.
  *
  * Each round first flushes the TLB for the hot range with an mprotect
  * round trip: marking a page idle clears its accessed bits without a
@@ -56,10 +57,14 @@ int main(int argc, char *argv[]) {
                 { "ready", required_argument, NULL, 'r' },
                 { "file", required_argument, NULL, 'f' },
                 { "period", required_argument, NULL, 'p' },
+                { "after", required_argument, NULL, 'a' },
+                { "then-hot", required_argument, NULL, 't' },
                 {}
         };
         const char *kind = "anon", *ready = NULL, *file = NULL;
         unsigned long size = 0, hot = 0, period_ms = 200, page = (unsigned long) sysconf(_SC_PAGESIZE);
+        unsigned long after_s = 0, then_hot = 0;
+        struct timespec start;
         char tmp[4096];
         uint8_t *region;
         FILE *f;
@@ -73,9 +78,12 @@ int main(int argc, char *argv[]) {
                 case 'r': ready = optarg; break;
                 case 'f': file = optarg; break;
                 case 'p': period_ms = strtoul(optarg, NULL, 10); break;
+                case 'a': after_s = strtoul(optarg, NULL, 10); break;
+                case 't': then_hot = parse_size(optarg); break;
                 default: return 2;
                 }
-        if (!ready || size == 0 || hot > size || size % page || hot % page) {
+        if (!ready || size == 0 || hot > size || then_hot > size || size % page || hot % page ||
+            then_hot % page) {
                 fprintf(stderr, "workload: need --size, --hot <= size (page multiples) and --ready\n");
                 return 2;
         }
@@ -132,8 +140,15 @@ int main(int argc, char *argv[]) {
         if (fclose(f) != 0 || rename(tmp, ready) < 0)
                 die(ready);
 
+        clock_gettime(CLOCK_MONOTONIC, &start);
         for (;;) {
-                struct timespec ts = { period_ms / 1000, (long) (period_ms % 1000) * 1000000L };
+                struct timespec ts = { period_ms / 1000, (long) (period_ms % 1000) * 1000000L }, now;
+
+                clock_gettime(CLOCK_MONOTONIC, &now);
+                if (after_s > 0 && (unsigned long) (now.tv_sec - start.tv_sec) >= after_s) {
+                        hot = then_hot;
+                        after_s = 0;
+                }
 
                 if (hot > 0) {
                         if (mprotect(region, hot, PROT_READ) < 0 ||
