@@ -69,8 +69,6 @@ static int config_apply_options(Config *c, const Options *o) {
                 if (!c->cgroups)
                         return -ENOMEM;
         }
-        if (config_default_cgroups(c) < 0)
-                return -ENOMEM;
         if (o->backend >= 0)
                 c->backend = o->backend;
         if (o->json_file) {
