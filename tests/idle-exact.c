@@ -480,7 +480,13 @@ static int thp_common(int rounds, bool split_pmd)
                         notthp++;
         }
         /* thp-pte: an mprotect of one small page splits each PMD into
-         * PTEs, leaving the huge page whole but mapped by 512 PTEs. */
+         * PTEs, leaving the huge page whole but mapped by 512 PTEs; then
+         * MADV_NOHUGEPAGE keeps khugepaged from collapsing them into new
+         * huge pages (isolating and moving them) while the test runs. */
+        if (split_pmd && madvise(p, len, MADV_NOHUGEPAGE) < 0) {
+                perror("thp-pte: madvise(MADV_NOHUGEPAGE)");
+                return RES_FAIL;
+        }
         for (size_t k = 0; split_pmd && !notthp && k < nh; k++) {
                 char *q = p + k * HPAGE_SIZE + 7 * PT_PAGE_SIZE;
 

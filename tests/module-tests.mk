@@ -22,6 +22,7 @@ VM_MODULE_CASES = \
 	tests/vm/cases/module-abi.sh \
 	tests/vm/cases/module-params.sh \
 	tests/vm/cases/module-exact.sh \
+	tests/vm/cases/module-exact-own.sh \
 	tests/vm/cases/module-stress.sh
 
 EXTRA_DIST += \

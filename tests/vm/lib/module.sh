@@ -12,7 +12,11 @@ PAGEIDLE_ALT_NAME=page_idle_module
 kernel_bitmap=/sys/kernel/mm/page_idle/bitmap
 module_bitmap=
 kernel_has_bitmap=false
-# Decided before the module is first loaded; the cases unload it at the end.
+# A case that timed out may have left the module loaded.
+if grep -q '^pageidle ' /proc/modules; then
+	echo "note: pageidle was still loaded; unloading it first"
+	rmmod pageidle || echo "rmmod of the stale pageidle failed"
+fi
 if [ -e "$kernel_bitmap" ] && ! grep -q '^pageidle ' /proc/modules; then
 	kernel_has_bitmap=true
 fi
