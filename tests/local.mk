@@ -13,8 +13,9 @@ VM_KERNEL_TESTS = \
 	tests/vm/debian-6.1.tap \
 	tests/vm/debian-6.12.tap
 
-TESTS += $(VM_KERNEL_TESTS)
+TESTS += $(VM_KERNEL_TESTS) tests/test-units.sh
 EXTRA_DIST += \
+	tests/test-units.sh \
 	$(VM_KERNEL_TESTS) \
 	$(VM_CASES) \
 	tests/vm/README.md \
