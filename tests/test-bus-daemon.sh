@@ -70,6 +70,7 @@ start_daemon
 cd "$dir"
 check_introspection
 check_reads
+check_snapshot "$dir/run/stats.json"
 check_refused
 check_bad_input
 check_track_untrack

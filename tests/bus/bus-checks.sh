@@ -252,3 +252,21 @@ check_signals() {
 	grep -A3 "member=ScanCompleted" signals.txt | head -n 4
 	[ $failures -eq 0 ] || { cat monitor.err; head -n 40 signals.txt; }
 }
+
+# check_snapshot FILE: GetSnapshot() returns the document in FILE (the
+# daemon's JSONFile=), read between two scans.
+check_snapshot() {
+	echo "--- GetSnapshot against $1"
+	for try in 1 2 3 4 5; do
+		as_nobody busctl --system --json=short call org.pageidled1 /org/pageidled1 \
+			org.pageidled1.Manager GetSnapshot | jq -r '.data[0]' | jq -S . > snapshot.json
+		jq -S . "$1" > file.json
+		if cmp -s snapshot.json file.json; then
+			echo "the same document ($(jq '.cgroups | length' file.json) cgroups, scan $(jq .scan_count file.json))"
+			return 0
+		fi
+		sleep 0.2
+	done
+	diff -u file.json snapshot.json | head -n 40
+	fail "GetSnapshot differs from $1"
+}

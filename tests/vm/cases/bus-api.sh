@@ -44,6 +44,7 @@ start_bus "$PWD"
 run_daemon
 check_introspection
 check_reads
+check_snapshot "$PWD/run/stats.json"
 
 echo "--- the workload's estimates over the bus"
 obj=$(object_of /bus-a)
