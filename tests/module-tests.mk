@@ -28,4 +28,5 @@ VM_MODULE_CASES = \
 EXTRA_DIST += \
 	tests/vm/lib/module.sh \
 	bench/run-bitmap-bench \
-	bench/vm-bitmap-bench.sh
+	bench/vm-bitmap-bench.sh \
+	bench/results/bitmap-throughput.md
