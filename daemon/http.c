@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <arpa/inet.h>
+#include <limits.h>
 #include <inttypes.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <systemd/sd-daemon.h>
 #include <time.h>
@@ -21,6 +24,10 @@
 #define HTTP_MAX_CONNECTIONS_PER_IP 64u
 #define HTTP_CONNECTION_MEMORY (16u * 1024u)
 #define HTTP_IDLE_TIMEOUT_SEC 10u
+/* From the connection (or the end of the previous answer on it) to the
+ * end of the request headers: the idle timeout alone would let a client
+ * sending a byte every few seconds keep its connection for ever. */
+#define HTTP_REQUEST_DEADLINE_USEC (10 * USEC_PER_SEC)
 
 #define STRINGIFY_(x) #x
 #define STRINGIFY(x) STRINGIFY_(x)
@@ -39,10 +46,25 @@ typedef struct HttpContent {
         uint64_t last_scan_usec;        /* CLOCK_MONOTONIC: the last complete scan, or the start */
 } HttpContent;
 
+/* A connection waiting for its request, in the serving thread's list. */
+typedef struct HttpConnection {
+        int fd;                         /* MHD's; valid until its CLOSED notification */
+        uint64_t deadline_usec;         /* CLOCK_MONOTONIC; UINT64_MAX: none (answering, or cut) */
+        struct HttpConnection *prev, *next;
+} HttpConnection;
+
 struct HttpServer {
         struct MHD_Daemon *daemon;
         int listen_fd;                  /* until MHD takes it */
         char *where;                    /* for the logs */
+
+        /* The serving thread runs libmicrohttpd (MHD_run on its epoll fd)
+         * and cuts connections past their request deadline between two
+         * runs, where their fds are sure to be open. */
+        pthread_t thread;
+        bool thread_started;
+        int stop_fd;                    /* eventfd: the thread exits */
+        HttpConnection *connections;    /* serving thread only */
 
         pthread_mutex_t lock;
         HttpContent *content;           /* under lock */
@@ -152,7 +174,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
                                   const char *version, const char *upload_data, size_t *upload_data_size,
                                   void **req_cls) {
         _cleanup_(content_unrefp) HttpContent *c = NULL;
+        const union MHD_ConnectionInfo *info;
         HttpServer *h = cls;
+
+        /* The request is in: no deadline while it is answered. */
+        info = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+        if (info && info->socket_context)
+                ((HttpConnection *) info->socket_context)->deadline_usec = UINT64_MAX;
 
         /* Answered as soon as the headers are in: a body, if any, is not read. */
         if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
@@ -177,6 +205,98 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         if (strcmp(url, "/metrics") == 0)
                 return queue_content(conn, c, c->metrics, c->metrics_size, METRICS_CONTENT_TYPE);
         return queue_content(conn, c, c->json, c->json_size, "application/json");
+}
+
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+                          enum MHD_ConnectionNotificationCode code) {
+        const union MHD_ConnectionInfo *info;
+        HttpServer *h = cls;
+        HttpConnection *c;
+
+        if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+                info = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+                c = calloc(1, sizeof(*c));
+                if (!c || !info) {
+                        free(c);        /* not watched: the idle timeout still applies */
+                        return;
+                }
+                c->fd = info->connect_fd;
+                c->deadline_usec = now_usec(CLOCK_MONOTONIC) + HTTP_REQUEST_DEADLINE_USEC;
+                c->next = h->connections;
+                if (c->next)
+                        c->next->prev = c;
+                h->connections = c;
+                *socket_context = c;
+        } else if (code == MHD_CONNECTION_NOTIFY_CLOSED && *socket_context) {
+                c = *socket_context;
+                if (c->prev)
+                        c->prev->next = c->next;
+                else
+                        h->connections = c->next;
+                if (c->next)
+                        c->next->prev = c->prev;
+                free(c);
+                *socket_context = NULL;
+        }
+}
+
+/* An answer is sent: the next request on the connection has its deadline. */
+static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
+                         enum MHD_RequestTerminationCode code) {
+        const union MHD_ConnectionInfo *info = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+
+        if (info && info->socket_context)
+                ((HttpConnection *) info->socket_context)->deadline_usec =
+                        now_usec(CLOCK_MONOTONIC) + HTTP_REQUEST_DEADLINE_USEC;
+}
+
+/* Shuts down connections past their deadline (libmicrohttpd then sees
+ * the end of the stream and closes them); returns the next deadline. */
+static uint64_t http_cut_late(HttpServer *h, uint64_t now) {
+        uint64_t next = UINT64_MAX;
+
+        for (HttpConnection *c = h->connections; c; c = c->next) {
+                if (c->deadline_usec <= now) {
+                        log_debug("HTTP: closing a connection with no complete request after %" PRIu64 " s.",
+                                  HTTP_REQUEST_DEADLINE_USEC / USEC_PER_SEC);
+                        (void) shutdown(c->fd, SHUT_RDWR);
+                        c->deadline_usec = UINT64_MAX;
+                }
+                next = MIN(next, c->deadline_usec);
+        }
+        return next;
+}
+
+static void *http_thread(void *userdata) {
+        HttpServer *h = userdata;
+        const union MHD_DaemonInfo *info = MHD_get_daemon_info(h->daemon, MHD_DAEMON_INFO_EPOLL_FD);
+        struct pollfd p[2] = {
+                { .fd = info->epoll_fd, .events = POLLIN },
+                { .fd = h->stop_fd, .events = POLLIN },
+        };
+
+        for (;;) {
+                uint64_t now = now_usec(CLOCK_MONOTONIC), next = http_cut_late(h, now);
+                MHD_UNSIGNED_LONG_LONG mhd_ms;
+                int timeout_ms = -1;
+
+                if (MHD_get_timeout(h->daemon, &mhd_ms) == MHD_YES)
+                        timeout_ms = (int) MIN(mhd_ms, (MHD_UNSIGNED_LONG_LONG) INT_MAX);
+                if (next != UINT64_MAX) {
+                        int ms = (int) MIN(DIV_ROUND_UP(next - now, USEC_PER_MSEC), (uint64_t) INT_MAX);
+
+                        timeout_ms = timeout_ms < 0 ? ms : MIN(timeout_ms, ms);
+                }
+                if (poll(p, ELEMENTSOF(p), timeout_ms) < 0 && errno != EINTR) {
+                        log_error_errno(errno, "HTTP: poll() failed: %m; the endpoint stops.");
+                        break;
+                }
+                if (p[1].revents)
+                        break;
+                if (MHD_run(h->daemon) != MHD_YES)
+                        log_debug("HTTP: MHD_run() failed.");
+        }
+        return NULL;
 }
 
 static char *format_address(const struct sockaddr_storage *sa) {
@@ -283,6 +403,7 @@ int http_open(const Config *c, HttpServer **ret) {
                 return log_oom();
         }
         h->listen_fd = fd;
+        h->stop_fd = -EBADF;
         pthread_mutex_init(&h->lock, NULL);
         h->last_scan_usec = now_usec(CLOCK_MONOTONIC);
         if (getsockname(fd, (struct sockaddr *) &sa, &len) < 0)
@@ -297,11 +418,19 @@ int http_open(const Config *c, HttpServer **ret) {
 }
 
 int http_start(HttpServer *h) {
+        int r;
+
+        h->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+        if (h->stop_fd < 0)
+                return log_error_errno(errno, "Failed to create an eventfd: %m");
+        /* Run from our thread (below), on libmicrohttpd's epoll fd. */
         h->daemon = MHD_start_daemon(
-                MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG,
+                MHD_USE_EPOLL | MHD_USE_ERROR_LOG,
                 0, NULL, NULL, on_request, h,
                 MHD_OPTION_LISTEN_SOCKET, (MHD_socket) h->listen_fd,
                 MHD_OPTION_EXTERNAL_LOGGER, http_log, NULL,
+                MHD_OPTION_NOTIFY_CONNECTION, on_connection, h,
+                MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
                 MHD_OPTION_CONNECTION_LIMIT, (unsigned) HTTP_MAX_CONNECTIONS,
                 MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned) HTTP_MAX_CONNECTIONS_PER_IP,
                 MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t) HTTP_CONNECTION_MEMORY,
@@ -311,6 +440,10 @@ int http_start(HttpServer *h) {
         if (!h->daemon)
                 return log_error_errno(EIO, "Failed to start the HTTP server on %s.", h->where);
         h->listen_fd = -EBADF;          /* MHD closes it when it stops */
+        r = pthread_create(&h->thread, NULL, http_thread, h);
+        if (r != 0)
+                return log_error_errno(r, "Failed to start the HTTP thread: %m");
+        h->thread_started = true;
         return 0;
 }
 
@@ -352,9 +485,19 @@ int http_publish(HttpServer *h, const Snapshot *s, const char *json) {
 HttpServer *http_free(HttpServer *h) {
         if (!h)
                 return NULL;
+        if (h->thread_started) {
+                uint64_t one = 1;
+
+                if (write(h->stop_fd, &one, sizeof(one)) != sizeof(one))
+                        log_error_errno(errno, "Failed to stop the HTTP thread: %m");
+                else
+                        pthread_join(h->thread, NULL);
+        }
+        /* Closes every connection; their CLOSED notifications free the list. */
         if (h->daemon)
                 MHD_stop_daemon(h->daemon);
         safe_close(h->listen_fd);
+        safe_close(h->stop_fd);
         content_unref(h->content);
         pthread_mutex_destroy(&h->lock);
         free(h->where);

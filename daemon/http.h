@@ -7,8 +7,13 @@
 /* The HTTP endpoint: GET /stats.json (the JSON document), /metrics
  * (Prometheus text), /healthz (200 while scans are recent, else 503).
  *
- * libmicrohttpd runs in its own thread (epoll, one polling thread), so a
- * scan burst never delays a scraper and a scraper never delays a scan.
+ * libmicrohttpd runs in a thread of its own (on its epoll fd), not in the
+ * sd-event loop: a scan at CPUBudget=100% runs a whole pass without
+ * returning to the loop, and neither a scraper nor a scan may wait for
+ * the other.  The thread also cuts connections that have not sent a whole
+ * request 10 s after connecting (or after their previous answer), which
+ * libmicrohttpd's idle timeout alone would let a trickling client keep.
+ *
  * The two threads share one pointer: the manager renders the document and
  * the metrics once per scan into an immutable, reference-counted content
  * object and swaps it in under a mutex; a request takes a reference under

@@ -159,17 +159,24 @@ scrape_load() {
 	[ "$requests" -ge "$1" ] || fail "only $requests requests in $2 s"
 }
 
-# slow_client SECONDS: a request sent a byte a second and left unfinished.
+# slow_client SECONDS [FILE]: a request sent a byte a second and never
+# finished, for SECONDS at most; when the server cuts it, writes how many
+# seconds it lasted to FILE.
 slow_client() {
+	trap '' PIPE
 	exec 3<> "/dev/tcp/$host/$port" || return 1
 	req="GET /stats.json HTTP/1.1\r\nHost: $host\r\nUser-Agent: slowloris\r\nX-Padding: "
-	end=$((SECONDS + $1))
+	start=$SECONDS end=$((SECONDS + $1))
 	i=0
 	while [ $SECONDS -lt $end ]; do
 		if [ $i -lt ${#req} ]; then
-			printf "${req:$i:1}" >&3 2> /dev/null || break
+			c=${req:$i:1}
 		else
-			printf "a" >&3 2> /dev/null || break
+			c=a
+		fi
+		if ! printf "$c" >&3 2> /dev/null; then
+			[ -n "${2:-}" ] && echo $((SECONDS - start)) > "$2"
+			break
 		fi
 		i=$((i + 1))
 		sleep 1

@@ -9,7 +9,7 @@
 #  - 50 scrapers for 10 s: no failed request, only whole documents, and
 #    the scans keep their schedule;
 #  - slow clients (a byte a second, never finished) and idle connections:
-#    others are served at once, scans go on, idle ones are closed;
+#    others are served at once, scans go on, both are closed after 10 s;
 #  - /healthz: 200 while scans are recent, 503 when they stop (a bitmap
 #    that cannot be read), 200 again once they resume;
 #  - SIGTERM with clients connected: a clean exit.
@@ -142,6 +142,11 @@ done
 after=$(scan_count) elapsed_ms=$((($(date +%s%N) - t0) / 1000000))
 echo "next to 40 slow and idle clients: 20 requests served, $((after - before)) scans in $elapsed_ms ms"
 [ $((after - before)) -ge $((elapsed_ms / 400)) ] || fail "scans slowed down next to slow clients"
+# A slow client is cut 10 s after it connected, however it trickles.
+slow_client 30 "$work/slow-cut"
+[ -f "$work/slow-cut" ] || fail "a slow client kept its connection 30 s"
+echo "a slow client was cut after $(cat "$work/slow-cut") s"
+[ "$(cat "$work/slow-cut")" -le 15 ] || fail "a slow client kept its connection $(cat "$work/slow-cut") s"
 # An idle connection is closed after the idle timeout (10 s).
 exec 6<> "/dev/tcp/$host/$port"
 t0=$SECONDS
