@@ -6,7 +6,8 @@ VM_CASES = \
 	$(VM_MODULE_CASES) \
 	$(VM_DAEMON_CASES) \
 	$(VM_BUS_CASES) \
-	$(VM_HTTP_CASES)
+	$(VM_HTTP_CASES) \
+	$(VM_REFS_CASES)
 
 VM_KERNEL_TESTS = \
 	tests/vm/harness-selftest.tap \
