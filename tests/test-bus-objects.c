@@ -46,12 +46,14 @@ int manager_snapshot_json(Manager *m, char **ret) {
 }
 
 /* A pass: every tracked cgroup gets 10 anon pages, 4 of them idle for two
- * intervals, and 6 file pages, all in use. */
-static int on_pass(sd_event_source *s, uint64_t usec, void *userdata) {
-        Manager *m = userdata;
-        CgroupSet *set = NULL;
+ * intervals, and 6 file pages, all in use.  It begins on the pass timer and
+ * ends PASS_USEC later; meanwhile State says "starting", so that the client
+ * can tell a pass is under way. */
+#define PASS_USEC (300 * USEC_PER_MSEC)
 
-        CHECK(manager_build_cgroup_set(m, &set) == 0);
+static void pass_finish(Manager *m) {
+        CgroupSet *set = TAKE_PTR(m->scanning);
+
         for (size_t i = 0; i < set->n_nodes; i++) {
                 PageStats *p = &set->nodes[i].own;
 
@@ -70,7 +72,33 @@ static int on_pass(sd_event_source *s, uint64_t usec, void *userdata) {
         m->scan_count++;
         m->last_scan_timestamp_usec = now_usec(CLOCK_REALTIME);
         m->last_scan_duration_usec = 1234;
+        m->state = MANAGER_RUNNING;
         bus_publish(m);
+        /* As manager_schedule_pass() does. */
+        if (m->scan_requested) {
+                m->scan_requested = false;
+                CHECK(sd_event_source_set_time(m->pass_timer, now_usec(CLOCK_MONOTONIC)) >= 0);
+                CHECK(sd_event_source_set_enabled(m->pass_timer, SD_EVENT_ONESHOT) >= 0);
+        }
+}
+
+static void pass_begin(Manager *m) {
+        CHECK(!m->scanning);
+        CHECK(manager_build_cgroup_set(m, &m->scanning) == 0);
+        m->state = MANAGER_STARTING;
+}
+
+static int on_pass(sd_event_source *s, uint64_t usec, void *userdata) {
+        Manager *m = userdata;
+
+        pass_begin(m);
+        CHECK(sd_event_source_set_time_relative(m->step_timer, PASS_USEC) >= 0);
+        CHECK(sd_event_source_set_enabled(m->step_timer, SD_EVENT_ONESHOT) >= 0);
+        return 0;
+}
+
+static int on_pass_end(sd_event_source *s, uint64_t usec, void *userdata) {
+        pass_finish(userdata);
         return 0;
 }
 
@@ -158,6 +186,17 @@ static int on_signal(sd_bus_message *m, void *userdata, sd_bus_error *e) {
         } else if (sd_bus_message_is_signal(m, "org.freedesktop.DBus.Properties", "PropertiesChanged") &&
                    strncmp(sd_bus_message_get_path(m), BUS_CGROUP_PREFIX "/", strlen(BUS_CGROUP_PREFIX) + 1) == 0)
                 cgroup_changes++;
+        return 0;
+}
+
+static unsigned scan_replies;
+static unsigned scan_reply_at[2];
+
+/* Notes how many ScanCompleted came before the reply. */
+static int on_scan_reply(sd_bus_message *m, void *userdata, sd_bus_error *e) {
+        CHECK(!sd_bus_message_is_method_error(m, NULL));
+        scan_reply_at[(uintptr_t) userdata] = scan_completed;
+        scan_replies++;
         return 0;
 }
 
@@ -309,6 +348,36 @@ static int run_client(int fd) {
         CHECK(get_u64(b, BUS_CGROUP_INTERFACE, "LastScanTimestamp") > 0);
         CHECK_EQ_U64(list_cgroups("/b", b), 1);
 
+        /* A ScanNow() during a pass is answered by the pass after it: that
+         * one may have begun before a Track(). */
+        {
+                unsigned base = scan_completed;
+                char *st = NULL;
+
+                CHECK(sd_bus_call_method_async(client, NULL, NULL, BUS_MANAGER_PATH, BUS_MANAGER_INTERFACE, "ScanNow",
+                                               on_scan_reply, (void *) 0, NULL) >= 0);
+                for (unsigned i = 0;; i++) {
+                        CHECK(i < 1000);
+                        free(st);
+                        st = get_str(BUS_MANAGER_PATH, BUS_MANAGER_INTERFACE, "State");
+                        if (strcmp(st, "starting") == 0)
+                                break;
+                        usleep(1000);
+                }
+                free(st);
+                CHECK(sd_bus_call_method_async(client, NULL, NULL, BUS_MANAGER_PATH, BUS_MANAGER_INTERFACE, "ScanNow",
+                                               on_scan_reply, (void *) 1, NULL) >= 0);
+                while (scan_replies < 2) {
+                        int k = sd_bus_process(client, NULL);
+
+                        CHECK(k >= 0);
+                        if (k == 0)
+                                CHECK(sd_bus_wait(client, UINT64_MAX) >= 0);
+                }
+                CHECK_EQ_U64(scan_reply_at[0], base + 1);
+                CHECK_EQ_U64(scan_reply_at[1], base + 2);
+        }
+
         /* And /a comes back. */
         call_path("Track", "/a", NULL);
         CHECK(sd_bus_call_method(client, NULL, BUS_MANAGER_PATH, BUS_MANAGER_INTERFACE, "ScanNow", NULL, NULL,
@@ -362,7 +431,10 @@ int main(void) {
         CHECK(sd_event_default(&m.event) >= 0);
         CHECK(sd_event_add_time(m.event, &m.pass_timer, CLOCK_MONOTONIC, UINT64_MAX, 0, on_pass, &m) >= 0);
         CHECK(sd_event_source_set_enabled(m.pass_timer, SD_EVENT_OFF) >= 0);
-        on_pass(NULL, 0, &m);   /* the first scan */
+        CHECK(sd_event_add_time(m.event, &m.step_timer, CLOCK_MONOTONIC, UINT64_MAX, 0, on_pass_end, &m) >= 0);
+        CHECK(sd_event_source_set_enabled(m.step_timer, SD_EVENT_OFF) >= 0);
+        pass_begin(&m);         /* the first scan */
+        pass_finish(&m);
 
         CHECK(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) == 0);
         pid = fork();
@@ -386,6 +458,7 @@ int main(void) {
 
         m.bus = bus_free(m.bus);
         sd_event_source_disable_unref(m.pass_timer);
+        sd_event_source_disable_unref(m.step_timer);
         sd_event_unref(m.event);
         cgroup_set_free(m.published);
         config_free(m.config);
