@@ -1,1 +1,14 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
+# The refs backend (/proc/PID/clear_refs and smaps_rollup) and its tests.
+daemon_libpageidled_a_SOURCES += daemon/refs.c daemon/refs.h
+
+check_PROGRAMS += tests/test-refs
+TESTS += tests/test-refs
+tests_test_refs_SOURCES = tests/test-refs.c tests/test-util.h
+tests_test_refs_CFLAGS = $(AM_CFLAGS) -I$(top_srcdir)/daemon $(JSONC_CFLAGS)
+tests_test_refs_LDADD = $(pageidled_libs)
+
+EXTRA_DIST += \
+	tests/fixtures/smaps_rollup-6.18.txt \
+	tests/fixtures/smaps_rollup-5.4.txt \
+	tests/fixtures/smaps_rollup-shared.txt
