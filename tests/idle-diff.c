@@ -1,0 +1,926 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * idle-diff --kernel PATH --module PATH [--rounds N] [--seed N] [--dir DIR]
+ *           [--verbose] CASE...
+ *
+ * Differential test of two idle page bitmaps on one kernel: the kernel's
+ * own (/sys/kernel/mm/page_idle/bitmap) and pageidle.ko's loaded beside it
+ * (sysfs_name=..., e.g. /sys/kernel/mm/pageidle_mod/bitmap).  Identical
+ * write/read sequences over an identical workload must give identical
+ * bitmaps, word by word.
+ *
+ * The method.  Each case sets up one workload (its pages stay at the same
+ * PFNs throughout; a round whose PFNs moved is retried) and runs rounds.
+ * A round draws one set of pages to touch from the seed and the round
+ * number, then runs the same sequence once against each bitmap:
+ *
+ *     mark every PFN of the workload idle (write its words, bits of the
+ *     workload's PFNs only), flush the TLB of every touching process (an
+ *     mprotect round trip), touch the drawn pages, read the words back
+ *
+ * and compares what the two reads returned, bit by bit over the
+ * workload's PFNs (bits of other PFNs in the same words are not ours and
+ * are masked out).  The sequence starts with a mark, so what one bitmap
+ * did before cannot leak into the other's result: in page_flags state the
+ * two files share PG_idle/PG_young, and the mark sets PG_idle afresh for
+ * both; in the module's own state the kernel's walk and the module's clear
+ * the same accessed bits, so the two sequences are never interleaved (an
+ * accessed bit taken by one tracker is lost to the other: a difference
+ * kernel/README.md names, not a bug).  The kernel goes first in odd rounds
+ * and second in even ones.
+ *
+ * In page_flags state the two files are one state seen twice, so two
+ * crossed sequences are compared too: marked through the kernel's file and
+ * read through the module's, and the other way round.
+ *
+ * Each read is also compared with what it should be (untouched pages idle,
+ * touched ones and THP tails not), and that is printed; idle-exact judges
+ * it.  What is judged here is only kernel == module.
+ *
+ * CASEs (judged: every page must match):
+ *   anon      private anonymous small pages, read and written
+ *   file      a file in DIR mapped shared, read through the mapping
+ *   fork      anonymous pages shared with a live forked child; the parent
+ *             touches even pages, the child odd ones
+ *   thp       anonymous THPs mapped by PMDs; per huge page none, one or
+ *             all of its small pages touched
+ *   ksm       KSM-merged pages, each merged page mapped twice
+ * CASEs whose differences kernel/README.md names for the own state (judged
+ * in page_flags state, only measured and reported in own state):
+ *   file-read   file pages touched through pread(2), not the mapping
+ *   file-unmap  file pages touched through the mapping, then unmapped
+ *               before the read
+ *   all       every case above
+ *
+ * The three traps of the kernel's own bitmap (tests/vm/README.md) are
+ * handled: the program pins itself to CPU 0 and faults ballast after the
+ * workload so its pages leave the CPU's LRU-add batch (a round with a page
+ * off the LRU is retried), the forked child lives until the last read, and
+ * the TLB is flushed between marking and touching.
+ *
+ * Prints one line per round and sequence, a line per case with its totals
+ * ("case NAME: state S: P pages compared, M mismatching, ..."), and exits 0
+ * if every judged case matched, 77 if every case was skipped, 1 otherwise.
+ * Run as root.
+ */
+#include "pageidle-test.h"
+
+#include <getopt.h>
+#include <sys/wait.h>
+
+#define HPAGE_SIZE (2UL << 20)
+#define HPAGE_NR (HPAGE_SIZE / PT_PAGE_SIZE)
+
+enum { RES_OK = 0, RES_FAIL = 1, RES_RETRY = 2, RES_SKIP = 77 };
+enum { BM_KERNEL, BM_MODULE };
+
+static const char *bm_path[2];
+static int bm_fd[2] = { -1, -1 };
+static const char *bm_label[2] = { "kernel", "module" };
+static char state[32] = "unknown";      /* the module's: page_flags or own */
+static const char *file_dir;
+static unsigned seed = 1;
+static int verbose;
+
+struct work {
+        const char *name;
+        char *addr;
+        size_t npages;
+        int prot;
+        /* Touch by reading only (KSM: a write would unshare the page). */
+        bool read_only;
+        /* Own state: the difference is a documented one; report it. */
+        bool own_differs;
+        /* Before marking (file-unmap: map and fault the file again). */
+        int (*prepare)(struct work *w);
+        /* Flush every touching process's TLB, touch the pages in sel[]. */
+        int (*touch)(struct work *w, const bool *sel);
+        /* After touching, before reading (file-unmap: munmap). */
+        int (*after_touch)(struct work *w);
+        /* Which pages a round touches. */
+        void (*select)(struct work *w, int round, bool *sel);
+        int fd;                 /* file cases */
+        int to_child, from_child;       /* fork */
+        /* Totals over the rounds. */
+        size_t compared, mismatched, cross_compared, cross_mismatched;
+        size_t off_expect[2];
+};
+
+static uint32_t hash32(uint32_t x)
+{
+        x ^= seed * 0x9e3779b9u;
+        x ^= x >> 16;
+        x *= 0x7feb352du;
+        x ^= x >> 15;
+        x *= 0x846ca68bu;
+        x ^= x >> 16;
+        return x;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+        uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+        return x < y ? -1 : x > y;
+}
+
+static size_t sort_unique(uint64_t *v, size_t n)
+{
+        size_t k = 0;
+
+        qsort(v, n, sizeof *v, cmp_u64);
+        for (size_t i = 0; i < n; i++)
+                if (k == 0 || v[k - 1] != v[i])
+                        v[k++] = v[i];
+        return k;
+}
+
+static size_t word_index(const uint64_t *words, size_t nwords, uint64_t w)
+{
+        const uint64_t *p = bsearch(&w, words, nwords, sizeof *words, cmp_u64);
+        return p ? (size_t)(p - words) : SIZE_MAX;
+}
+
+/* The head PFN of the folio that pfn belongs to. */
+static uint64_t head_of(uint64_t pfn, uint64_t flags)
+{
+        uint64_t win[512];
+        size_t n;
+
+        if (!pt_flag(flags, KPF_COMPOUND_TAIL))
+                return pfn;
+        n = pfn >= 511 ? 512 : pfn + 1;
+        if (pt_kpage_read("/proc/kpageflags", pfn + 1 - n, n, win) < 0)
+                return pfn;
+        for (size_t i = n; i-- > 0;)
+                if (pt_flag(win[i], KPF_COMPOUND_HEAD))
+                        return pfn + 1 - n + i;
+        return pfn;
+}
+
+static void touch_page(char *p, bool write)
+{
+        if (write)
+                *(volatile char *)p += 1;
+        else
+                (void)*(volatile char *)p;
+}
+
+static int bm_write(int b, const uint64_t *words, const uint64_t *mask, size_t nwords)
+{
+        for (size_t j = 0; j < nwords; j++)
+                if (pwrite(bm_fd[b], &mask[j], 8, (off_t)(words[j] * 8)) != 8) {
+                        fprintf(stderr, "%s bitmap: marking word %" PRIu64 ": %m\n",
+                                bm_label[b], words[j]);
+                        return -1;
+                }
+        return 0;
+}
+
+static int bm_read(int b, const uint64_t *words, const uint64_t *mask, size_t nwords,
+                   uint64_t *out)
+{
+        for (size_t j = 0; j < nwords; j++) {
+                if (pread(bm_fd[b], &out[j], 8, (off_t)(words[j] * 8)) != 8) {
+                        fprintf(stderr, "%s bitmap: reading word %" PRIu64 ": %m\n",
+                                bm_label[b], words[j]);
+                        return -1;
+                }
+                out[j] &= mask[j];
+        }
+        return 0;
+}
+
+/* One sequence: mark through bitmap mark_b, touch, read through read_b. */
+static int sequence(struct work *w, const bool *sel, int mark_b, int read_b,
+                    const uint64_t *words, const uint64_t *mask, size_t nwords, uint64_t *out)
+{
+        if (w->prepare && w->prepare(w) < 0)
+                return -1;
+        if (bm_write(mark_b, words, mask, nwords) < 0 || w->touch(w, sel) < 0)
+                return -1;
+        if (w->after_touch && w->after_touch(w) < 0)
+                return -1;
+        return bm_read(read_b, words, mask, nwords, out);
+}
+
+static size_t popcount_xor(const uint64_t *a, const uint64_t *b, size_t n, size_t *words_differ)
+{
+        size_t bits = 0;
+
+        *words_differ = 0;
+        for (size_t j = 0; j < n; j++) {
+                bits += (size_t)__builtin_popcountll(a[j] ^ b[j]);
+                *words_differ += a[j] != b[j];
+        }
+        return bits;
+}
+
+static void show_diff(struct work *w, const char *what, const uint64_t *a, const uint64_t *b,
+                      const uint64_t *words, size_t nwords)
+{
+        size_t shown = 0;
+
+        for (size_t j = 0; j < nwords; j++) {
+                uint64_t x = a[j] ^ b[j];
+
+                while (x && (shown < 8 || verbose)) {
+                        unsigned bit = (unsigned)__builtin_ctzll(x);
+                        uint64_t pfn = words[j] * 64 + bit;
+
+                        x &= x - 1;
+                        printf("%s: %s: PFN 0x%" PRIx64 " reads %s, %s (kpageflags 0x%" PRIx64 ")\n",
+                               w->name, what, pfn, (a[j] >> bit) & 1 ? "idle" : "busy",
+                               (b[j] >> bit) & 1 ? "idle" : "busy", pt_kpageflags(pfn));
+                        shown++;
+                }
+        }
+}
+
+static int run_round(struct work *w, int round, bool *sel, uint64_t *pfns, uint64_t *after)
+{
+        size_t n = w->npages, nwords = 0, notlru = 0;
+        uint64_t *words = calloc(n, 8), *mask = NULL, *expect = NULL, *res[4] = {};
+        uint64_t *heads = calloc(n, 8);
+        int first = round % 2 ? BM_KERNEL : BM_MODULE, ret = RES_FAIL;
+        bool cross = strcmp(state, "page_flags") == 0;
+
+        if (!words || !heads)
+                goto out;
+        if (w->prepare && w->prepare(w) < 0)
+                goto out;
+        if (pt_pagemap_pfns(w->addr, n, pfns) < 0) {
+                perror("pagemap");
+                goto out;
+        }
+        for (size_t i = 0; i < n; i++) {
+                uint64_t f;
+
+                if (!pfns[i]) {
+                        printf("%s: page %zu is not present\n", w->name, i);
+                        goto out;
+                }
+                f = pt_kpageflags(pfns[i]);
+                heads[i] = head_of(pfns[i], f);
+                if (heads[i] != pfns[i])
+                        f = pt_kpageflags(heads[i]);
+                notlru += !pt_flag(f, KPF_LRU);
+                words[i] = pfns[i] / 64;
+        }
+        if (notlru) {
+                printf("%s round %d: %zu pages not on the LRU yet; retrying\n", w->name, round,
+                       notlru);
+                usleep(300000);
+                ret = RES_RETRY;
+                goto out;
+        }
+        nwords = sort_unique(words, n);
+        mask = calloc(nwords, 8);
+        expect = calloc(nwords, 8);
+        for (int k = 0; k < 4; k++)
+                res[k] = calloc(nwords, 8);
+        if (!mask || !expect || !res[0] || !res[1] || !res[2] || !res[3])
+                goto out;
+
+        /* What the reads should give: untouched heads and small pages idle. */
+        w->select(w, round, sel);
+        for (size_t i = 0; i < n; i++)
+                mask[word_index(words, nwords, pfns[i] / 64)] |= UINT64_C(1) << (pfns[i] % 64);
+        for (size_t i = 0; i < n; i++)
+                if (heads[i] == pfns[i])
+                        expect[word_index(words, nwords, pfns[i] / 64)] |=
+                                UINT64_C(1) << (pfns[i] % 64);
+        for (size_t i = 0; i < n; i++)
+                if (sel[i])
+                        expect[word_index(words, nwords, heads[i] / 64)] &=
+                                ~(UINT64_C(1) << (heads[i] % 64));
+
+        /* The same sequence against each bitmap, alternating who goes first. */
+        if (sequence(w, sel, first, first, words, mask, nwords, res[first]) < 0 ||
+            sequence(w, sel, !first, !first, words, mask, nwords, res[!first]) < 0)
+                goto out;
+        /* page_flags: marked through one file, read through the other. */
+        if (cross &&
+            (sequence(w, sel, BM_KERNEL, BM_MODULE, words, mask, nwords, res[2]) < 0 ||
+             sequence(w, sel, BM_MODULE, BM_KERNEL, words, mask, nwords, res[3]) < 0))
+                goto out;
+
+        if ((w->prepare && w->prepare(w) < 0) ||
+            pt_pagemap_pfns(w->addr, n, after) < 0 || memcmp(after, pfns, n * 8) != 0) {
+                printf("%s round %d: pages moved to other PFNs during the round; retrying\n",
+                       w->name, round);
+                ret = RES_RETRY;
+                goto out;
+        }
+
+        {
+                size_t pages = 0, wd, wd2 = 0, wd3 = 0, diff, off[2], idle[2], c2 = 0, c3 = 0;
+
+                for (size_t j = 0; j < nwords; j++)
+                        pages += (size_t)__builtin_popcountll(mask[j]);
+                diff = popcount_xor(res[BM_KERNEL], res[BM_MODULE], nwords, &wd);
+                for (int b = 0; b < 2; b++) {
+                        size_t unused;
+
+                        off[b] = popcount_xor(res[b], expect, nwords, &unused);
+                        idle[b] = 0;
+                        for (size_t j = 0; j < nwords; j++)
+                                idle[b] += (size_t)__builtin_popcountll(res[b][j]);
+                        w->off_expect[b] += off[b];
+                }
+                if (cross) {
+                        c2 = popcount_xor(res[2], res[BM_KERNEL], nwords, &wd2);
+                        c3 = popcount_xor(res[3], res[BM_KERNEL], nwords, &wd3);
+                        w->cross_compared += 2 * pages;
+                        w->cross_mismatched += c2 + c3;
+                }
+                w->compared += pages;
+                w->mismatched += diff;
+                printf("%s round %d (%s first): %zu PFNs in %zu words; kernel read %zu idle, "
+                       "module %zu idle; %zu PFNs differ (%zu words); off expectation: kernel %zu, "
+                       "module %zu",
+                       w->name, round, bm_label[first], pages, nwords, idle[0], idle[1], diff, wd,
+                       off[0], off[1]);
+                if (cross)
+                        printf("; marked by kernel read by module: %zu differ, marked by module "
+                               "read by kernel: %zu differ", c2, c3);
+                printf("\n");
+                if (diff)
+                        show_diff(w, "kernel vs module", res[BM_KERNEL], res[BM_MODULE], words,
+                                  nwords);
+                if (cross && c2)
+                        show_diff(w, "kernel vs marked-by-kernel-read-by-module",
+                                  res[BM_KERNEL], res[2], words, nwords);
+                if (cross && c3)
+                        show_diff(w, "kernel vs marked-by-module-read-by-kernel",
+                                  res[BM_KERNEL], res[3], words, nwords);
+                if (verbose) {
+                        show_diff(w, "kernel vs expected", res[BM_KERNEL], expect, words, nwords);
+                        show_diff(w, "module vs expected", res[BM_MODULE], expect, words, nwords);
+                }
+        }
+        ret = RES_OK;
+out:
+        free(words);
+        free(heads);
+        free(mask);
+        free(expect);
+        for (int k = 0; k < 4; k++)
+                free(res[k]);
+        return ret;
+}
+
+static int run_rounds(struct work *w, int rounds)
+{
+        bool *sel = calloc(w->npages, sizeof *sel);
+        uint64_t *pfns = calloc(w->npages, 8), *after = calloc(w->npages, 8);
+        bool judged = !w->own_differs || strcmp(state, "own") != 0;
+        int res = RES_OK;
+
+        if (!sel || !pfns || !after)
+                return RES_FAIL;
+        for (int r = 1; r <= rounds && res == RES_OK; r++) {
+                int rr, tries = 0;
+
+                do
+                        rr = run_round(w, r, sel, pfns, after);
+                while (rr == RES_RETRY && ++tries < 3);
+                if (rr != RES_OK)
+                        res = RES_FAIL;
+        }
+        free(sel);
+        free(pfns);
+        free(after);
+        if (res != RES_OK) {
+                printf("case %s: could not run a round to the end\n", w->name);
+                return res;
+        }
+        printf("case %s: state %s: %zu pages compared, %zu mismatching (%.2f%%)",
+               w->name, state, w->compared, w->mismatched,
+               w->compared ? 100.0 * (double)w->mismatched / (double)w->compared : 0.0);
+        if (w->cross_compared)
+                printf("; crossed: %zu compared, %zu mismatching", w->cross_compared,
+                       w->cross_mismatched);
+        printf("; off expectation: kernel %zu, module %zu; %s\n", w->off_expect[0],
+               w->off_expect[1],
+               judged ? "judged" : "a difference kernel/README.md names for the own state: "
+                                   "measured, not judged");
+        if (!judged)
+                return RES_OK;
+        return w->mismatched || w->cross_mismatched ? RES_FAIL : RES_OK;
+}
+
+/* --- touching ------------------------------------------------------------ */
+
+/* About 40% of the pages, by a hash of the seed, round and index. */
+static void select_hashed(struct work *w, int round, bool *sel)
+{
+        for (size_t i = 0; i < w->npages; i++)
+                sel[i] = hash32((uint32_t)(i * 7919u + (unsigned)round * 104729u)) % 5 < 2;
+}
+
+static int touch_plain(struct work *w, const bool *sel)
+{
+        if (pt_flush_tlb(w->addr, w->npages * PT_PAGE_SIZE, w->prot) < 0) {
+                perror("mprotect");
+                return -1;
+        }
+        for (size_t i = 0; i < w->npages; i++)
+                if (sel[i])
+                        touch_page(w->addr + i * PT_PAGE_SIZE + (i * 37) % PT_PAGE_SIZE,
+                                   !w->read_only && (w->prot & PROT_WRITE) && (i & 4));
+        return 0;
+}
+
+static void *ballast(void)
+{
+        return pt_ballast(256);
+}
+
+static void unballast(void *b)
+{
+        if (b)
+                munmap(b, 256 * PT_PAGE_SIZE);
+}
+
+/* --- cases ---------------------------------------------------------------- */
+
+static int case_anon(int rounds)
+{
+        size_t n = 512;
+        struct work w = { .name = "anon", .npages = n, .prot = PROT_READ | PROT_WRITE,
+                          .touch = touch_plain, .select = select_hashed };
+        void *b;
+        int res;
+
+        w.addr = mmap(NULL, n * PT_PAGE_SIZE, w.prot, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (w.addr == MAP_FAILED || madvise(w.addr, n * PT_PAGE_SIZE, MADV_NOHUGEPAGE) < 0) {
+                perror("anon: mmap");
+                return RES_FAIL;
+        }
+        for (size_t i = 0; i < n; i++)
+                w.addr[i * PT_PAGE_SIZE] = (char)i;
+        b = ballast();
+        res = run_rounds(&w, rounds);
+        munmap(w.addr, n * PT_PAGE_SIZE);
+        unballast(b);
+        return res;
+}
+
+/* file-read: pread(2) of one byte of each selected page. */
+static int touch_read(struct work *w, const bool *sel)
+{
+        char c;
+
+        for (size_t i = 0; i < w->npages; i++)
+                if (sel[i] && pread(w->fd, &c, 1, (off_t)(i * PT_PAGE_SIZE + i % 4096)) != 1) {
+                        perror("file-read: pread");
+                        return -1;
+                }
+        return 0;
+}
+
+static int file_map(struct work *w)
+{
+        w->addr = mmap(NULL, w->npages * PT_PAGE_SIZE, PROT_READ, MAP_SHARED, w->fd, 0);
+        if (w->addr == MAP_FAILED) {
+                perror("file: mmap");
+                w->addr = NULL;
+                return -1;
+        }
+        for (size_t i = 0; i < w->npages; i++)
+                (void)*(volatile char *)(w->addr + i * PT_PAGE_SIZE);
+        return 0;
+}
+
+/* file-unmap: map and fault the file before marking, unmap after touching. */
+static int file_remap(struct work *w)
+{
+        return w->addr ? 0 : file_map(w);
+}
+
+static int file_unmap(struct work *w)
+{
+        munmap(w->addr, w->npages * PT_PAGE_SIZE);
+        w->addr = NULL;
+        return 0;
+}
+
+/* pagemap needs the mapping: the round's PFNs are taken with it mapped
+ * (prepare), and file-unmap keeps the PFNs from then. */
+static int case_file_common(int rounds, const char *name)
+{
+        size_t n = 512;
+        const char *dir = file_dir ? file_dir : getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+        struct work w = { .name = name, .npages = n, .prot = PROT_READ, .touch = touch_plain,
+                          .select = select_hashed };
+        char path[4096], page[4096];
+        void *b;
+        int res;
+
+        if (strcmp(name, "file-read") == 0) {
+                w.touch = touch_read;
+                w.own_differs = true;
+        } else if (strcmp(name, "file-unmap") == 0) {
+                w.prepare = file_remap;
+                w.after_touch = file_unmap;
+                w.own_differs = true;
+        }
+        snprintf(path, sizeof path, "%s/idle-diff.XXXXXX", dir);
+        w.fd = mkstemp(path);
+        if (w.fd < 0) {
+                fprintf(stderr, "%s: creating a file in %s: %m\n", name, dir);
+                return RES_FAIL;
+        }
+        unlink(path);
+        for (size_t i = 0; i < n; i++) {
+                memset(page, (int)(i % 251) + 1, sizeof page);
+                if (write(w.fd, page, sizeof page) != (ssize_t)sizeof page) {
+                        perror("file: write");
+                        return RES_FAIL;
+                }
+        }
+        if (fsync(w.fd) < 0)
+                perror("file: fsync");
+        if (file_map(&w) < 0)
+                return RES_FAIL;
+        b = ballast();
+        res = run_rounds(&w, rounds);
+        if (w.addr)
+                munmap(w.addr, n * PT_PAGE_SIZE);
+        close(w.fd);
+        unballast(b);
+        return res;
+}
+
+static int case_file(int rounds)
+{
+        return case_file_common(rounds, "file");
+}
+
+static int case_file_read(int rounds)
+{
+        return case_file_common(rounds, "file-read");
+}
+
+static int case_file_unmap(int rounds)
+{
+        return case_file_common(rounds, "file-unmap");
+}
+
+/* fork: the parent touches the selected even pages, the child the odd
+ * ones; the child draws the same selection from the round number. */
+static int touch_fork(struct work *w, const bool *sel)
+{
+        char c = 'g';
+
+        if (pt_flush_tlb(w->addr, w->npages * PT_PAGE_SIZE, w->prot) < 0)
+                return -1;
+        for (size_t i = 0; i < w->npages; i += 2)
+                if (sel[i])
+                        touch_page(w->addr + i * PT_PAGE_SIZE, false);
+        /* The child gets the selection itself through the pipe. */
+        if (write(w->to_child, &c, 1) != 1 ||
+            write(w->to_child, sel, w->npages * sizeof *sel) != (ssize_t)(w->npages * sizeof *sel) ||
+            read(w->from_child, &c, 1) != 1 || c != 'd') {
+                fprintf(stderr, "fork: the child did not touch its pages\n");
+                return -1;
+        }
+        return 0;
+}
+
+static int case_fork(int rounds)
+{
+        size_t n = 512, len = n * PT_PAGE_SIZE;
+        struct work w = { .name = "fork", .npages = n, .prot = PROT_READ | PROT_WRITE,
+                          .touch = touch_fork, .select = select_hashed };
+        int to_child[2], from_child[2], res;
+        bool *csel = calloc(n, sizeof *csel);
+        void *b;
+        pid_t pid;
+
+        w.addr = mmap(NULL, len, w.prot, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (w.addr == MAP_FAILED || !csel || madvise(w.addr, len, MADV_NOHUGEPAGE) < 0 ||
+            pipe(to_child) < 0 || pipe(from_child) < 0) {
+                perror("fork: setup");
+                return RES_FAIL;
+        }
+        for (size_t i = 0; i < n; i++)
+                w.addr[i * PT_PAGE_SIZE] = (char)i;
+        b = ballast();
+        pid = fork();
+        if (pid < 0) {
+                perror("fork");
+                return RES_FAIL;
+        }
+        if (pid == 0) {
+                char c;
+
+                close(to_child[1]);
+                close(from_child[0]);
+                while (read(to_child[0], &c, 1) == 1 && c == 'g') {
+                        size_t got = 0;
+
+                        while (got < n * sizeof *csel) {
+                                ssize_t k = read(to_child[0], (char *)csel + got,
+                                                 n * sizeof *csel - got);
+                                if (k <= 0)
+                                        _exit(1);
+                                got += (size_t)k;
+                        }
+                        if (pt_flush_tlb(w.addr, len, w.prot) < 0)
+                                _exit(1);
+                        for (size_t i = 1; i < n; i += 2)
+                                if (csel[i])
+                                        touch_page(w.addr + i * PT_PAGE_SIZE, false);
+                        c = 'd';
+                        if (write(from_child[1], &c, 1) != 1)
+                                _exit(1);
+                }
+                _exit(0);
+        }
+        close(to_child[0]);
+        close(from_child[1]);
+        w.to_child = to_child[1];
+        w.from_child = from_child[0];
+        /* Shared: the child's pagemap is the parent's until either writes;
+         * neither does (reads only). */
+        res = run_rounds(&w, rounds);
+        /* The child lives until every read is done. */
+        close(to_child[1]);
+        waitpid(pid, NULL, 0);
+        close(from_child[0]);
+        munmap(w.addr, len);
+        unballast(b);
+        free(csel);
+        return res;
+}
+
+/* thp: per huge page, by hash: none, the head, one middle page, all. */
+static void select_thp(struct work *w, int round, bool *sel)
+{
+        for (size_t k = 0; k < w->npages / HPAGE_NR; k++) {
+                uint32_t h = hash32((uint32_t)(k * 31u + (unsigned)round * 7u));
+                size_t mid = 1 + (h >> 8) % (HPAGE_NR - 1);
+
+                for (size_t i = 0; i < HPAGE_NR; i++) {
+                        bool t;
+
+                        switch (h % 4) {
+                        case 0: t = false; break;
+                        case 1: t = i == 0; break;
+                        case 2: t = i == mid; break;
+                        default: t = true; break;
+                        }
+                        sel[k * HPAGE_NR + i] = t;
+                }
+        }
+}
+
+static char thp_saved[64];
+static void thp_restore(void)
+{
+        int fd;
+
+        if (!thp_saved[0])
+                return;
+        fd = open("/sys/kernel/mm/transparent_hugepage/enabled", O_WRONLY);
+        if (fd >= 0) {
+                if (write(fd, thp_saved, strlen(thp_saved)) < 0)
+                        perror("restoring transparent_hugepage/enabled");
+                close(fd);
+        }
+}
+
+static int case_thp(int rounds)
+{
+        const char *en = "/sys/kernel/mm/transparent_hugepage/enabled";
+        size_t nh = 4, n = nh * HPAGE_NR, len = n * PT_PAGE_SIZE, notthp = 0;
+        struct work w = { .name = "thp", .npages = n, .prot = PROT_READ | PROT_WRITE,
+                          .touch = touch_plain, .select = select_thp };
+        char buf[128] = "", *raw;
+        uint64_t pfn;
+        void *b;
+        int fd, res;
+
+        fd = open(en, O_RDWR);
+        if (fd < 0) {
+                printf("thp: no %s: kernel without THP\n", en);
+                return RES_SKIP;
+        }
+        if (read(fd, buf, sizeof buf - 1) > 0 && strstr(buf, "[never]")) {
+                strcpy(thp_saved, "never");
+                atexit(thp_restore);
+                if (pwrite(fd, "madvise", 7, 0) < 0)
+                        perror("thp: enabling THP (madvise)");
+        }
+        close(fd);
+        raw = mmap(NULL, len + HPAGE_SIZE, w.prot, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (raw == MAP_FAILED) {
+                perror("thp: mmap");
+                return RES_FAIL;
+        }
+        w.addr = (char *)(((uintptr_t)raw + HPAGE_SIZE - 1) & ~(HPAGE_SIZE - 1));
+        if (madvise(w.addr, len, MADV_HUGEPAGE) < 0) {
+                perror("thp: madvise");
+                return RES_FAIL;
+        }
+        for (size_t i = 0; i < n; i++)
+                w.addr[i * PT_PAGE_SIZE] = (char)i;
+        b = ballast();
+        for (size_t k = 0; k < nh; k++)
+                if (pt_pagemap_pfns(w.addr + k * HPAGE_SIZE, 1, &pfn) < 0 || !pfn ||
+                    !pt_flag(pt_kpageflags(pfn), KPF_THP))
+                        notthp++;
+        if (notthp) {
+                printf("thp: %zu of %zu 2 MiB ranges got no transparent huge page (%s)\n",
+                       notthp, nh, buf);
+                res = RES_FAIL;
+        } else {
+                res = run_rounds(&w, rounds);
+        }
+        munmap(raw, len + HPAGE_SIZE);
+        unballast(b);
+        return res;
+}
+
+static int ksm_write(const char *knob, const char *val)
+{
+        char path[128];
+        int fd, r = 0;
+
+        snprintf(path, sizeof path, "/sys/kernel/mm/ksm/%s", knob);
+        fd = open(path, O_WRONLY);
+        if (fd < 0 || write(fd, val, strlen(val)) < 0)
+                r = -errno;
+        if (fd >= 0)
+                close(fd);
+        return r;
+}
+
+static int case_ksm(int rounds)
+{
+        size_t n = 256, len = n * PT_PAGE_SIZE, merged = 0;
+        struct work w = { .name = "ksm", .npages = n, .prot = PROT_READ | PROT_WRITE,
+                          .touch = touch_plain, .select = select_hashed };
+        uint64_t *pfns = calloc(n, 8);
+        double t0;
+        void *b;
+        int res;
+
+        if (access("/sys/kernel/mm/ksm/run", W_OK) < 0) {
+                printf("ksm: kernel without KSM\n");
+                return RES_SKIP;
+        }
+        w.addr = mmap(NULL, len, w.prot, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (w.addr == MAP_FAILED || !pfns || madvise(w.addr, len, MADV_NOHUGEPAGE) < 0) {
+                perror("ksm: setup");
+                return RES_FAIL;
+        }
+        /* Pages 2g and 2g+1 have the same contents and merge. */
+        for (size_t i = 0; i < n; i++) {
+                uint64_t *p = (uint64_t *)(w.addr + i * PT_PAGE_SIZE);
+
+                for (size_t j = 0; j < PT_PAGE_SIZE / 8; j++)
+                        p[j] = ((uint64_t)hash32((uint32_t)(i / 2)) << 32) + j + 1;
+        }
+        if (madvise(w.addr, len, MADV_MERGEABLE) < 0) {
+                perror("ksm: MADV_MERGEABLE");
+                return RES_FAIL;
+        }
+        ksm_write("pages_to_scan", "2000");
+        ksm_write("sleep_millisecs", "10");
+        if (ksm_write("run", "1") < 0) {
+                perror("ksm: starting ksmd");
+                return RES_FAIL;
+        }
+        t0 = pt_now();
+        while (pt_now() - t0 < 120) {
+                merged = 0;
+                if (pt_pagemap_pfns(w.addr, n, pfns) == 0)
+                        for (size_t i = 0; i + 1 < n; i += 2)
+                                merged += pfns[i] && pfns[i] == pfns[i + 1] &&
+                                          pt_flag(pt_kpageflags(pfns[i]), KPF_KSM);
+                if (merged == n / 2)
+                        break;
+                usleep(200000);
+        }
+        /* ksmd off: it must not hold KSM page locks during the reads. */
+        ksm_write("run", "0");
+        printf("ksm: %zu of %zu pairs merged after %.1f s\n", merged, n / 2, pt_now() - t0);
+        if (merged != n / 2) {
+                res = RES_FAIL;
+        } else {
+                w.read_only = true;
+                b = ballast();
+                res = run_rounds(&w, rounds);
+                unballast(b);
+        }
+        munmap(w.addr, len);
+        free(pfns);
+        return res;
+}
+
+static const struct {
+        const char *name;
+        int (*fn)(int rounds);
+} cases[] = {
+        { "anon", case_anon },
+        { "file", case_file },
+        { "fork", case_fork },
+        { "thp", case_thp },
+        { "ksm", case_ksm },
+        { "file-read", case_file_read },
+        { "file-unmap", case_file_unmap },
+};
+
+static void read_state(void)
+{
+        FILE *f = fopen("/sys/module/pageidle/parameters/state", "re");
+
+        if (f) {
+                if (!fgets(state, sizeof state, f))
+                        strcpy(state, "unknown");
+                fclose(f);
+        }
+        state[strcspn(state, "\n")] = 0;
+}
+
+int main(int argc, char **argv)
+{
+        static const struct option opts[] = {
+                { "kernel", required_argument, NULL, 'k' },
+                { "module", required_argument, NULL, 'm' },
+                { "dir", required_argument, NULL, 'd' },
+                { "rounds", required_argument, NULL, 'r' },
+                { "seed", required_argument, NULL, 's' },
+                { "verbose", no_argument, NULL, 'v' },
+                { "help", no_argument, NULL, 'h' },
+                {}
+        };
+        int c, rounds = 2, failed = 0, skipped = 0, ran = 0;
+
+        bm_path[BM_KERNEL] = PT_DEFAULT_BITMAP;
+        while ((c = getopt_long(argc, argv, "k:m:d:r:s:vh", opts, NULL)) >= 0) {
+                switch (c) {
+                case 'k': bm_path[BM_KERNEL] = optarg; break;
+                case 'm': bm_path[BM_MODULE] = optarg; break;
+                case 'd': file_dir = optarg; break;
+                case 'r': rounds = atoi(optarg); break;
+                case 's': seed = (unsigned)strtoul(optarg, NULL, 0); break;
+                case 'v': verbose = 1; break;
+                default:
+                        fprintf(stderr, "usage: %s [--kernel PATH] --module PATH [--dir DIR] "
+                                "[--rounds N] [--seed N] [--verbose] CASE...\n"
+                                "cases: anon file fork thp ksm file-read file-unmap all\n",
+                                argv[0]);
+                        return c == 'h' ? 0 : 2;
+                }
+        }
+        if (!bm_path[BM_MODULE] || optind >= argc) {
+                fprintf(stderr, "%s: --module PATH and at least one case are needed (--help)\n",
+                        argv[0]);
+                return 2;
+        }
+        for (int b = 0; b < 2; b++) {
+                bm_fd[b] = open(bm_path[b], O_RDWR | O_CLOEXEC);
+                if (bm_fd[b] < 0) {
+                        fprintf(stderr, "cannot open %s: %m\n", bm_path[b]);
+                        return 1;
+                }
+        }
+        read_state();
+        if (pt_pin_cpu(0) < 0) {
+                perror("sched_setaffinity(CPU 0)");
+                return 1;
+        }
+        setvbuf(stdout, NULL, _IOLBF, 0);
+        printf("# kernel %s, module %s (state %s), seed %u, %d rounds per case\n",
+               bm_path[BM_KERNEL], bm_path[BM_MODULE], state, seed, rounds);
+        for (int a = optind; a < argc; a++) {
+                bool all = strcmp(argv[a], "all") == 0, known = all;
+
+                for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+                        int res;
+
+                        if (!all && strcmp(argv[a], cases[k].name) != 0)
+                                continue;
+                        known = true;
+                        res = cases[k].fn(rounds);
+                        ran++;
+                        if (res == RES_SKIP)
+                                skipped++;
+                        else
+                                failed += res != RES_OK;
+                        printf("case %s: %s\n", cases[k].name,
+                               res == RES_SKIP ? "SKIP" : res == RES_OK ? "ok" : "FAIL");
+                }
+                if (!known) {
+                        fprintf(stderr, "unknown case %s\n", argv[a]);
+                        return 2;
+                }
+        }
+        printf("%d cases, %d failed, %d skipped\n", ran, failed, skipped);
+        if (failed)
+                return 1;
+        return skipped == ran ? 77 : 0;
+}
