@@ -127,9 +127,11 @@ scraper() {
 		if ! curl -sf --max-time "${scrape_timeout:-5}" -o "$work/s$id.prom" "$base/metrics"; then
 			bad=$((bad + 1)); echo "scraper $id: /metrics failed" >&2; continue
 		fi
-		if [ "$(grep -c '^# TYPE ' "$work/s$id.prom")" != "$metric_families" ] ||
-		   [ -n "$(tail -c 1 "$work/s$id.prom")" ] ||
-		   ! tail -n 1 "$work/s$id.prom" | grep -q '^pageidled_cgroup_idle_age_bytes{'; then
+		# Every family, and the last one's samples to the end (one process:
+		# in a TCG guest each one counts).
+		if ! awk -v n="$metric_families" '/^# TYPE / { t++ } { last = $0 }
+			END { exit !(t == n && last ~ /^pageidled_cgroup_idle_age_bytes\{.*\} [0-9]+$/) }' \
+			"$work/s$id.prom"; then
 			bad=$((bad + 1)); cp "$work/s$id.prom" "$work/bad-$id-$n.prom"
 			echo "scraper $id: a broken metrics document" >&2
 		fi

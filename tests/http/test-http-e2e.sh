@@ -90,6 +90,15 @@ check_schema "$work/doc.json"
 [ "$(jq '.cgroups | length' "$work/doc.json")" = 3 ] || fail "not 3 cgroups"
 jq -e --arg p "/$odd_name" '[.cgroups[].path] | index($p)' "$work/doc.json" > /dev/null ||
 	fail "the cgroup with an odd name is missing or mangled"
+# Every field the daemon writes is described in the schema (which lets
+# consumers ignore unknown fields, so the validator would not notice).
+undocumented=$(jq -r --slurpfile schema "$schema" '$schema[0] as $s |
+	(keys[] | select(. as $k | $s.properties | has($k) | not)),
+	(.cgroups[0] | keys[] | select(. as $k | $s["$defs"].cgroup.properties | has($k) | not) | "cgroups[]." + .),
+	(.cgroups[0].idle_age_histogram[0] | keys[]
+	 | select(. as $k | $s["$defs"].cgroup.properties.idle_age_histogram.items.properties | has($k) | not)
+	 | "idle_age_histogram[]." + .)' "$work/doc.json")
+[ -z "$undocumented" ] || fail "fields missing from $schema: $undocumented"
 # The schema check catches what it should.
 jq '.cgroups[0].bytes = -1 | del(.scan_count)' "$work/doc.json" > "$work/broken.json"
 [ "$(jq -r --slurpfile schema "$schema" -f "$schema_check" "$work/broken.json" | wc -l)" = 2 ] ||
