@@ -167,6 +167,17 @@ wait $clients
 check_basics
 kill -0 "$daemon_pid" || fail "pageidled died"
 
+# SIGHUP: a new [HTTP] setting waits for the next start, the rest is taken.
+sed -i 's/^Interval=200ms/Interval=300ms/; s/^Port=0/Port=1/' "$work/main.conf"
+kill -HUP "$daemon_pid"
+for i in $(seq 50); do
+	[ "$(curl -sf "$base/stats.json" | jq .scan_interval_usec)" = 300000 ] && break
+	sleep 0.1
+done
+[ "$(curl -sf "$base/stats.json" | jq .scan_interval_usec)" = 300000 ] || fail "the reload was not served"
+grep -q '\[HTTP\] changes take effect at the next start' "$log" || fail "no warning for [HTTP] on reload"
+echo "reload: new interval served on the same socket, [HTTP] kept for the next start"
+
 # SIGTERM with clients connected.
 clients=
 for i in $(seq 5); do
