@@ -13,6 +13,9 @@ need_prog idle-exact
 ext4=
 img=/tmp/exact-ext4.img
 mnt=/tmp/exact-ext4
+# A case killed by its time limit may have left them behind.
+umount "$mnt" 2>/dev/null
+rm -f "$img"
 modprobe -q loop 2>/dev/null
 modprobe -q ext4 2>/dev/null
 if truncate -s 64M "$img" && mkfs.ext4 -q -F "$img" && mkdir -p "$mnt" &&
@@ -38,9 +41,9 @@ for cfg in $configs; do
 		else
 			label="$b (module, $cfg)"
 		fi
-		run_on "$label: anon thp thp-pte fork ksm" "$tests/idle-exact" --bitmap "$b" anon thp thp-pte fork ksm
-		run_on "$label: file on tmpfs" "$tests/idle-exact" --bitmap "$b" --dir /tmp file
-		[ -n "$ext4" ] && run_on "$label: file on ext4" "$tests/idle-exact" --bitmap "$b" --dir "$ext4" file
+		run_on "$label: anon thp thp-pte fork ksm" "$tests/idle-exact" --rounds "$exact_rounds" --bitmap "$b" anon thp thp-pte fork ksm
+		run_on "$label: file on tmpfs" "$tests/idle-exact" --rounds "$exact_rounds" --bitmap "$b" --dir /tmp file
+		[ -n "$ext4" ] && run_on "$label: file on ext4" "$tests/idle-exact" --rounds "$exact_rounds" --bitmap "$b" --dir "$ext4" file
 		# Page cache accesses through read(2): reported, not judged, with
 		# MGLRU as booted and with the classic LRU.
 		dir=${ext4:-/tmp}

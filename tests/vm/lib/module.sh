@@ -21,6 +21,13 @@ if [ -e "$kernel_bitmap" ] && ! grep -q '^pageidle ' /proc/modules; then
 	kernel_has_bitmap=true
 fi
 
+# Rounds per idle-exact case: one on a KASAN kernel, which is several times
+# slower under TCG (give its runs VMTEST_CASE_TIMEOUT=1200 as well).
+exact_rounds=2
+if grep -q '^CONFIG_KASAN=y' "/boot/config-$KERNEL_RELEASE" 2>/dev/null; then
+	exact_rounds=1
+fi
+
 # need_prog NAME: the test program, built by make check (or by hand).
 need_prog() {
 	if [ ! -x "$tests/$1" ]; then
