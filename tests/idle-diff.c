@@ -50,6 +50,8 @@
  *   file-read   file pages touched through pread(2), not the mapping
  *   file-unmap  file pages touched through the mapping, then unmapped
  *               before the read
+ *   whole     page_flags state only: all of memory marked through one file,
+ *             read through both (see case_whole)
  *   all       every case above
  *
  * The three traps of the kernel's own bitmap (tests/vm/README.md) are
@@ -821,6 +823,96 @@ static int case_ksm(int rounds)
         return res;
 }
 
+/*
+ * whole (page_flags state only): every PFN of the machine.  Marks all of
+ * memory idle through the kernel's file, then reads the whole bitmap
+ * through the kernel's file, the module's, and the kernel's again (and the
+ * other way round).  The files share one state, so a PFN on which the two
+ * reads of one file agree must read the same through the other file read
+ * between them; PFNs whose two reads differ were used (or freed, or added
+ * to the LRU) meanwhile by the rest of the system and are left out.
+ */
+static int read_all(int b, uint64_t *buf, size_t nbytes)
+{
+        ssize_t r = pt_pread_all(bm_fd[b], buf, nbytes, 0);
+
+        if (r < 0) {
+                fprintf(stderr, "%s bitmap: reading it all: %s\n", bm_label[b], strerror((int)-r));
+                return -1;
+        }
+        memset((char *)buf + r, 0, nbytes - (size_t)r);
+        return 0;
+}
+
+static int case_whole(int rounds)
+{
+        uint64_t max_pfn = pt_max_pfn(), nwords = max_pfn / 64, *ones, *a1, *b, *a2;
+        size_t nbytes = (size_t)nwords * 8, mismatched_total = 0;
+        int res = RES_OK;
+
+        if (strcmp(state, "page_flags") != 0) {
+                printf("whole: the module keeps its own state: the two files are two trackers, "
+                       "and one takes the accessed bits the other would see (kernel/README.md)\n");
+                return RES_SKIP;
+        }
+        ones = malloc(nbytes);
+        a1 = malloc(nbytes);
+        b = malloc(nbytes);
+        a2 = malloc(nbytes);
+        if (!nwords || !ones || !a1 || !b || !a2)
+                return RES_FAIL;
+        memset(ones, 0xff, nbytes);
+        for (int r = 1; r <= rounds; r++) {
+                int first = r % 2 ? BM_KERNEL : BM_MODULE;
+                size_t stable = 0, idle = 0, mismatched = 0, shown = 0;
+                double t0 = pt_now(), t1;
+
+                if (pt_pwrite_all(bm_fd[first], ones, nbytes, 0) <= 0) {
+                        fprintf(stderr, "whole: marking through the %s file: %m\n",
+                                bm_label[first]);
+                        res = RES_FAIL;
+                        break;
+                }
+                t1 = pt_now();
+                if (read_all(first, a1, nbytes) < 0 || read_all(!first, b, nbytes) < 0 ||
+                    read_all(first, a2, nbytes) < 0) {
+                        res = RES_FAIL;
+                        break;
+                }
+                for (uint64_t j = 0; j < nwords; j++) {
+                        uint64_t st = ~(a1[j] ^ a2[j]), bad = (a1[j] ^ b[j]) & st;
+
+                        stable += (size_t)__builtin_popcountll(st);
+                        idle += (size_t)__builtin_popcountll(a1[j] & st);
+                        mismatched += (size_t)__builtin_popcountll(bad);
+                        while (bad && shown++ < 8) {
+                                unsigned bit = (unsigned)__builtin_ctzll(bad);
+                                uint64_t pfn = j * 64 + bit;
+
+                                bad &= bad - 1;
+                                printf("whole: PFN 0x%" PRIx64 " reads %s twice through the %s "
+                                       "file, %s through the %s file (kpageflags 0x%" PRIx64 ")\n",
+                                       pfn, (a1[j] >> bit) & 1 ? "idle" : "busy", bm_label[first],
+                                       (b[j] >> bit) & 1 ? "idle" : "busy", bm_label[!first],
+                                       pt_kpageflags(pfn));
+                        }
+                }
+                mismatched_total += mismatched;
+                printf("whole round %d: %" PRIu64 " PFNs marked through the %s file in %.2f s; "
+                       "read %s, %s, %s: %zu PFNs read the same twice (%zu of them idle), "
+                       "%zu of those read differently through the %s file\n", r, nwords * 64,
+                       bm_label[first], t1 - t0, bm_label[first], bm_label[!first],
+                       bm_label[first], stable, idle, mismatched, bm_label[!first]);
+        }
+        printf("case whole: state %s: %zu mismatching PFNs over %d rounds; judged\n", state,
+               mismatched_total, rounds);
+        free(ones);
+        free(a1);
+        free(b);
+        free(a2);
+        return res == RES_OK && mismatched_total ? RES_FAIL : res;
+}
+
 static const struct {
         const char *name;
         int (*fn)(int rounds);
@@ -832,6 +924,7 @@ static const struct {
         { "ksm", case_ksm },
         { "file-read", case_file_read },
         { "file-unmap", case_file_unmap },
+        { "whole", case_whole },
 };
 
 static void read_state(void)
@@ -872,7 +965,7 @@ int main(int argc, char **argv)
                 default:
                         fprintf(stderr, "usage: %s [--kernel PATH] --module PATH [--dir DIR] "
                                 "[--rounds N] [--seed N] [--verbose] CASE...\n"
-                                "cases: anon file fork thp ksm file-read file-unmap all\n",
+                                "cases: anon file fork thp ksm file-read file-unmap whole all\n",
                                 argv[0]);
                         return c == 'h' ? 0 : 2;
                 }

@@ -9,7 +9,9 @@
 # names a difference for the own state (file pages touched through read(2),
 # or through a mapping unmapped before the read) are judged in page_flags
 # state and measured in own state, with MGLRU (as booted) and with the
-# classic LRU, where the difference shows.  Needs a kernel with its own
+# classic LRU, where the difference shows.  In page_flags state, where the
+# two files share one state, all of memory is also marked through one and
+# read through both.  Needs a kernel with its own
 # bitmap (the reference kernel); skips elsewhere.
 set -u
 : "${top_builddir:?}" "${PAGEIDLE_KO:?}"
@@ -44,7 +46,7 @@ for cfg in force_own_state=0 force_own_state=1; do
 	fi
 	st=$(cat /sys/module/pageidle/parameters/state)
 	run "$st: MGLRU $lru_gen" "$diff" --module "$module_bitmap" --rounds 2 \
-		anon file fork thp ksm file-read file-unmap
+		anon file fork thp ksm file-read file-unmap whole
 	if [ -n "$lru_gen" ] && [ "$lru_gen" != 0x0000 ] && echo 0 > /sys/kernel/mm/lru_gen/enabled; then
 		run "$st: classic LRU" "$diff" --module "$module_bitmap" --rounds 2 \
 			anon file-read file-unmap
