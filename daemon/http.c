@@ -165,8 +165,8 @@ static enum MHD_Result queue_health(struct MHD_Connection *conn, HttpContent *c)
         char buf[256];
         bool ok;
 
-        ok = health_check(now_usec(CLOCK_MONOTONIC), c->last_scan_usec, c->interval_usec, c->scan_count,
-                          c->state, buf, sizeof(buf));
+        ok = metrics_health_check(now_usec(CLOCK_MONOTONIC), c->last_scan_usec, c->interval_usec, c->scan_count,
+                                  c->state, buf, sizeof(buf));
         return queue_text(conn, ok ? MHD_HTTP_OK : MHD_HTTP_SERVICE_UNAVAILABLE, buf, NULL);
 }
 

@@ -311,8 +311,8 @@ int metrics_format(const Snapshot *s, char **ret) {
         return close_memstream(f, &buf, ret);
 }
 
-bool health_check(uint64_t now_usec, uint64_t last_scan_usec, uint64_t interval_usec,
-                  uint64_t scan_count, const char *state, char *buf, size_t size) {
+bool metrics_health_check(uint64_t now_usec, uint64_t last_scan_usec, uint64_t interval_usec,
+                          uint64_t scan_count, const char *state, char *buf, size_t size) {
         /* In whole milliseconds, which read better in the reason. */
         uint64_t age = now_usec > last_scan_usec ? (now_usec - last_scan_usec) / USEC_PER_MSEC * USEC_PER_MSEC : 0;
         uint64_t limit = HEALTH_MAX_INTERVALS * interval_usec;

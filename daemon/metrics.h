@@ -28,5 +28,5 @@ const char *metrics_format_seconds(char *buf, size_t size, uint64_t usec);
  * intervals back.  Times are CLOCK_MONOTONIC.  Writes a one-line reason
  * into buf and returns whether the daemon is healthy. */
 #define HEALTH_MAX_INTERVALS 3
-bool health_check(uint64_t now_usec, uint64_t last_scan_usec, uint64_t interval_usec,
-                  uint64_t scan_count, const char *state, char *buf, size_t size);
+bool metrics_health_check(uint64_t now_usec, uint64_t last_scan_usec, uint64_t interval_usec,
+                          uint64_t scan_count, const char *state, char *buf, size_t size);

@@ -164,20 +164,20 @@ static void test_health(void) {
         char buf[256];
 
         /* Just started, no scan yet: fine for three intervals. */
-        CHECK(health_check(t0 + 5 * s, t0, 30 * s, 0, "starting", buf, sizeof(buf)));
+        CHECK(metrics_health_check(t0 + 5 * s, t0, 30 * s, 0, "starting", buf, sizeof(buf)));
         CHECK(strstr(buf, "ok: no complete scan yet"));
-        CHECK(health_check(t0 + 90 * s, t0, 30 * s, 0, "starting", buf, sizeof(buf)));
-        CHECK(!health_check(t0 + 90 * s + 1000, t0, 30 * s, 0, "degraded", buf, sizeof(buf)));
+        CHECK(metrics_health_check(t0 + 90 * s, t0, 30 * s, 0, "starting", buf, sizeof(buf)));
+        CHECK(!metrics_health_check(t0 + 90 * s + 1000, t0, 30 * s, 0, "degraded", buf, sizeof(buf)));
         CHECK(strstr(buf, "stale: no complete scan yet"));
         CHECK(strstr(buf, "state degraded"));
         /* The last scan 61 s ago with a 30 s interval: fine; 91 s: stale. */
-        CHECK(health_check(t0 + 61 * s, t0, 30 * s, 12, "running", buf, sizeof(buf)));
+        CHECK(metrics_health_check(t0 + 61 * s, t0, 30 * s, 12, "running", buf, sizeof(buf)));
         CHECK_STREQ(buf, "ok: scan 12 finished 61s ago (limit 90s), state running\n");
-        CHECK(!health_check(t0 + 91 * s, t0, 30 * s, 12, "degraded", buf, sizeof(buf)));
+        CHECK(!metrics_health_check(t0 + 91 * s, t0, 30 * s, 12, "degraded", buf, sizeof(buf)));
         CHECK_STREQ(buf, "stale: scan 12 finished 91s ago (limit 90s), state degraded\n");
         /* A clock that did not move, and short intervals. */
-        CHECK(health_check(t0, t0, 200 * USEC_PER_MSEC, 1, "running", buf, sizeof(buf)));
-        CHECK(!health_check(t0 + 601 * USEC_PER_MSEC, t0, 200 * USEC_PER_MSEC, 1, "running", buf, sizeof(buf)));
+        CHECK(metrics_health_check(t0, t0, 200 * USEC_PER_MSEC, 1, "running", buf, sizeof(buf)));
+        CHECK(!metrics_health_check(t0 + 601 * USEC_PER_MSEC, t0, 200 * USEC_PER_MSEC, 1, "running", buf, sizeof(buf)));
 }
 
 int main(void) {
