@@ -251,6 +251,7 @@ static const struct {
         { "Scan", "WorkingSetWindow", parse_window, offsetof(Config, window_usec) },
         { "Scan", "CPUBudget", parse_budget, offsetof(Config, cpu_budget_percent) },
         { "Scan", "Backend", parse_backend, offsetof(Config, backend) },
+        { "Scan", "LoadModule", parse_bool, offsetof(Config, load_module) },
         { "Cgroups", "Track", parse_cgroup_list, offsetof(Config, cgroups) },
         { "Cgroups", "Root", parse_path_or_empty, offsetof(Config, cgroup_root) },
         { "Output", "JSONFile", parse_path_or_empty, offsetof(Config, json_file) },

@@ -28,6 +28,7 @@ typedef struct Config {
         uint64_t window_usec;           /* [Scan] WorkingSetWindow= */
         unsigned cpu_budget_percent;    /* [Scan] CPUBudget= */
         Backend backend;                /* [Scan] Backend= */
+        bool load_module;               /* [Scan] LoadModule=: auto may modprobe pageidle */
         char **cgroups;                 /* [Cgroups] Track=, paths or glob patterns */
         char *cgroup_root;              /* [Cgroups] Root=, NULL: detect */
         char *json_file;                /* [Output] JSONFile=, NULL: none */

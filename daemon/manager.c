@@ -4,9 +4,11 @@
 #include <libgen.h>
 #include <limits.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdarg.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <systemd/sd-daemon.h>
 #include <time.h>
 
@@ -14,6 +16,7 @@
 #include "http.h"
 #include "manager.h"
 #include "privs.h"
+#include "refs.h"
 #include "track.h"
 #include "util.h"
 
@@ -26,6 +29,10 @@
 /* The capability the page_idle backend keeps after the switch: to reopen
  * the bitmap (mode 0600, root) when pageidle.ko is loaded again. */
 static const cap_value_t page_idle_caps[] = { CAP_DAC_OVERRIDE };
+/* The refs backend's: CAP_SYS_PTRACE to read the smaps_rollup of other
+ * users' processes (a ptrace-mode read check), CAP_DAC_OVERRIDE to open
+ * their clear_refs (mode 0200, owned by the process's user). */
+static const cap_value_t refs_caps[] = { CAP_DAC_OVERRIDE, CAP_SYS_PTRACE };
 
 static const char * const manager_state_table[_MANAGER_STATE_MAX] = {
         [MANAGER_STARTING] = "starting",
@@ -52,6 +59,7 @@ Manager *manager_free(Manager *m) {
         safe_close(m->cgroup_root_fd);
         free(m->cgroup_root_path);
         scanner_free(m->scanner);
+        refs_scanner_free(m->refs);
         cgroup_set_free(m->scanning);
         cgroup_set_free(m->published);
         free(m->state_detail);
@@ -223,27 +231,84 @@ static int manager_drop_privileges(Manager *m) {
         r = manager_prepare_json_dir(m, uid, gid);
         if (r < 0)
                 return r;
-        r = privs_drop(uid, gid, page_idle_caps, ELEMENTSOF(page_idle_caps));
+        if (m->backend == BACKEND_REFS)
+                r = privs_drop(uid, gid, refs_caps, ELEMENTSOF(refs_caps));
+        else
+                r = privs_drop(uid, gid, page_idle_caps, ELEMENTSOF(page_idle_caps));
         if (r < 0)
                 return r;
         m->dropped = true;
-        log_debug("Running as %s (uid %u, gid %u), keeping cap_dac_override permitted only.",
-                  m->config->user, (unsigned) uid, (unsigned) gid);
+        log_debug("Running as %s (uid %u, gid %u), keeping %s permitted only.",
+                  m->config->user, (unsigned) uid, (unsigned) gid,
+                  m->backend == BACKEND_REFS ? "cap_dac_override and cap_sys_ptrace" : "cap_dac_override");
         return 0;
 }
 
-int manager_open(Manager *m) {
+/* LoadModule=yes: modprobe pageidle, as root, before the switch. */
+static int manager_load_module(void) {
+        char *argv[] = { (char *) "modprobe", (char *) "-q", (char *) "pageidle", NULL };
+        char *envp[] = { (char *) "PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL };
+        int status;
+        pid_t pid;
+        int r;
+
+        r = posix_spawnp(&pid, "modprobe", NULL, NULL, argv, envp);
+        if (r != 0)
+                return log_warning_errno(r, "Failed to run modprobe pageidle: %m");
+        while (waitpid(pid, &status, 0) < 0)
+                if (errno != EINTR)
+                        return log_warning_errno(errno, "Failed to wait for modprobe: %m");
+        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+                log_warning("modprobe pageidle failed (exit status %d).",
+                            WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+                return -EIO;
+        }
+        return 0;
+}
+
+/* Backend=auto: the bitmap if it is there, else pageidle.ko if
+ * LoadModule=yes and it loads, else refs.  Says which in the log. */
+static int manager_choose_backend(Manager *m) {
+        if (asprintf(&m->bitmap_path, "%s/kernel/mm/page_idle/bitmap", m->sys_root) < 0)
+                return log_oom();
+        if (m->config->backend != BACKEND_AUTO) {
+                m->backend = m->config->backend;
+                log_info("Using backend %s, as configured.", backend_to_string(m->backend));
+                return 0;
+        }
+        m->backend = BACKEND_PAGE_IDLE;
+        if (access(m->bitmap_path, F_OK) >= 0) {
+                log_info("Using backend page_idle: %s exists.", m->bitmap_path);
+                return 0;
+        }
+        if (m->config->load_module && manager_load_module() >= 0 && access(m->bitmap_path, F_OK) >= 0) {
+                log_info("Using backend page_idle: loaded pageidle.ko.");
+                return 0;
+        }
+        m->backend = BACKEND_REFS;
+        log_notice("Using backend refs: %s does not exist%s; estimates come from /proc/PID/smaps_rollup "
+                   "per process, see pageidled(8).", m->bitmap_path,
+                   m->config->load_module ? " and pageidle.ko did not load" : " and LoadModule=no");
+        return 0;
+}
+
+static int manager_open_refs(Manager *m) {
+        int fd, r;
+
+        fd = open(m->proc_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+                return log_error_errno(errno, "Failed to open %s: %m", m->proc_root);
+        r = refs_scanner_new(fd, m->page_size, &m->refs);
+        if (r < 0)
+                return log_oom();
+        return 0;
+}
+
+static int manager_open_page_idle(Manager *m) {
         _cleanup_close_ int flags_fd = -EBADF, cgroup_fd = -EBADF, bitmap_fd = -EBADF;
         _cleanup_free_ RamRange *ranges = NULL;
         size_t n_ranges = 0;
         int r;
-
-        if (m->config->backend == BACKEND_REFS)
-                return log_error_errno(EOPNOTSUPP,
-                                       "Backend refs is not available in this version; use page_idle (pageidle.ko).");
-        m->backend = BACKEND_PAGE_IDLE;
-        if (asprintf(&m->bitmap_path, "%s/kernel/mm/page_idle/bitmap", m->sys_root) < 0)
-                return log_oom();
 
         bitmap_fd = manager_open_bitmap(m);
         if (bitmap_fd < 0) {
@@ -273,6 +338,18 @@ int manager_open(Manager *m) {
                 return log_oom();
         log_debug("Scanning %zu RAM ranges, %" PRIu64 " page frames, %zu KiB of state.", n_ranges,
                   scanner_total_pfns(m->scanner), scanner_memory_bytes(m->scanner) / 1024);
+        return 0;
+}
+
+int manager_open(Manager *m) {
+        int r;
+
+        r = manager_choose_backend(m);
+        if (r < 0)
+                return r;
+        r = m->backend == BACKEND_REFS ? manager_open_refs(m) : manager_open_page_idle(m);
+        if (r < 0)
+                return r;
 
         r = cgroup_root_open(m->sys_root, m->config->cgroup_root, &m->cgroup_root_path, &m->cgroup_root_fd);
         if (r < 0)
@@ -417,7 +494,8 @@ static void manager_log_cgroup_changes(Manager *m, const CgroupSet *now) {
 }
 
 static int manager_finish_pass(Manager *m) {
-        bool measured = m->scanner->fds[SCAN_FILE_BITMAP] >= 0 && m->pass_measures > 0;
+        bool measuring = m->refs || m->scanner->fds[SCAN_FILE_BITMAP] >= 0;
+        bool measured = measuring && m->pass_measures > 0;
         uint64_t duration = now_usec(CLOCK_MONOTONIC) - m->pass_start_usec;
         uint64_t user, sys;
 
@@ -426,15 +504,21 @@ static int manager_finish_pass(Manager *m) {
         sys -= m->pass_sys_usec;
         cgroup_set_sum(m->scanning);
         /* bench/daemon-bench reads this line. */
-        log_debug("Scan done in %" PRIu64 " us, CPU %" PRIu64 " us user, %" PRIu64 " us sys: %zu cgroups, %"
-                  PRIu64 " LRU pages, %" PRIu64 " tracked, %" PRIu64 " marked; kpagecgroup %" PRIu64
-                  " bytes read, bitmap %" PRIu64 " read, %" PRIu64 " written.",
-                  duration, user, sys, m->scanning->n_nodes, m->scanner->attrib.lru_pages,
-                  m->scanner->attrib.tracked_pages, m->scanner->attrib.marked_pages,
-                  m->scanner->kpagecgroup_read_bytes, m->scanner->bitmap_read_bytes,
-                  m->scanner->bitmap_write_bytes);
+        if (m->refs)
+                log_debug("Scan done in %" PRIu64 " us, CPU %" PRIu64 " us user, %" PRIu64 " us sys: %zu cgroups, %"
+                          PRIu64 " processes read and cleared, %" PRIu64 " exited, %" PRIu64 " kernel threads, %"
+                          PRIu64 " refused.", duration, user, sys, m->scanning->n_nodes, m->refs->processes,
+                          m->refs->vanished, m->refs->kernel_threads, m->refs->denied);
+        else
+                log_debug("Scan done in %" PRIu64 " us, CPU %" PRIu64 " us user, %" PRIu64 " us sys: %zu cgroups, %"
+                          PRIu64 " LRU pages, %" PRIu64 " tracked, %" PRIu64 " marked; kpagecgroup %" PRIu64
+                          " bytes read, bitmap %" PRIu64 " read, %" PRIu64 " written.",
+                          duration, user, sys, m->scanning->n_nodes, m->scanner->attrib.lru_pages,
+                          m->scanner->attrib.tracked_pages, m->scanner->attrib.marked_pages,
+                          m->scanner->kpagecgroup_read_bytes, m->scanner->bitmap_read_bytes,
+                          m->scanner->bitmap_write_bytes);
 
-        if (m->scanner->fds[SCAN_FILE_BITMAP] >= 0)
+        if (measuring)
                 m->pass_measures++;
         if (measured) {
                 cgroup_set_free(m->published);
@@ -502,11 +586,34 @@ static int manager_step(Manager *m) {
         return 0;
 }
 
+/* The refs backend reads and clears every process in one go: its cost is
+ * per process, not per page frame, and small next to a pass over RAM. */
+static int manager_refs_pass(Manager *m) {
+        int r;
+
+        if (m->dropped) {
+                (void) privs_set_effective(CAP_SYS_PTRACE, true);
+                (void) privs_set_effective(CAP_DAC_OVERRIDE, true);
+        }
+        r = refs_scan(m->refs, m->cgroup_root_fd, m->scanning, config_window_intervals(m->config));
+        if (m->dropped) {
+                (void) privs_set_effective(CAP_DAC_OVERRIDE, false);
+                (void) privs_set_effective(CAP_SYS_PTRACE, false);
+        }
+        if (r < 0)
+                return log_oom();
+        if (m->refs->denied > 0 && m->refs->logged_error != m->refs->denied_error)
+                log_warning_errno(m->refs->denied_error, "Skipped %" PRIu64 " processes whose /proc files were refused (pid %d: %m); "
+                            "their memory is not counted.", m->refs->denied, m->refs->denied_pid);
+        m->refs->logged_error = m->refs->denied > 0 ? m->refs->denied_error : 0;
+        return manager_finish_pass(m);
+}
+
 static int manager_begin_pass(Manager *m) {
         _cleanup_(cgroup_set_freep) CgroupSet *set = NULL;
         int r;
 
-        if (m->scanner->fds[SCAN_FILE_BITMAP] < 0) {
+        if (m->scanner && m->scanner->fds[SCAN_FILE_BITMAP] < 0) {
                 int fd = manager_open_bitmap(m);
 
                 if (fd < 0) {
@@ -541,6 +648,8 @@ static int manager_begin_pass(Manager *m) {
 
         cgroup_set_free(m->scanning);
         m->scanning = TAKE_PTR(set);
+        if (m->refs)
+                return manager_refs_pass(m);
         scanner_begin_pass(m->scanner, m->scanning, config_window_intervals(m->config));
         return manager_step(m);
 }

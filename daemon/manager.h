@@ -47,7 +47,8 @@ typedef struct Manager {
 
         int cgroup_root_fd;
         char *cgroup_root_path;
-        Scanner *scanner;
+        Scanner *scanner;                       /* page_idle, or NULL */
+        struct RefsScanner *refs;               /* refs (refs.c), or NULL */
 
         /* The pass under way. */
         CgroupSet *scanning;

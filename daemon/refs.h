@@ -66,6 +66,7 @@ typedef struct RefsScanner {
         uint64_t kernel_threads;        /* no memory of their own */
         int denied_error;
         int denied_pid;
+        int logged_error;               /* the caller's: denied_error as last logged */
 } RefsScanner;
 
 /* Takes proc_fd (also on failure). */

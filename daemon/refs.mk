@@ -12,3 +12,7 @@ EXTRA_DIST += \
 	tests/fixtures/smaps_rollup-6.18.txt \
 	tests/fixtures/smaps_rollup-5.4.txt \
 	tests/fixtures/smaps_rollup-shared.txt
+
+# On the host kernel itself: a real cgroup, real processes (root; skips without).
+TESTS += tests/test-refs-host.sh
+EXTRA_DIST += tests/test-refs-host.sh

@@ -104,6 +104,8 @@ static void test_values(void) {
         parse_string("[Scan]\nWorkingSetWindow=0\n", -ERANGE, "t.conf:2: WorkingSetWindow=0: must be positive");
         parse_string("[Scan]\nBackend=bpf\n", -EINVAL, "t.conf:2: Backend=bpf: not one of auto, page_idle, refs");
         parse_string("[Scan]\nBackend=refs\n", 0, NULL);
+        parse_string("[Scan]\nLoadModule=yes\n", 0, NULL);
+        parse_string("[Scan]\nLoadModule=maybe\n", -EINVAL, "t.conf:2: LoadModule=maybe: not a boolean (yes or no)");
         parse_string("[Scan]\nCPUBudget=0\n", -ERANGE, NULL);
         parse_string("[Scan]\nCPUBudget=100\n", 0, NULL);
         parse_string("\n\n[Cgroups]\nTrack=system.slice\n", -EINVAL,
