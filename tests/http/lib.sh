@@ -113,8 +113,10 @@ scraper() {
 	id=$1 end=$((SECONDS + $2)) n=0 bad=0 last=0
 	while [ $SECONDS -lt $end ]; do
 		n=$((n + 1))
-		if ! curl -sf --max-time "${scrape_timeout:-5}" -o "$work/s$id.json" "$base/stats.json"; then
-			bad=$((bad + 1)); echo "scraper $id: /stats.json failed" >&2; continue
+		curl -sf --max-time "${scrape_timeout:-5}" -o "$work/s$id.json" "$base/stats.json"
+		rc=$?
+		if [ $rc -ne 0 ]; then
+			bad=$((bad + 1)); echo "scraper $id: /stats.json failed (curl exit $rc)" >&2; continue
 		fi
 		count=$(jq -e 'select(.schema_version == 1 and (.cgroups | type) == "array") | .scan_count' \
 			"$work/s$id.json" 2> /dev/null)
@@ -124,8 +126,10 @@ scraper() {
 		fi
 		last=$count
 		n=$((n + 1))
-		if ! curl -sf --max-time "${scrape_timeout:-5}" -o "$work/s$id.prom" "$base/metrics"; then
-			bad=$((bad + 1)); echo "scraper $id: /metrics failed" >&2; continue
+		curl -sf --max-time "${scrape_timeout:-5}" -o "$work/s$id.prom" "$base/metrics"
+		rc=$?
+		if [ $rc -ne 0 ]; then
+			bad=$((bad + 1)); echo "scraper $id: /metrics failed (curl exit $rc)" >&2; continue
 		fi
 		# Every family, and the last one's samples to the end (one process:
 		# in a TCG guest each one counts).

@@ -28,8 +28,8 @@ start_workload /file file --kind file --file "$PWD/file.data" --size 16M --hot 8
 
 cat > pageidled.conf <<EOT
 [Scan]
-Interval=1s
-WorkingSetWindow=1s
+Interval=2s
+WorkingSetWindow=2s
 CPUBudget=100%
 [Cgroups]
 Track=/anon /file
@@ -65,7 +65,7 @@ before=$(json_top run/stats.json scan_count) t0=$SECONDS
 scrape_load 50 10
 after=$(json_top run/stats.json scan_count) elapsed=$((SECONDS - t0))
 echo "scans during the load: $((after - before)) in $elapsed s"
-[ $((after - before)) -ge $((elapsed / 2)) ] || fail "only $((after - before)) scans in $elapsed s at a 1 s interval"
+[ $((after - before)) -ge $((elapsed / 4)) ] || fail "only $((after - before)) scans in $elapsed s at a 2 s interval"
 
 split_base
 clients=
@@ -81,13 +81,13 @@ for i in $(seq 10); do
 done
 after=$(json_top run/stats.json scan_count) elapsed=$((SECONDS - t0))
 echo "next to 10 slow clients: 10 requests served, $((after - before)) scans in $elapsed s"
-[ $((after - before)) -ge $((elapsed / 2)) ] || fail "scans slowed down next to slow clients"
+[ $((after - before)) -ge $((elapsed / 4)) ] || fail "scans slowed down next to slow clients"
 wait $clients
 
 if $loaded_module; then
 	[ "$(status /healthz)" = 200 ] || fail "/healthz is not 200 while scanning"
 	rmmod pageidle || fail "rmmod pageidle with pageidled running"
-	for i in $(seq 100); do
+	for i in $(seq 200); do
 		[ "$(status /healthz)" = 503 ] && break
 		sleep 0.1
 	done
