@@ -16,3 +16,7 @@ EXTRA_DIST += \
 # On the host kernel itself: a real cgroup, real processes (root; skips without).
 TESTS += tests/test-refs-host.sh
 EXTRA_DIST += tests/test-refs-host.sh
+
+# In the VM: the same workloads measured by both backends (distributed
+# with the other VM_CASES by tests/local.mk).
+VM_REFS_CASES = tests/vm/cases/refs-compare.sh
