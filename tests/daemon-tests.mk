@@ -57,6 +57,12 @@ EXTRA_DIST += \
 	tests/workload/daemon-lib.sh \
 	tests/workload/daemon-demo.sh
 
+# The daemon's benchmark, run by hand (bench/daemon-bench), never timed in make check.
+EXTRA_DIST += \
+	bench/daemon-bench \
+	bench/daemon-bench-guest.sh \
+	bench/daemon-results.md
+
 VM_DAEMON_CASES = \
 	tests/vm/cases/daemon-accuracy.sh \
 	tests/vm/cases/daemon-privileges.sh \

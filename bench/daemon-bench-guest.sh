@@ -1,0 +1,97 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Runs in the test VM (bench/daemon-bench boots it): pageidled's CPU time
+# per scan, user and system, and its RSS, for
+#   - nothing tracked (the cost of one pass over RAM),
+#   - one cgroup holding 256 MiB and 1 GiB of anonymous memory, half of
+#     it in use (the cost per GiB tracked),
+#   - 1, 10, 100 and 1000 tracked cgroups sharing 256 MiB of tmpfs pages.
+# Each figure is the mean over the scans after the first (which only
+# marks), from the daemon's debug line for every scan.
+set -u
+. "$top_srcdir/tests/workload/daemon-lib.sh"
+export PAGEIDLED_LOG_LEVEL=debug
+interval=${BENCH_INTERVAL:-5s}
+scans=${BENCH_SCANS:-3}
+
+load_bitmap
+chmod 0755 "$PWD"
+ram_kib=$(awk '/^MemTotal:/ { print $2 }' /proc/meminfo)
+echo "kernel $(uname -r), MemTotal $((ram_kib / 1024)) MiB, $(nproc) CPUs"
+echo
+echo "| case | cgroups | tracked MiB | scan wall ms | user ms/scan | sys ms/scan | CPU ms per GiB RAM | RSS KiB |"
+echo "|---|---:|---:|---:|---:|---:|---:|---:|"
+
+# measure LABEL PATTERN...: one daemon run tracking the patterns.
+measure() {
+	label=$1
+	shift
+	args=
+	for p in "$@"; do args="$args --cgroup=$p"; done
+	rm -rf run
+	# CPU time is what is measured: no pacing, so that scans end quickly.
+	printf '[Scan]\nCPUBudget=100%%\n' > bench.conf
+	start_daemon --config "$PWD/bench.conf" --interval "$interval" --json-file "$PWD/run/stats.json" \
+		--user nobody $args
+	wait_scans run/stats.json "$scans"
+	rss=$(awk '/^VmRSS:/ { print $2 }' /proc/$daemon_pid/status)
+	stop_daemon
+	awk -v label="$label" -v rss="$rss" -v ram_kib="$ram_kib" '
+		/Scan done in/ {
+			for (i = 1; i <= NF; i++) {
+				if ($i == "in") wall = $(i + 1)
+				if ($(i + 1) == "us" && $(i + 2) == "user,") user = $i
+				if ($(i + 1) == "us" && $(i + 2) == "sys:") sys = $i
+				if ($(i + 1) == "cgroups,") cg = $i
+				if ($(i + 1) == "tracked,") tracked = $i
+			}
+			if (++n == 1) next      # the first pass only marks
+			W += wall; U += user; S += sys; C = cg; T = tracked; m++
+		}
+		END {
+			if (m == 0) { print "| " label " | no scans |"; exit 1 }
+			gib = ram_kib / 1048576
+			printf "| %s | %d | %.0f | %.0f | %.1f | %.1f | %.1f | %d |\n", label, C, T * 4096 / 1048576,
+				W / m / 1000, U / m / 1000, S / m / 1000, (U + S) / m / 1000 / gib, rss
+			# For the per-GiB-tracked figure at the end: label, tracked GiB, CPU ms.
+			printf "%s\t%.6f\t%.3f\n", label, T * 4096 / 1073741824, (U + S) / m / 1000 >> "costs"
+		}' daemon.log
+}
+
+# 1. Nothing tracked: an empty cgroup.
+cgroup_new /bench-empty
+measure "nothing tracked" /bench-empty
+
+# 2. Anonymous memory, half of it hot.
+start_workload /bench-anon anon256 --kind anon --size 256M --hot 128M
+measure "256 MiB anon" /bench-anon
+stop_workloads
+start_workload /bench-anon anon1g --kind anon --size 1024M --hot 512M
+measure "1 GiB anon" /bench-anon
+stop_workloads
+
+# 3. N cgroups sharing 256 MiB of tmpfs pages, charged to each by a
+# process that wrote its file there and left.
+mkdir -p files
+for ncg in 1 10 100 1000; do
+	kib=$((262144 / ncg))
+	cgroup_new /bench-many
+	echo +memory > $cgroot/bench-many/cgroup.subtree_control
+	k=0
+	while [ $k -lt $ncg ]; do
+		mkdir $cgroot/bench-many/c$k
+		sh -c 'echo $$ > "$1/cgroup.procs" && exec head -c "$2" /dev/zero > "$3"' sh \
+			$cgroot/bench-many/c$k ${kib}K files/f$k
+		k=$((k + 1))
+	done
+	measure "$ncg x $kib KiB tmpfs" "/bench-many/*"
+	rm -f files/f*
+	k=0
+	while [ $k -lt $ncg ]; do rmdir $cgroot/bench-many/c$k; k=$((k + 1)); done
+done
+
+# The cost of tracking, per GiB: what 1 GiB of anonymous memory adds to a
+# scan over what an empty cgroup costs.
+echo
+awk -F '\t' '$1 == "nothing tracked" { base = $3 } $1 == "1 GiB anon" { gib = $2; cpu = $3 }
+	END { printf "CPU per scan per GiB tracked (1 GiB anon minus nothing tracked): %.1f ms\n", (cpu - base) / gib }' costs
