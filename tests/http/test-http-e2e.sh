@@ -141,11 +141,13 @@ done
 sleep 1
 before=$(scan_count) t0=$(date +%s%N)
 for i in $(seq 20); do
-	r0=$(date +%s%N)
-	curl -sf --max-time 2 "$base/stats.json" -o "$work/during.json" || fail "a request failed next to slow clients"
+	# Far less than the 10 s a slow client may hold its connection (the
+	# time of the transfer only: process start-up on a loaded host is not
+	# the server's).
+	t=$(curl -sf --max-time 5 -w '%{time_total}' "$base/stats.json" -o "$work/during.json") ||
+		fail "a request failed next to slow clients"
 	jq -e .scan_count "$work/during.json" > /dev/null || fail "a broken document next to slow clients"
-	ms=$(( ($(date +%s%N) - r0) / 1000000 ))
-	[ $ms -lt 2000 ] || fail "a request took $ms ms next to slow clients"
+	awk -v t="$t" 'BEGIN { exit !(t < 3) }' || fail "a request took $t s next to slow clients"
 	sleep 0.25
 done
 after=$(scan_count) elapsed_ms=$((($(date +%s%N) - t0) / 1000000))
