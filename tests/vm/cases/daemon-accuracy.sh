@@ -54,9 +54,11 @@ check /nest/x 16 32 32
 check /nest 24 64 32
 [ -z "$(json_cgroup $json /late bytes)" ] || fail "/late listed before it exists"
 
-# A cgroup created now is picked up at the next scan.
-n=$(json_top run/stats.json scan_count)
+# A cgroup created now is picked up at the next scan.  Count scans from
+# when its workload has touched all its memory: scans during that count
+# every page as used.
 start_workload /late late --kind anon --size 48M --hot 24M
+n=$(json_top run/stats.json scan_count)
 wait_scans run/stats.json $((n + 3))
 cp run/stats.json now.json
 check /late 24 48 48
