@@ -15,13 +15,13 @@ need_tools() {
 
 # wait_endpoint: sets $base (http://ADDRESS:PORT) from the daemon's log.
 wait_endpoint() {
-	for i in $(seq 100); do
+	for i in $(seq 300); do
 		base=$(sed -n 's|.*Serving \(http://[^ ]*\)/ (.*|\1|p' "$log" | head -n 1)
 		[ -n "$base" ] && return 0
 		kill -0 "$daemon_pid" 2> /dev/null || fail "pageidled died"
 		sleep 0.1
 	done
-	fail "pageidled never said where it serves HTTP"
+	fail "pageidled did not say where it serves HTTP within 30 s"
 }
 
 # status PATH [CURL ARGS...]: the HTTP status code of one request.
@@ -106,14 +106,16 @@ check_document_pair() {
 		fail "tracked cgroups differ between /stats.json and /metrics"
 }
 
-# scraper ID SECONDS: fetches /stats.json and /metrics in turn; every
+# scraper ID SECONDS: fetches /stats.json and /metrics in turn (each with
+# 30 s to answer: at nice 19 on a crowded host or in TCG, curl itself may
+# wait seconds for a CPU); every
 # answer must be a whole document (it parses, has every family, and
 # scan_count never goes back).  Writes "requests failures" to scraper.ID.
 scraper() {
 	id=$1 end=$((SECONDS + $2)) n=0 bad=0 last=0
 	while [ $SECONDS -lt $end ]; do
 		n=$((n + 1))
-		curl -sf --max-time "${scrape_timeout:-5}" -o "$work/s$id.json" "$base/stats.json"
+		curl -sf --max-time "${scrape_timeout:-30}" -o "$work/s$id.json" "$base/stats.json"
 		rc=$?
 		if [ $rc -ne 0 ]; then
 			bad=$((bad + 1)); echo "scraper $id: /stats.json failed (curl exit $rc)" >&2; continue
@@ -126,7 +128,7 @@ scraper() {
 		fi
 		last=$count
 		n=$((n + 1))
-		curl -sf --max-time "${scrape_timeout:-5}" -o "$work/s$id.prom" "$base/metrics"
+		curl -sf --max-time "${scrape_timeout:-30}" -o "$work/s$id.prom" "$base/metrics"
 		rc=$?
 		if [ $rc -ne 0 ]; then
 			bad=$((bad + 1)); echo "scraper $id: /metrics failed (curl exit $rc)" >&2; continue
@@ -236,7 +238,7 @@ check_basics() {
 	t0=$SECONDS
 	line=$(raw 'garbage\r\n\r\n')
 	case $line in "HTTP/1.1 400"*|"") ;; *) fail "garbage got \"$line\"" ;; esac
-	[ $((SECONDS - t0)) -le 2 ] || fail "garbage kept the connection open"
+	[ $((SECONDS - t0)) -le 5 ] || fail "garbage kept the connection open"
 	line=$(raw 'GET /stats.json HTTP/1.1\r\n\r\n')
 	case $line in "HTTP/1.1 400"*) ;; *) fail "HTTP/1.1 without Host got \"$line\", not 400" ;; esac
 	line=$(raw 'GET /healthz HTTP/1.0\r\n\r\n')

@@ -13,7 +13,6 @@ work=$PWD
 log=$PWD/daemon.log
 M=1048576
 metric_families=14
-scrape_timeout=30       # TCG: slow, but nothing may fail
 . "$top_srcdir/tests/http/lib.sh"
 need_tools
 
