@@ -11,11 +11,9 @@ daemon_pageidlectl_SOURCES = daemon/pageidlectl.c daemon/cgroup-path.c daemon/cg
 daemon_pageidlectl_CFLAGS = $(AM_CFLAGS) $(LIBSYSTEMD_CFLAGS) $(JSONC_CFLAGS)
 daemon_pageidlectl_LDADD = $(pageidled_libs) $(LIBSYSTEMD_LIBS)
 
-dbuspolicydir = $(datadir)/dbus-1/system.d
+# Directories from configure (--with-dbuspolicydir and the like).
 dist_dbuspolicy_DATA = dbus/org.pageidled1.conf
-dbusinterfacedir = $(datadir)/dbus-1/interfaces
 dist_dbusinterface_DATA = dbus/org.pageidled1.xml
-dbussystemservicedir = $(datadir)/dbus-1/system-services
 dist_dbussystemservice_DATA = dbus/org.pageidled1.service
 
 # Host tests: the path checks, and the real daemon on a private bus with the

@@ -9,8 +9,15 @@ VM_CASES = \
 	$(VM_HTTP_CASES) \
 	$(VM_REFS_CASES)
 
+# Under systemd as PID 1: the installed service, end to end.
+VM_SYSTEMD_CASES = \
+	tests/vm/cases/systemd-service.sh \
+	$(VM_BUS_SYSTEMD_CASES)
+
 VM_KERNEL_TESTS = \
 	tests/vm/harness-selftest.tap \
+	tests/vm/systemd-6.1.tap \
+	tests/vm/systemd-6.12.tap \
 	tests/vm/debian-6.1.tap \
 	tests/vm/debian-6.12.tap
 
@@ -19,6 +26,7 @@ EXTRA_DIST += \
 	tests/test-units.sh \
 	$(VM_KERNEL_TESTS) \
 	$(VM_CASES) \
+	tests/vm/cases/systemd-service.sh \
 	tests/vm/README.md \
 	tests/vm/build-ref-kernel \
 	tests/vm/pageidle-ref.config \
@@ -32,11 +40,20 @@ EXTRA_DIST += \
 AM_TESTS_ENVIRONMENT = \
 	top_srcdir='$(abs_top_srcdir)'; top_builddir='$(abs_top_builddir)'; \
 	VM_CASES='$(VM_CASES:%=$(abs_top_srcdir)/%)'; \
-	export top_srcdir top_builddir VM_CASES;
+	VM_SYSTEMD_CASES='$(VM_SYSTEMD_CASES:%=$(abs_top_srcdir)/%)'; \
+	export top_srcdir top_builddir VM_CASES VM_SYSTEMD_CASES;
 
 clean-vm:
-	rm -rf tests/vm/out
+	rm -rf tests/vm/out tests/vm/stage
 PHONY += clean-vm
+
+# What make install puts in place, for the end-to-end cases to copy into
+# the guest's root (installing there, under TCG, would take minutes).
+check_DATA = vm-stage
+vm-stage: all-am
+	$(AM_V_GEN)rm -rf tests/vm/stage && \
+	$(MAKE) $(AM_MAKEFLAGS) install DESTDIR='$(abs_top_builddir)/tests/vm/stage' > /dev/null
+PHONY += vm-stage
 
 # The main job for now: boot Debian's kernel, load pageidle.ko, show its bitmap.
 demo: all
