@@ -33,7 +33,6 @@ EXTRA_DIST += \
 	tests/vm/run-tests \
 	tests/vm/guest-init \
 	tests/vm/guest-run \
-	tests/vm/demo.sh \
 	tests/vm/selftest/failing-case.sh \
 	tests/vm/selftest/kernel-warning.sh
 
@@ -55,11 +54,12 @@ vm-stage: all-am
 	$(MAKE) $(AM_MAKEFLAGS) install DESTDIR='$(abs_top_builddir)/tests/vm/stage' > /dev/null
 PHONY += vm-stage
 
-# The main job for now: boot Debian's kernel, load pageidle.ko, show its bitmap.
+# The main job, in a VM: pageidled tracking sample workloads in a few
+# cgroups, their estimates printed after every scan.
 demo: all
 	@$(top_srcdir)/tests/vm/run-tests --kernel 6.1 --out '$(abs_top_builddir)/tests/vm/out/demo' \
-		'$(abs_top_srcdir)/tests/vm/demo.sh' > tests/vm/demo.tap; \
-	rc=$$?; cat tests/vm/out/demo/results/demo.log 2>/dev/null; \
+		'$(abs_top_srcdir)/tests/workload/daemon-demo.sh' > tests/vm/demo.tap; \
+	rc=$$?; cat tests/vm/out/demo/results/daemon-demo.log 2>/dev/null; \
 	grep -v '^ok' tests/vm/demo.tap || true; exit $$rc
 PHONY += demo
 CLEANFILES += tests/vm/demo.tap tests/vm/out/selftest.tap
