@@ -49,7 +49,7 @@ for cfg in force_own_state=0 force_own_state=1; do
 		anon file fork thp ksm file-read file-unmap whole
 	if [ -n "$lru_gen" ] && [ "$lru_gen" != 0x0000 ] && echo 0 > /sys/kernel/mm/lru_gen/enabled; then
 		run "$st: classic LRU" "$diff" --module "$module_bitmap" --rounds 2 \
-			anon file-read file-unmap
+			file-read file-unmap
 		echo "$lru_gen" > /sys/kernel/mm/lru_gen/enabled
 	fi
 	rmmod pageidle || failed="$failed [rmmod $cfg]"
