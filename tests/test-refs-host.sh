@@ -15,7 +15,8 @@ MiB=1048576
 command -v jq > /dev/null || { echo "SKIP: no jq"; exit 77; }
 if grep -qw memory /sys/fs/cgroup/cgroup.controllers 2> /dev/null; then
 	root=/sys/fs/cgroup
-	grep -qw memory $root/cgroup.subtree_control || echo +memory > $root/cgroup.subtree_control
+	# refs goes by the processes' cgroups: the controller need not reach the child.
+	grep -qw memory $root/cgroup.subtree_control || echo +memory 2> /dev/null > $root/cgroup.subtree_control
 elif [ -f /sys/fs/cgroup/memory/memory.usage_in_bytes ]; then
 	root=/sys/fs/cgroup/memory
 else
