@@ -55,7 +55,7 @@ cgroup_new() {
 }
 
 # start_workload CGROUP NAME ARGS...: runs the workload in CGROUP and waits
-# until it has touched all its memory.
+# until it has touched all its memory; its process ID is then in $pid.
 start_workload() {
 	cg=$1 name=$2
 	shift 2

@@ -16,9 +16,10 @@ chmod 0755 "$PWD"
 start_workload /anon anon --kind anon --size 96M --hot 48M
 start_workload /file file --kind file --file "$PWD/file.data" --size 64M --hot 32M
 start_workload /thp thp --kind thp --size 64M --hot 32M
+thp_pid=$pid
 start_workload /nest/x nest-x --kind anon --size 32M --hot 16M
 start_workload /nest/y nest-y --kind file --file "$PWD/nest-y.data" --size 32M --hot 8M
-thp_kib=$(awk '/^AnonHugePages:/ { s += $2 } END { print s + 0 }' /proc/$(pgrep -f 'kind thp')/smaps)
+thp_kib=$(awk '/^AnonHugePages:/ { s += $2 } END { print s + 0 }' /proc/$thp_pid/smaps)
 echo "thp workload: $thp_kib KiB in huge pages"
 [ "$thp_kib" -ge 32768 ] || fail "the thp workload got no huge pages"
 
