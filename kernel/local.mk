@@ -8,7 +8,7 @@ kernel_sources = \
 	kernel/pageidle_rmap.c \
 	kernel/pageidle_state.c \
 	kernel/pageidle_syms.c
-EXTRA_DIST += kernel/Kbuild kernel/dkms.conf $(kernel_sources)
+EXTRA_DIST += kernel/Kbuild kernel/dkms.conf kernel/README.md $(kernel_sources)
 
 kbuild_module = $(top_srcdir)/build-aux/kbuild-module '$(KBUILD_DIR)' \
 	'$(top_srcdir)/kernel' '$(abs_top_builddir)/kernel'
