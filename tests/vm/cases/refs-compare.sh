@@ -34,6 +34,12 @@ for b in page_idle refs; do
 	cat daemon.log
 done
 
+# With the bitmap there, auto picks page_idle and says so.
+"$pageidled" --once --config "$PWD/pageidled.conf" --user nobody > auto.json 2> daemon.log ||
+	fail "pageidled --once with auto failed"
+grep -q "Using backend page_idle: .*bitmap exists" daemon.log || fail "auto did not log page_idle"
+[ "$(json_top auto.json backend)" = page_idle ] || fail "auto picked $(json_top auto.json backend)"
+
 for key in bytes idle_bytes working_set_bytes anon_bytes file_bytes; do
 	for cg in /rc /rc/anon /rc/file; do
 		p=$(json_cgroup page_idle.json $cg $key)
