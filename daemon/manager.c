@@ -7,6 +7,7 @@
 #include <spawn.h>
 #include <stdarg.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <systemd/sd-daemon.h>
@@ -283,6 +284,15 @@ static int manager_choose_backend(Manager *m) {
         }
         if (m->config->load_module && manager_load_module() >= 0 && access(m->bitmap_path, F_OK) >= 0) {
                 log_info("Using backend page_idle: loaded pageidle.ko.");
+                return 0;
+        }
+        /* refs reads other users' processes, which takes CAP_SYS_PTRACE;
+         * pageidled.service leaves it out of the bounding set for the sake
+         * of the page_idle backend.  Rather than fail at the switch of
+         * user, wait for the bitmap as Backend=page_idle does. */
+        if (prctl(PR_CAPBSET_READ, CAP_SYS_PTRACE, 0, 0, 0) == 0) {
+                log_notice("Not using backend refs: it needs CAP_SYS_PTRACE, which the capability bounding set "
+                           "lacks (see pageidled(8)); using page_idle, which waits for %s.", m->bitmap_path);
                 return 0;
         }
         m->backend = BACKEND_REFS;
