@@ -13,4 +13,5 @@ EXTRA_DIST += \
 	tests/vm/cases/ref-diff.sh \
 	tests/vm/cases/ref-daemon.sh \
 	bench/run-ref-ratio \
-	bench/vm-ref-ratio.sh
+	bench/vm-ref-ratio.sh \
+	bench/results/bitmap-ref-ratio.md
