@@ -66,4 +66,5 @@ EXTRA_DIST += \
 VM_DAEMON_CASES = \
 	tests/vm/cases/daemon-accuracy.sh \
 	tests/vm/cases/daemon-privileges.sh \
-	tests/vm/cases/daemon-faults.sh
+	tests/vm/cases/daemon-faults.sh \
+	tests/vm/cases/daemon-load-module.sh
