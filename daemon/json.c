@@ -126,6 +126,8 @@ int json_write_atomic(const char *path, const char *text) {
         if (fchmod(fd, 0644) < 0)
                 goto fail_errno;
         k = pwrite_full(fd, text, len, 0);
+        if (k >= 0 && (size_t) k != len)
+                k = -EIO;
         if (k < 0) {
                 errno = (int) -k;
                 goto fail_errno;

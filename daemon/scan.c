@@ -221,6 +221,10 @@ static int bitmap_write(Scanner *s, const uint64_t *marks, size_t n_words, uint6
                         return (int) k;
                 }
                 s->bitmap_write_bytes += k;
+                /* Short only at the end of the bitmap: the kernel takes a
+                 * last word that max_pfn cuts short without counting it. */
+                if ((size_t) k < (end - start) * sizeof(uint64_t))
+                        break;
         }
         return 0;
 }

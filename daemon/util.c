@@ -271,7 +271,7 @@ ssize_t pwrite_full(int fd, const void *buf, size_t count, off_t offset) {
                         return -errno;
                 }
                 if (n == 0)
-                        return -EIO;
+                        break;
                 done += n;
         }
         return done;

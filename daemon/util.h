@@ -102,7 +102,7 @@ void cpu_times_usec(uint64_t *ret_user, uint64_t *ret_sys);
 
 /* Reads a whole (small, virtual) file relative to dirfd into a NUL-terminated buffer. */
 int read_full_fileat(int dirfd, const char *path, char **ret, size_t *ret_size);
-/* pread(2)/pwrite(2) of the whole count, retried on EINTR; a short read
- * (end of file) returns the bytes read. */
+/* pread(2)/pwrite(2) of the whole count, retried on EINTR; a call that
+ * moves nothing (end of file) ends it, and the bytes done are returned. */
 ssize_t pread_full(int fd, void *buf, size_t count, off_t offset);
 ssize_t pwrite_full(int fd, const void *buf, size_t count, off_t offset);
