@@ -55,7 +55,8 @@ check_PROGRAMS += tests/workload/workload
 tests_workload_workload_SOURCES = tests/workload/workload.c
 EXTRA_DIST += \
 	tests/workload/daemon-lib.sh \
-	tests/workload/daemon-demo.sh
+	tests/workload/daemon-demo.sh \
+	tests/vm/lib/module-tree.sh
 
 # The daemon's benchmark, run by hand (bench/daemon-bench), never timed in make check.
 EXTRA_DIST += \

@@ -7,14 +7,12 @@
 # host, by tests/test-refs-host.sh.)
 set -u
 . "$top_srcdir/tests/workload/daemon-lib.sh"
+. "$top_srcdir/tests/vm/lib/module-tree.sh"
 
 [ ! -e $bitmap ] || fail "$bitmap exists before the test: nothing to load"
-moddir=/lib/modules/$(uname -r)/updates
-mkdir -p "$moddir"
-install -m 0644 "$PAGEIDLE_KO" "$moddir/pageidle.ko"
-depmod -a
 loaded_module=true	# so that cleanup unloads it
-trap 'cleanup; rm -f "$moddir/pageidle.ko"; depmod -a' EXIT
+trap 'cleanup; module_tree_restore' EXIT
+module_tree_install "$PAGEIDLE_KO" || fail "installing pageidle.ko where modprobe finds it"
 
 printf '[Scan]\nInterval=1s\nLoadModule=yes\n[Cgroups]\nTrack=/\n' > pageidled.conf
 "$pageidled" --once --config "$PWD/pageidled.conf" --user nobody > auto.json 2> daemon.log ||

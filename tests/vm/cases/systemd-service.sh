@@ -9,6 +9,7 @@
 # /stats.json and /metrics over HTTP, the running process's uid, gids and
 # capabilities, reload, restart and stop, and a journal free of errors.
 set -u
+. "$top_srcdir/tests/vm/lib/module-tree.sh"
 [ -d /run/systemd/system ] || { echo "needs systemd as PID 1 (run-tests --systemd)"; exit 1; }
 
 failures=0
@@ -35,10 +36,7 @@ stage=$top_builddir/tests/vm/stage
 tar -C "$stage" -cf - . | tar -C / -xf - --keep-directory-symlink || fail "copying $stage into /"
 # make install put the module built for the configured kernel; this guest
 # may run another, so install the one built for it the same way.
-moddir=/lib/modules/$(uname -r)/updates
-mkdir -p "$moddir"
-install -m 0644 "$PAGEIDLE_KO" "$moddir/pageidle.ko"
-depmod -a
+module_tree_install "$PAGEIDLE_KO" || fail "installing pageidle.ko where modprobe finds it"
 systemd-sysusers
 systemd-tmpfiles --create
 busctl call org.freedesktop.DBus /org/freedesktop/DBus org.freedesktop.DBus ReloadConfig ||
