@@ -317,6 +317,7 @@ static int manager_open_refs(Manager *m) {
 static int manager_open_page_idle(Manager *m) {
         _cleanup_close_ int flags_fd = -EBADF, cgroup_fd = -EBADF, bitmap_fd = -EBADF;
         _cleanup_free_ RamRange *ranges = NULL;
+        uint64_t max_pfn = 0;
         size_t n_ranges = 0;
         int r;
 
@@ -338,7 +339,7 @@ static int manager_open_page_idle(Manager *m) {
         if (cgroup_fd < 0)
                 return cgroup_fd;
 
-        r = ram_ranges_read(m->proc_root, m->page_size, &ranges, &n_ranges);
+        r = ram_ranges_read(m->proc_root, m->page_size, &ranges, &n_ranges, &max_pfn);
         if (r < 0)
                 return log_error_errno(r, "Failed to find the System RAM ranges in %s/iomem or %s/zoneinfo: %m",
                                        m->proc_root, m->proc_root);
@@ -346,6 +347,7 @@ static int manager_open_page_idle(Manager *m) {
                         ranges, n_ranges, 0, &m->scanner);
         if (r < 0)
                 return log_oom();
+        scanner_set_max_pfn(m->scanner, max_pfn);
         log_debug("Scanning %zu RAM ranges, %" PRIu64 " page frames, %zu KiB of state.", n_ranges,
                   scanner_total_pfns(m->scanner), scanner_memory_bytes(m->scanner) / 1024);
         return 0;

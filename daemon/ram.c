@@ -45,7 +45,18 @@ static int ranges_append(RamRange **r, size_t *n, uint64_t start, uint64_t end) 
         return 0;
 }
 
-int ram_ranges_from_iomem(const char *text, uint64_t page_size, RamRange **ret, size_t *ret_n) {
+/* Where the highest range ends before ranges_normalize() widens it: the
+ * kernel's max_pfn, at which its idle page bitmap ends. */
+static uint64_t ranges_max_pfn(const RamRange *r, size_t n) {
+        uint64_t max = 0;
+
+        for (size_t i = 0; i < n; i++)
+                max = MAX(max, r[i].end_pfn);
+        return max;
+}
+
+int ram_ranges_from_iomem(const char *text, uint64_t page_size, RamRange **ret, size_t *ret_n,
+                          uint64_t *ret_max_pfn) {
         _cleanup_free_ RamRange *r = NULL;
         size_t n = 0;
         bool hidden = true;
@@ -73,13 +84,15 @@ int ram_ranges_from_iomem(const char *text, uint64_t page_size, RamRange **ret, 
                 return -ENOENT;
         if (hidden)
                 return -EPERM;
+        if (ret_max_pfn)
+                *ret_max_pfn = ranges_max_pfn(r, n);
         n = ranges_normalize(r, n);
         *ret = TAKE_PTR(r);
         *ret_n = n;
         return 0;
 }
 
-int ram_ranges_from_zoneinfo(const char *text, RamRange **ret, size_t *ret_n) {
+int ram_ranges_from_zoneinfo(const char *text, RamRange **ret, size_t *ret_n, uint64_t *ret_max_pfn) {
         _cleanup_free_ RamRange *r = NULL;
         uint64_t spanned = 0;
         size_t n = 0;
@@ -102,13 +115,16 @@ int ram_ranges_from_zoneinfo(const char *text, RamRange **ret, size_t *ret_n) {
         }
         if (n == 0)
                 return -ENOENT;
+        if (ret_max_pfn)
+                *ret_max_pfn = ranges_max_pfn(r, n);
         n = ranges_normalize(r, n);
         *ret = TAKE_PTR(r);
         *ret_n = n;
         return 0;
 }
 
-int ram_ranges_read(const char *proc_root, uint64_t page_size, RamRange **ret, size_t *ret_n) {
+int ram_ranges_read(const char *proc_root, uint64_t page_size, RamRange **ret, size_t *ret_n,
+                    uint64_t *ret_max_pfn) {
         _cleanup_free_ char *text = NULL;
         char path[PATH_MAX];
         int r;
@@ -116,7 +132,7 @@ int ram_ranges_read(const char *proc_root, uint64_t page_size, RamRange **ret, s
         snprintf(path, sizeof(path), "%s/iomem", proc_root);
         r = read_full_fileat(AT_FDCWD, path, &text, NULL);
         if (r >= 0) {
-                r = ram_ranges_from_iomem(text, page_size, ret, ret_n);
+                r = ram_ranges_from_iomem(text, page_size, ret, ret_n, ret_max_pfn);
                 if (r >= 0)
                         return r;
         }
@@ -126,7 +142,7 @@ int ram_ranges_read(const char *proc_root, uint64_t page_size, RamRange **ret, s
         r = read_full_fileat(AT_FDCWD, path, &text, NULL);
         if (r < 0)
                 return r;
-        return ram_ranges_from_zoneinfo(text, ret, ret_n);
+        return ram_ranges_from_zoneinfo(text, ret, ret_n, ret_max_pfn);
 }
 
 uint64_t ram_ranges_pages(const RamRange *r, size_t n) {

@@ -52,6 +52,7 @@ int scanner_new(int kpageflags_fd, int kpagecgroup_fd, int bitmap_fd,
         s->fds[SCAN_FILE_KPAGECGROUP] = kpagecgroup_fd;
         s->fds[SCAN_FILE_BITMAP] = bitmap_fd;
         s->batch_pfns = batch_pfns ? (batch_pfns + 63) & ~(size_t) 63 : SCAN_BATCH_PFNS_DEFAULT;
+        s->bitmap_words = UINT64_MAX;
 
         s->ranges = calloc(n_ranges, sizeof(ScanRange));
         if (!s->ranges)
@@ -186,10 +187,22 @@ static bool next_run(const uint64_t *words, size_t n, size_t *pos, size_t gap, s
         return true;
 }
 
+void scanner_set_max_pfn(Scanner *s, uint64_t max_pfn) {
+        s->bitmap_words = max_pfn / 64;
+}
+
+/* How many of the n_words from first_word the bitmap answers for. */
+static size_t bitmap_words_at(const Scanner *s, uint64_t first_word, size_t n_words) {
+        if (first_word >= s->bitmap_words)
+                return 0;
+        return (size_t) MIN((uint64_t) n_words, s->bitmap_words - first_word);
+}
+
 static int bitmap_read(Scanner *s, const uint64_t *marks, size_t n_words, uint64_t first_word) {
         size_t pos = 0, start, end;
 
         memset(s->idle_buf, 0, n_words * sizeof(uint64_t));
+        n_words = bitmap_words_at(s, first_word, n_words);
         if (s->fds[SCAN_FILE_BITMAP] < 0)
                 return 0;
         while (next_run(marks, n_words, &pos, SCAN_READ_GAP_WORDS, &start, &end)) {
@@ -208,6 +221,7 @@ static int bitmap_read(Scanner *s, const uint64_t *marks, size_t n_words, uint64
 static int bitmap_write(Scanner *s, const uint64_t *marks, size_t n_words, uint64_t first_word) {
         size_t pos = 0, start, end;
 
+        n_words = bitmap_words_at(s, first_word, n_words);
         if (s->fds[SCAN_FILE_BITMAP] < 0)
                 return 0;
         while (next_run(marks, n_words, &pos, SCAN_WRITE_GAP_WORDS, &start, &end)) {
@@ -221,8 +235,10 @@ static int bitmap_write(Scanner *s, const uint64_t *marks, size_t n_words, uint6
                         return (int) k;
                 }
                 s->bitmap_write_bytes += k;
-                /* Short only at the end of the bitmap: the kernel takes a
-                 * last word that max_pfn cuts short without counting it. */
+                /* Short only at the end of the bitmap, where the kernel
+                 * takes a last word that max_pfn cuts short without
+                 * counting it: should max_pfn be more than the RAM
+                 * ranges said. */
                 if ((size_t) k < (end - start) * sizeof(uint64_t))
                         break;
         }

@@ -35,6 +35,7 @@ typedef struct Scanner {
         ScanRange *ranges;
         size_t n_ranges;
         size_t batch_pfns;
+        uint64_t bitmap_words;          /* whole words below max_pfn; UINT64_MAX: unknown */
         uint64_t *flags_buf, *cgroup_buf, *idle_buf;
 
         Attrib attrib;
@@ -52,6 +53,10 @@ typedef struct Scanner {
 int scanner_new(int kpageflags_fd, int kpagecgroup_fd, int bitmap_fd,
                 const RamRange *ranges, size_t n_ranges, size_t batch_pfns, Scanner **ret);
 Scanner *scanner_free(Scanner *s);
+/* Where the bitmap ends (ram_ranges_read() tells).  The bitmap gives no
+ * answer for a last word that max_pfn cuts short, so the scanner neither
+ * marks nor reads it, and tracked pages there count as in use. */
+void scanner_set_max_pfn(Scanner *s, uint64_t max_pfn);
 static inline void scanner_freep(Scanner **s) {
         scanner_free(*s);
 }

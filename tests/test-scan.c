@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The scan engine over fake kpageflags, kpagecgroup and bitmap files: it
  * writes marks only in the words holding tracked pages, reads back only
- * what it marked, keeps ages across passes, steps in bounded batches, and
- * reports and recovers from a failing bitmap. */
+ * what it marked, keeps ages across passes, steps in bounded batches,
+ * reports and recovers from a failing bitmap, and leaves alone a last word
+ * that max_pfn cuts short. */
 #include <fcntl.h>
 #include <linux/kernel-page-flags.h>
 #include <sys/stat.h>
@@ -67,6 +68,46 @@ static int run_pass(Scanner *s, CgroupSet *set, unsigned *ret_steps) {
         if (ret_steps)
                 *ret_steps = steps;
         return r;
+}
+
+/* Where max_pfn is not a multiple of 64, the kernel's bitmap gives no
+ * answer for the last word: a read of it returns 0 bytes, a write marks its
+ * pages but counts no bytes for it.  The scanner leaves that word alone,
+ * and tracked pages in it count as in use. */
+static void test_partial_last_word(void) {
+        const uint64_t max_pfn = 4096 + 40, partial_word = 4096 / 64;
+        const RamRange ranges[] = { { 0, (max_pfn + 63) & ~UINT64_C(63) } };
+        _cleanup_(scanner_freep) Scanner *s = NULL;
+        _cleanup_(cgroup_set_freep) CgroupSet *set = NULL;
+        CgroupNode *n;
+
+        flags_fd = make_file("partial-kpageflags", ranges[0].end_pfn * 8);
+        cgroup_fd = make_file("partial-kpagecgroup", ranges[0].end_pfn * 8);
+        bitmap_fd = make_file("partial-bitmap", ranges[0].end_pfn / 8);
+        page(4000, F(LRU) | F(ANON), 100);
+        page(4090, F(LRU) | F(ANON), 100);
+        page(4100, F(LRU) | F(ANON), 100);     /* in the partial word */
+        put_u64(bitmap_fd, partial_word, SENTINEL);
+
+        CHECK(cgroup_set_new(&set) == 0);
+        CHECK(cgroup_set_add(set, "/t", 100, CGROUP_NO_PARENT, true, NULL) == 0);
+        CHECK(scanner_new(dup(flags_fd), dup(cgroup_fd), dup(bitmap_fd), ranges, 1, 0, &s) == 0);
+        scanner_set_max_pfn(s, max_pfn);
+
+        CHECK(run_pass(s, set, NULL) == 1);
+        CHECK_EQ_U64(s->bitmap_write_bytes, 2 * 8);
+        CHECK_EQ_U64(get_u64(bitmap_fd, 4090 / 64), UINT64_C(1) << (4090 % 64));
+        access_page(4000);
+        CHECK(run_pass(s, set, NULL) == 1);
+        CHECK_EQ_U64(s->bitmap_read_bytes, 2 * 8);
+        CHECK_EQ_U64(get_u64(bitmap_fd, partial_word), SENTINEL);
+        n = cgroup_set_find_path(set, "/t");
+        CHECK_EQ_U64(n->total.pages[PAGE_ANON], 3);
+        CHECK_EQ_U64(n->total.idle_pages[PAGE_ANON], 1);
+
+        safe_close(flags_fd);
+        safe_close(cgroup_fd);
+        safe_close(bitmap_fd);
 }
 
 int main(void) {
@@ -174,6 +215,11 @@ int main(void) {
         }
         CHECK(run_pass(s, set, NULL) == -EISDIR);
         CHECK(s->failed_file == SCAN_FILE_KPAGEFLAGS);
+
+        safe_close(flags_fd);
+        safe_close(cgroup_fd);
+        safe_close(bitmap_fd);
+        test_partial_last_word();
 
         snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
         CHECK(system(cmd) == 0);
