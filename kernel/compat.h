@@ -8,17 +8,9 @@
 #ifndef _PAGEIDLE_COMPAT_H
 #define _PAGEIDLE_COMPAT_H
 
-#include <linux/version.h>
 #include <linux/kconfig.h>
 
-/*
- * Folio-based rmap_walk(), folio_lock_anon_vma_read() and
- * DEFINE_FOLIO_VMA_WALK() are what the module is written against; Linux
- * 6.1 is the oldest kernel that has all three.
- */
-#if KERNEL_VERSION(6, 1, 0) > LINUX_VERSION_CODE
-#error "pageidle needs Linux 6.1 or newer"
-#endif
+/* The oldest kernel it builds against, Linux 6.1, is checked in Kbuild. */
 
 /*
  * PG_idle and PG_young exist as real page flags only with

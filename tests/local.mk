@@ -21,9 +21,10 @@ VM_KERNEL_TESTS = \
 	tests/vm/debian-6.1.tap \
 	tests/vm/debian-6.12.tap
 
-TESTS += $(VM_KERNEL_TESTS) tests/test-units.sh
+TESTS += $(VM_KERNEL_TESTS) tests/test-units.sh tests/test-checkpatch.sh
 EXTRA_DIST += \
 	tests/test-units.sh \
+	tests/test-checkpatch.sh \
 	$(VM_KERNEL_TESTS) \
 	$(VM_CASES) \
 	tests/vm/cases/systemd-service.sh \
