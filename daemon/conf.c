@@ -161,16 +161,14 @@ static int parse_cgroup_list(const char *value, void *field, const char **why) {
         return 0;
 }
 
-static int parse_path_or_empty(const char *value, void *field, const char **why) {
-        char **p = field;
+/* Replaces the string *p owns with a copy of s, or with NULL when s is
+ * NULL. On -ENOMEM *p keeps its old value, so a failed parse leaves the
+ * setting as it was. */
+static int free_and_strdup(char **p, const char *s) {
         char *c = NULL;
 
-        if (*value) {
-                if (value[0] != '/') {
-                        *why = "not an absolute path";
-                        return -EINVAL;
-                }
-                c = strdup(value);
+        if (s) {
+                c = strdup(s);
                 if (!c)
                         return -ENOMEM;
         }
@@ -179,19 +177,21 @@ static int parse_path_or_empty(const char *value, void *field, const char **why)
         return 0;
 }
 
-static int parse_user(const char *value, void *field, const char **why) {
-        char **p = field, *c;
+static int parse_path_or_empty(const char *value, void *field, const char **why) {
+        /* An empty value stores NULL: the default Root=, or no JSONFile=. */
+        if (*value && *value != '/') {
+                *why = "not an absolute path";
+                return -EINVAL;
+        }
+        return free_and_strdup(field, *value ? value : NULL);
+}
 
+static int parse_user(const char *value, void *field, const char **why) {
         if (!*value || strpbrk(value, " \t:/")) {
                 *why = "not a user name";
                 return -EINVAL;
         }
-        c = strdup(value);
-        if (!c)
-                return -ENOMEM;
-        free(*p);
-        *p = c;
-        return 0;
+        return free_and_strdup(field, value);
 }
 
 static int parse_bool(const char *value, void *field, const char **why) {
@@ -213,18 +213,12 @@ static int parse_bool(const char *value, void *field, const char **why) {
 
 static int parse_address(const char *value, void *field, const char **why) {
         unsigned char a[sizeof(struct in6_addr)];
-        char **p = field, *c;
 
         if (inet_pton(AF_INET, value, a) != 1 && inet_pton(AF_INET6, value, a) != 1) {
                 *why = "not an IPv4 or IPv6 address (e.g. 127.0.0.1, ::1, 0.0.0.0)";
                 return -EINVAL;
         }
-        c = strdup(value);
-        if (!c)
-                return -ENOMEM;
-        free(*p);
-        *p = c;
-        return 0;
+        return free_and_strdup(field, value);
 }
 
 static int parse_port(const char *value, void *field, const char **why) {
