@@ -241,17 +241,24 @@ int read_full_fileat(int dirfd, const char *path, char **ret, size_t *ret_size) 
         return 0;
 }
 
-ssize_t pread_full(int fd, void *buf, size_t count, off_t offset) {
+/* The one loop behind pread_full() and pwrite_full(). buf is not const
+ * so that it serves both; when writing it is only read. */
+static ssize_t pio_full(int fd, void *buf, size_t count, off_t offset, bool writing) {
         size_t done = 0;
 
         while (done < count) {
-                ssize_t n = pread(fd, (char *) buf + done, count - done, offset + done);
+                char *p = (char *) buf + done;
+                ssize_t n = writing ? pwrite(fd, p, count - done, offset + done)
+                                    : pread(fd, p, count - done, offset + done);
 
                 if (n < 0) {
                         if (errno == EINTR)
                                 continue;
                         return -errno;
                 }
+                /* End of file, or a write that moves nothing (the
+                 * page_idle bitmap's partial last word): the caller
+                 * judges the short count. */
                 if (n == 0)
                         break;
                 done += n;
@@ -259,20 +266,10 @@ ssize_t pread_full(int fd, void *buf, size_t count, off_t offset) {
         return done;
 }
 
+ssize_t pread_full(int fd, void *buf, size_t count, off_t offset) {
+        return pio_full(fd, buf, count, offset, false);
+}
+
 ssize_t pwrite_full(int fd, const void *buf, size_t count, off_t offset) {
-        size_t done = 0;
-
-        while (done < count) {
-                ssize_t n = pwrite(fd, (const char *) buf + done, count - done, offset + done);
-
-                if (n < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
-                }
-                if (n == 0)
-                        break;
-                done += n;
-        }
-        return done;
+        return pio_full(fd, (void *) buf, count, offset, true);
 }
