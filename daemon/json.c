@@ -15,7 +15,7 @@ static void json_object_putp(json_object **o) {
 }
 #define _cleanup_json_ _cleanup_(json_object_putp)
 
-static int add(json_object *o, const char *key, json_object *v) {
+int json_add(json_object *o, const char *key, json_object *v) {
         if (!v)
                 return -ENOMEM;
         if (json_object_object_add(o, key, v) < 0) {
@@ -25,14 +25,14 @@ static int add(json_object *o, const char *key, json_object *v) {
         return 0;
 }
 
-static int add_u64(json_object *o, const char *key, uint64_t v) {
-        return add(o, key, json_object_new_uint64(v));
+int json_add_u64(json_object *o, const char *key, uint64_t v) {
+        return json_add(o, key, json_object_new_uint64(v));
 }
 
-static int add_str(json_object *o, const char *key, const char *v) {
+int json_add_str(json_object *o, const char *key, const char *v) {
         if (!v)  /* json-c's null is the NULL object */
                 return json_object_object_add(o, key, NULL) < 0 ? -ENOMEM : 0;
-        return add(o, key, json_object_new_string(v));
+        return json_add(o, key, json_object_new_string(v));
 }
 
 static int append(json_object *a, json_object *v) {
@@ -52,28 +52,28 @@ static json_object *cgroup_to_json(const CgroupNode *n, const Snapshot *s) {
         if (!o || !hist)
                 return NULL;
         estimate_from_stats(&e, &n->total, s->page_size, s->interval_usec);
-        if (add_str(o, "path", n->path) < 0 ||
-            add_u64(o, "bytes", e.bytes) < 0 ||
-            add_u64(o, "idle_bytes", e.idle_bytes) < 0 ||
-            add(o, "idle_ratio", json_object_new_double(e.idle_ratio)) < 0 ||
-            add_u64(o, "working_set_bytes", e.working_set_bytes) < 0 ||
-            add_u64(o, "anon_bytes", e.anon_bytes) < 0 ||
-            add_u64(o, "anon_idle_bytes", e.anon_idle_bytes) < 0 ||
-            add_u64(o, "file_bytes", e.file_bytes) < 0 ||
-            add_u64(o, "file_idle_bytes", e.file_idle_bytes) < 0)
+        if (json_add_str(o, "path", n->path) < 0 ||
+            json_add_u64(o, "bytes", e.bytes) < 0 ||
+            json_add_u64(o, "idle_bytes", e.idle_bytes) < 0 ||
+            json_add(o, "idle_ratio", json_object_new_double(e.idle_ratio)) < 0 ||
+            json_add_u64(o, "working_set_bytes", e.working_set_bytes) < 0 ||
+            json_add_u64(o, "anon_bytes", e.anon_bytes) < 0 ||
+            json_add_u64(o, "anon_idle_bytes", e.anon_idle_bytes) < 0 ||
+            json_add_u64(o, "file_bytes", e.file_bytes) < 0 ||
+            json_add_u64(o, "file_idle_bytes", e.file_idle_bytes) < 0)
                 return NULL;
         for (unsigned i = 0; i < AGE_BUCKETS; i++) {
                 json_object *b = json_object_new_object();
 
-                if (!b || add_u64(b, "idle_usec", e.hist_lower_usec[i]) < 0 ||
-                    add_u64(b, "bytes", e.hist_bytes[i]) < 0) {
+                if (!b || json_add_u64(b, "idle_usec", e.hist_lower_usec[i]) < 0 ||
+                    json_add_u64(b, "bytes", e.hist_bytes[i]) < 0) {
                         json_object_put(b);
                         return NULL;
                 }
                 if (append(hist, b) < 0)
                         return NULL;
         }
-        if (add(o, "idle_age_histogram", TAKE_PTR(hist)) < 0)
+        if (json_add(o, "idle_age_histogram", TAKE_PTR(hist)) < 0)
                 return NULL;
         return TAKE_PTR(o);
 }
@@ -84,23 +84,23 @@ int json_format(const Snapshot *s, char **ret) {
 
         if (!o || !cgroups)
                 return -ENOMEM;
-        if (add_u64(o, "schema_version", JSON_SCHEMA_VERSION) < 0 ||
-            add_str(o, "version", PACKAGE_VERSION) < 0 ||
-            add_str(o, "backend", s->backend) < 0 ||
-            add_str(o, "state", s->state) < 0 ||
-            add_str(o, "state_detail", s->state_detail) < 0 ||
-            add_u64(o, "scan_interval_usec", s->interval_usec) < 0 ||
-            add_u64(o, "working_set_window_usec", s->window_usec) < 0 ||
-            add_u64(o, "scan_count", s->scan_count) < 0 ||
-            add_u64(o, "last_scan_timestamp_usec", s->last_scan_timestamp_usec) < 0 ||
-            add_u64(o, "last_scan_duration_usec", s->last_scan_duration_usec) < 0 ||
-            add_u64(o, "page_size", s->page_size) < 0)
+        if (json_add_u64(o, "schema_version", JSON_SCHEMA_VERSION) < 0 ||
+            json_add_str(o, "version", PACKAGE_VERSION) < 0 ||
+            json_add_str(o, "backend", s->backend) < 0 ||
+            json_add_str(o, "state", s->state) < 0 ||
+            json_add_str(o, "state_detail", s->state_detail) < 0 ||
+            json_add_u64(o, "scan_interval_usec", s->interval_usec) < 0 ||
+            json_add_u64(o, "working_set_window_usec", s->window_usec) < 0 ||
+            json_add_u64(o, "scan_count", s->scan_count) < 0 ||
+            json_add_u64(o, "last_scan_timestamp_usec", s->last_scan_timestamp_usec) < 0 ||
+            json_add_u64(o, "last_scan_duration_usec", s->last_scan_duration_usec) < 0 ||
+            json_add_u64(o, "page_size", s->page_size) < 0)
                 return -ENOMEM;
         for (size_t i = 0; s->cgroups && i < s->cgroups->n_nodes; i++)
                 if (s->cgroups->nodes[i].tracked &&
                     append(cgroups, cgroup_to_json(&s->cgroups->nodes[i], s)) < 0)
                         return -ENOMEM;
-        if (add(o, "cgroups", TAKE_PTR(cgroups)) < 0)
+        if (json_add(o, "cgroups", TAKE_PTR(cgroups)) < 0)
                 return -ENOMEM;
 
         text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |

@@ -22,6 +22,18 @@ typedef struct Snapshot {
         const CgroupSet *cgroups;       /* tracked nodes are listed; NULL: none */
 } Snapshot;
 
+/* json-c's object, declared rather than included so that the many users
+ * of this header need not build against json-c. */
+struct json_object;
+
+/* Adds v to o under key and takes v in all cases: it is put if adding
+ * fails. A NULL v is a failed json_object_new_*(), so that one can be
+ * passed in directly: -ENOMEM. */
+int json_add(struct json_object *o, const char *key, struct json_object *v);
+int json_add_u64(struct json_object *o, const char *key, uint64_t v);
+/* A NULL v is added as JSON null. */
+int json_add_str(struct json_object *o, const char *key, const char *v);
+
 /* The document as text, ending in a newline. */
 int json_format(const Snapshot *s, char **ret);
 /* Replaces path atomically (a temporary file in its directory, renamed over it). */

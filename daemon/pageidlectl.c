@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cgroup-path.h"
+#include "json.h"
 #include "util.h"
 
 #define DEST "org.pageidled1"
@@ -307,24 +308,10 @@ static const char *percent(char *buf, size_t size, double ratio) {
 
 /* --- JSON ------------------------------------------------------------- */
 
-static int json_add(json_object *o, const char *key, json_object *v) {
-        if (!v)
-                return -ENOMEM;
-        if (json_object_object_add(o, key, v) < 0) {
-                json_object_put(v);
-                return -ENOMEM;
-        }
-        return 0;
-}
-
-static int json_add_u64(json_object *o, const char *key, uint64_t v) {
-        return json_add(o, key, json_object_new_uint64(v));
-}
-
-static int json_add_str(json_object *o, const char *key, const char *v) {
-        if (!v || !*v)
-                return json_object_object_add(o, key, NULL) < 0 ? -ENOMEM : 0;
-        return json_add(o, key, json_object_new_string(v));
+/* D-Bus has no null string: the daemon sends "" for none (a state with no
+ * detail), and the JSON says null there, as pageidled's own document does. */
+static int json_add_bus_str(json_object *o, const char *key, const char *v) {
+        return json_add_str(o, key, v && *v ? v : NULL);
 }
 
 static int json_print(json_object *o) {
@@ -343,7 +330,7 @@ static json_object *cgroup_to_json(const CgroupInfo *c) {
 
         if (!o || !h)
                 return NULL;
-        if (json_add_str(o, "path", c->path) < 0 || json_add_str(o, "object", c->object) < 0 ||
+        if (json_add_bus_str(o, "path", c->path) < 0 || json_add_bus_str(o, "object", c->object) < 0 ||
             json_add_u64(o, "bytes", c->bytes) < 0 || json_add_u64(o, "idle_bytes", c->idle_bytes) < 0 ||
             json_add(o, "idle_ratio", json_object_new_double(c->idle_ratio)) < 0 ||
             json_add_u64(o, "working_set_bytes", c->working_set_bytes) < 0 ||
@@ -412,8 +399,10 @@ static int verb_status(sd_bus *bus, char **args) {
                 _cleanup_json_ json_object *o = json_object_new_object();
 
                 r = -ENOMEM;
-                if (!o || json_add_str(o, "version", i.version) < 0 || json_add_str(o, "backend", i.backend) < 0 ||
-                    json_add_str(o, "state", i.state) < 0 || json_add_str(o, "state_detail", i.state_detail) < 0 ||
+                if (!o || json_add_bus_str(o, "version", i.version) < 0 ||
+                    json_add_bus_str(o, "backend", i.backend) < 0 ||
+                    json_add_bus_str(o, "state", i.state) < 0 ||
+                    json_add_bus_str(o, "state_detail", i.state_detail) < 0 ||
                     json_add_u64(o, "scan_interval_usec", i.interval_usec) < 0 ||
                     json_add_u64(o, "scan_count", i.scan_count) < 0 ||
                     json_add_u64(o, "last_scan_timestamp_usec", i.last_scan_timestamp_usec) < 0 ||
@@ -633,7 +622,7 @@ static int verb_track(sd_bus *bus, char **args) {
         if (arg_json) {
                 _cleanup_json_ json_object *o = json_object_new_object();
 
-                if (!o || json_add_str(o, "path", args[0]) < 0 || json_add_str(o, "object", object) < 0)
+                if (!o || json_add_bus_str(o, "path", args[0]) < 0 || json_add_bus_str(o, "object", object) < 0)
                         return -ENOMEM;
                 return json_print(o);
         }
@@ -653,7 +642,7 @@ static int verb_untrack(sd_bus *bus, char **args) {
         if (arg_json) {
                 _cleanup_json_ json_object *o = json_object_new_object();
 
-                if (!o || json_add_str(o, "path", args[0]) < 0)
+                if (!o || json_add_bus_str(o, "path", args[0]) < 0)
                         return -ENOMEM;
                 return json_print(o);
         }
@@ -684,7 +673,8 @@ static int verb_scan(sd_bus *bus, char **args) {
                 _cleanup_json_ json_object *o = json_object_new_object();
 
                 r = -ENOMEM;
-                if (!o || json_add_str(o, "state", i.state) < 0 || json_add_u64(o, "scan_count", i.scan_count) < 0 ||
+                if (!o || json_add_bus_str(o, "state", i.state) < 0 ||
+                    json_add_u64(o, "scan_count", i.scan_count) < 0 ||
                     json_add_u64(o, "last_scan_duration_usec", i.last_scan_duration_usec) < 0)
                         goto finish;
                 r = json_print(o);
