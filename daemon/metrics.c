@@ -127,10 +127,12 @@ static void put_family(FILE *f, const char *name, const char *type, const char *
         fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
-static void put_seconds(FILE *f, uint64_t usec) {
+/* A family of one unlabelled gauge, in seconds. */
+static void put_seconds_gauge(FILE *f, const char *name, const char *help, uint64_t usec) {
         char buf[64];
 
-        fputs(metrics_format_seconds(buf, sizeof(buf), usec), f);
+        put_family(f, name, "gauge", help);
+        fprintf(f, "%s %s\n", name, metrics_format_seconds(buf, sizeof(buf), usec));
 }
 
 /* name{cgroup="..."[,extra]} value: the caller writes the value. */
@@ -270,28 +272,15 @@ int metrics_format(const Snapshot *s, char **ret) {
                    "Complete scans (measurements) since the daemon started.");
         fprintf(f, "pageidled_scans_total %" PRIu64 "\n", s->scan_count);
 
-        put_family(f, "pageidled_scan_interval_seconds", "gauge", "Time between scans.");
-        fputs("pageidled_scan_interval_seconds ", f);
-        put_seconds(f, s->interval_usec);
-        fputc('\n', f);
-
-        put_family(f, "pageidled_working_set_window_seconds", "gauge",
-                   "Memory accessed within this window counts as working set (whole scan intervals).");
-        fputs("pageidled_working_set_window_seconds ", f);
-        put_seconds(f, s->window_usec);
-        fputc('\n', f);
-
-        put_family(f, "pageidled_last_scan_timestamp_seconds", "gauge",
-                   "When the last complete scan finished, in seconds since the epoch; 0 before the first.");
-        fputs("pageidled_last_scan_timestamp_seconds ", f);
-        put_seconds(f, s->last_scan_timestamp_usec);
-        fputc('\n', f);
-
-        put_family(f, "pageidled_last_scan_duration_seconds", "gauge",
-                   "Wall-clock time the last complete scan took.");
-        fputs("pageidled_last_scan_duration_seconds ", f);
-        put_seconds(f, s->last_scan_duration_usec);
-        fputc('\n', f);
+        put_seconds_gauge(f, "pageidled_scan_interval_seconds", "Time between scans.", s->interval_usec);
+        put_seconds_gauge(f, "pageidled_working_set_window_seconds",
+                          "Memory accessed within this window counts as working set (whole scan intervals).",
+                          s->window_usec);
+        put_seconds_gauge(f, "pageidled_last_scan_timestamp_seconds",
+                          "When the last complete scan finished, in seconds since the epoch; 0 before the first.",
+                          s->last_scan_timestamp_usec);
+        put_seconds_gauge(f, "pageidled_last_scan_duration_seconds",
+                          "Wall-clock time the last complete scan took.", s->last_scan_duration_usec);
 
         put_family(f, "pageidled_page_size_bytes", "gauge", "Size of a page, the unit of every measurement.");
         fprintf(f, "pageidled_page_size_bytes %" PRIu64 "\n", s->page_size);
