@@ -2,11 +2,13 @@
 # pageidle.ko's tests: programs that make check builds and the VM cases run
 # in the guest against every idle page bitmap it has (see
 # tests/vm/lib/module.sh), and the bitmap throughput benchmark (bench/,
-# run by hand with bench/run-bitmap-bench; never a timed test).
+# run by hand with bench/run-bitmap-bench; never a timed test).  The
+# reclaim benchmark (bench/run-reclaim-effect) builds its own program.
 module_test_programs = \
 	tests/bitmap-abi \
 	tests/idle-exact \
 	tests/bitmap-stress \
+	tests/bitmap-probe \
 	bench/bitmap-throughput
 
 check_PROGRAMS += $(module_test_programs)
@@ -14,6 +16,7 @@ check_PROGRAMS += $(module_test_programs)
 tests_bitmap_abi_SOURCES = tests/bitmap-abi.c tests/pageidle-test.h
 tests_idle_exact_SOURCES = tests/idle-exact.c tests/pageidle-test.h
 tests_bitmap_stress_SOURCES = tests/bitmap-stress.c tests/pageidle-test.h
+tests_bitmap_probe_SOURCES = tests/bitmap-probe.c tests/pageidle-test.h
 bench_bitmap_throughput_SOURCES = bench/bitmap-throughput.c tests/pageidle-test.h
 bench_bitmap_throughput_CFLAGS = $(AM_CFLAGS) -pthread
 bench_bitmap_throughput_LDFLAGS = -pthread
@@ -29,4 +32,7 @@ EXTRA_DIST += \
 	tests/vm/lib/module.sh \
 	bench/run-bitmap-bench \
 	bench/vm-bitmap-bench.sh \
-	bench/results/bitmap-throughput.md
+	bench/results/bitmap-throughput.md \
+	bench/run-reclaim-effect \
+	bench/vm-reclaim-effect.sh \
+	bench/reclaim-workload.c
