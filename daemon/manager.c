@@ -570,15 +570,36 @@ static void manager_fail_pass(Manager *m, int error) {
         manager_publish(m);
 }
 
+static unsigned manager_budget(const Manager *m) {
+        return m->options->once ? 100 : m->config->cpu_budget_percent;
+}
+
+/* When the CPU time used since the pacing epoch is budget% of the time
+ * since it.  All of the process's time counts: the steps, the walk of the
+ * hierarchy, publishing the results, the bus and the HTTP thread. */
+static uint64_t manager_pace_due(const Manager *m) {
+        return m->pace_epoch_usec + (cpu_time_usec() - m->pace_epoch_cpu_usec) * 100 / manager_budget(m);
+}
+
+/* A pass that starts with the budget's debt paid starts a new epoch; one
+ * that starts at once after a pass that overran carries the debt on, so
+ * that the end of that pass is paid for too. */
+static void manager_pace_begin(Manager *m) {
+        uint64_t now = now_usec(CLOCK_MONOTONIC);
+
+        if (manager_pace_due(m) <= now) {
+                m->pace_epoch_usec = now;
+                m->pace_epoch_cpu_usec = cpu_time_usec();
+        }
+}
+
 static int manager_step(Manager *m) {
-        uint64_t cpu0 = cpu_time_usec(), used;
-        unsigned budget = m->options->once ? 100 : m->config->cpu_budget_percent;
+        uint64_t cpu0 = cpu_time_usec(), due, now;
         int r;
 
-        do {
+        do
                 r = scanner_step(m->scanner, STEP_PFNS);
-                used = cpu_time_usec() - cpu0;
-        } while (r == 0 && used < STEP_QUANTUM_USEC);
+        while (r == 0 && cpu_time_usec() - cpu0 < STEP_QUANTUM_USEC);
         if (r < 0) {
                 manager_fail_pass(m, r);
                 if (m->options->once)
@@ -588,9 +609,11 @@ static int manager_step(Manager *m) {
         if (r > 0)
                 return manager_finish_pass(m);
 
-        /* Sleep long enough that this burst is budget% of the time; even at
+        /* Sleep until the CPU time used is back within the budget; even at
          * 100%, go back to the loop so that signals and the bus are served. */
-        r = sd_event_source_set_time_relative(m->step_timer, used * (100 - budget) / budget);
+        due = manager_pace_due(m);
+        now = now_usec(CLOCK_MONOTONIC);
+        r = sd_event_source_set_time_relative(m->step_timer, due > now ? due - now : 0);
         if (r >= 0)
                 r = sd_event_source_set_enabled(m->step_timer, SD_EVENT_ONESHOT);
         if (r < 0)
@@ -644,6 +667,7 @@ static int manager_begin_pass(Manager *m) {
         }
 
         /* The walk of the hierarchy counts as part of the scan. */
+        manager_pace_begin(m);
         m->pass_start_usec = now_usec(CLOCK_MONOTONIC);
         cpu_times_usec(&m->pass_user_usec, &m->pass_sys_usec);
         r = manager_build_cgroup_set(m, &set);

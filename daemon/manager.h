@@ -55,6 +55,9 @@ typedef struct Manager {
         uint64_t pass_scheduled_usec;           /* CLOCK_MONOTONIC */
         uint64_t pass_start_usec, pass_user_usec, pass_sys_usec;
         unsigned pass_measures;                 /* passes since the bitmap was (re)opened */
+        /* CPUBudget=: the process's CPU time since the epoch may be
+         * budget% of the time since it (CLOCK_MONOTONIC, CPU time). */
+        uint64_t pace_epoch_usec, pace_epoch_cpu_usec;
 
         /* The last complete pass, as published. */
         CgroupSet *published;

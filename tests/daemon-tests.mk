@@ -68,4 +68,5 @@ VM_DAEMON_CASES = \
 	tests/vm/cases/daemon-accuracy.sh \
 	tests/vm/cases/daemon-privileges.sh \
 	tests/vm/cases/daemon-faults.sh \
+	tests/vm/cases/daemon-budget.sh \
 	tests/vm/cases/daemon-load-module.sh
