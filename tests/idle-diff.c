@@ -65,7 +65,7 @@
  * if every judged case matched, 77 if every case was skipped, 1 otherwise.
  * Run as root.
  */
-#include "pageidle-test.h"
+#include "idle-workload.h"
 
 #include <getopt.h>
 #include <sys/wait.h>
@@ -108,63 +108,10 @@ struct work {
         size_t off_expect[2];
 };
 
-static uint32_t hash32(uint32_t x)
-{
-        x ^= seed * 0x9e3779b9u;
-        x ^= x >> 16;
-        x *= 0x7feb352du;
-        x ^= x >> 15;
-        x *= 0x846ca68bu;
-        x ^= x >> 16;
-        return x;
-}
-
-static int cmp_u64(const void *a, const void *b)
-{
-        uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-        return x < y ? -1 : x > y;
-}
-
-static size_t sort_unique(uint64_t *v, size_t n)
-{
-        size_t k = 0;
-
-        qsort(v, n, sizeof *v, cmp_u64);
-        for (size_t i = 0; i < n; i++)
-                if (k == 0 || v[k - 1] != v[i])
-                        v[k++] = v[i];
-        return k;
-}
-
 static size_t word_index(const uint64_t *words, size_t nwords, uint64_t w)
 {
-        const uint64_t *p = bsearch(&w, words, nwords, sizeof *words, cmp_u64);
+        const uint64_t *p = bsearch(&w, words, nwords, sizeof *words, wl_cmp_u64);
         return p ? (size_t)(p - words) : SIZE_MAX;
-}
-
-/* The head PFN of the folio that pfn belongs to. */
-static uint64_t head_of(uint64_t pfn, uint64_t flags)
-{
-        uint64_t win[512];
-        size_t n;
-
-        if (!pt_flag(flags, KPF_COMPOUND_TAIL))
-                return pfn;
-        n = pfn >= 511 ? 512 : pfn + 1;
-        if (pt_kpage_read("/proc/kpageflags", pfn + 1 - n, n, win) < 0)
-                return pfn;
-        for (size_t i = n; i-- > 0;)
-                if (pt_flag(win[i], KPF_COMPOUND_HEAD))
-                        return pfn + 1 - n + i;
-        return pfn;
-}
-
-static void touch_page(char *p, bool write)
-{
-        if (write)
-                *(volatile char *)p += 1;
-        else
-                (void)*(volatile char *)p;
 }
 
 static int bm_write(int b, const uint64_t *words, const uint64_t *mask, size_t nwords)
@@ -262,7 +209,7 @@ static int run_round(struct work *w, int round, bool *sel, uint64_t *pfns, uint6
                         goto out;
                 }
                 f = pt_kpageflags(pfns[i]);
-                heads[i] = head_of(pfns[i], f);
+                heads[i] = wl_head_of(pfns[i], f);
                 if (heads[i] != pfns[i])
                         f = pt_kpageflags(heads[i]);
                 notlru += !pt_flag(f, KPF_LRU);
@@ -275,7 +222,7 @@ static int run_round(struct work *w, int round, bool *sel, uint64_t *pfns, uint6
                 ret = RES_RETRY;
                 goto out;
         }
-        nwords = sort_unique(words, n);
+        nwords = wl_sort_unique(words, n);
         mask = calloc(nwords, 8);
         expect = calloc(nwords, 8);
         for (int k = 0; k < 4; k++)
@@ -417,7 +364,7 @@ static int run_rounds(struct work *w, int rounds)
 static void select_hashed(struct work *w, int round, bool *sel)
 {
         for (size_t i = 0; i < w->npages; i++)
-                sel[i] = hash32((uint32_t)(i * 7919u + (unsigned)round * 104729u)) % 5 < 2;
+                sel[i] = wl_hash32(seed, (uint32_t)(i * 7919u + (unsigned)round * 104729u)) % 5 < 2;
 }
 
 static int touch_plain(struct work *w, const bool *sel)
@@ -428,7 +375,7 @@ static int touch_plain(struct work *w, const bool *sel)
         }
         for (size_t i = 0; i < w->npages; i++)
                 if (sel[i])
-                        touch_page(w->addr + i * PT_PAGE_SIZE + (i * 37) % PT_PAGE_SIZE,
+                        wl_touch_page(w->addr + i * PT_PAGE_SIZE + (i * 37) % PT_PAGE_SIZE,
                                    !w->read_only && (w->prot & PROT_WRITE) && (i & 4));
         return 0;
 }
@@ -580,7 +527,7 @@ static int touch_fork(struct work *w, const bool *sel)
                 return -1;
         for (size_t i = 0; i < w->npages; i += 2)
                 if (sel[i])
-                        touch_page(w->addr + i * PT_PAGE_SIZE, false);
+                        wl_touch_page(w->addr + i * PT_PAGE_SIZE, false);
         /* The child gets the selection itself through the pipe. */
         if (write(w->to_child, &c, 1) != 1 ||
             write(w->to_child, sel, w->npages * sizeof *sel) != (ssize_t)(w->npages * sizeof *sel) ||
@@ -634,7 +581,7 @@ static int case_fork(int rounds)
                                 _exit(1);
                         for (size_t i = 1; i < n; i += 2)
                                 if (csel[i])
-                                        touch_page(w.addr + i * PT_PAGE_SIZE, false);
+                                        wl_touch_page(w.addr + i * PT_PAGE_SIZE, false);
                         c = 'd';
                         if (write(from_child[1], &c, 1) != 1)
                                 _exit(1);
@@ -662,7 +609,7 @@ static int case_fork(int rounds)
 static void select_thp(struct work *w, int round, bool *sel)
 {
         for (size_t k = 0; k < w->npages / HPAGE_NR; k++) {
-                uint32_t h = hash32((uint32_t)(k * 31u + (unsigned)round * 7u));
+                uint32_t h = wl_hash32(seed, (uint32_t)(k * 31u + (unsigned)round * 7u));
                 size_t mid = 1 + (h >> 8) % (HPAGE_NR - 1);
 
                 for (size_t i = 0; i < HPAGE_NR; i++) {
@@ -679,44 +626,20 @@ static void select_thp(struct work *w, int round, bool *sel)
         }
 }
 
-static char thp_saved[64];
-static void thp_restore(void)
-{
-        int fd;
-
-        if (!thp_saved[0])
-                return;
-        fd = open("/sys/kernel/mm/transparent_hugepage/enabled", O_WRONLY);
-        if (fd >= 0) {
-                if (write(fd, thp_saved, strlen(thp_saved)) < 0)
-                        perror("restoring transparent_hugepage/enabled");
-                close(fd);
-        }
-}
-
 static int case_thp(int rounds)
 {
-        const char *en = "/sys/kernel/mm/transparent_hugepage/enabled";
         size_t nh = 4, n = nh * HPAGE_NR, len = n * PT_PAGE_SIZE, notthp = 0;
         struct work w = { .name = "thp", .npages = n, .prot = PROT_READ | PROT_WRITE,
                           .touch = touch_plain, .select = select_thp };
-        char buf[128] = "", *raw;
+        char *raw;
         uint64_t pfn;
         void *b;
-        int fd, res;
+        int res;
 
-        fd = open(en, O_RDWR);
-        if (fd < 0) {
-                printf("thp: no %s: kernel without THP\n", en);
+        if (wl_thp_allow("thp") < 0) {
+                printf("thp: no %s: kernel without THP\n", WL_THP_ENABLED);
                 return RES_SKIP;
         }
-        if (read(fd, buf, sizeof buf - 1) > 0 && strstr(buf, "[never]")) {
-                strcpy(thp_saved, "never");
-                atexit(thp_restore);
-                if (pwrite(fd, "madvise", 7, 0) < 0)
-                        perror("thp: enabling THP (madvise)");
-        }
-        close(fd);
         raw = mmap(NULL, len + HPAGE_SIZE, w.prot, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
         if (raw == MAP_FAILED) {
                 perror("thp: mmap");
@@ -735,8 +658,8 @@ static int case_thp(int rounds)
                     !pt_flag(pt_kpageflags(pfn), KPF_THP))
                         notthp++;
         if (notthp) {
-                printf("thp: %zu of %zu 2 MiB ranges got no transparent huge page (%s)\n",
-                       notthp, nh, buf);
+                printf("thp: %zu of %zu 2 MiB ranges got no transparent huge page "
+                       "(fragmented memory, or THP disabled in %s)\n", notthp, nh, WL_THP_ENABLED);
                 res = RES_FAIL;
         } else {
                 res = run_rounds(&w, rounds);
@@ -746,27 +669,13 @@ static int case_thp(int rounds)
         return res;
 }
 
-static int ksm_write(const char *knob, const char *val)
-{
-        char path[128];
-        int fd, r = 0;
-
-        snprintf(path, sizeof path, "/sys/kernel/mm/ksm/%s", knob);
-        fd = open(path, O_WRONLY);
-        if (fd < 0 || write(fd, val, strlen(val)) < 0)
-                r = -errno;
-        if (fd >= 0)
-                close(fd);
-        return r;
-}
-
 static int case_ksm(int rounds)
 {
-        size_t n = 256, len = n * PT_PAGE_SIZE, merged = 0;
+        size_t n = 256, len = n * PT_PAGE_SIZE;
         struct work w = { .name = "ksm", .npages = n, .prot = PROT_READ | PROT_WRITE,
                           .touch = touch_plain, .select = select_hashed };
         uint64_t *pfns = calloc(n, 8);
-        double t0;
+        long merged;
         void *b;
         int res;
 
@@ -779,38 +688,11 @@ static int case_ksm(int rounds)
                 perror("ksm: setup");
                 return RES_FAIL;
         }
-        /* Pages 2g and 2g+1 have the same contents and merge. */
-        for (size_t i = 0; i < n; i++) {
-                uint64_t *p = (uint64_t *)(w.addr + i * PT_PAGE_SIZE);
-
-                for (size_t j = 0; j < PT_PAGE_SIZE / 8; j++)
-                        p[j] = ((uint64_t)hash32((uint32_t)(i / 2)) << 32) + j + 1;
-        }
-        if (madvise(w.addr, len, MADV_MERGEABLE) < 0) {
-                perror("ksm: MADV_MERGEABLE");
-                return RES_FAIL;
-        }
-        ksm_write("pages_to_scan", "2000");
-        ksm_write("sleep_millisecs", "10");
-        if (ksm_write("run", "1") < 0) {
-                perror("ksm: starting ksmd");
-                return RES_FAIL;
-        }
-        t0 = pt_now();
-        while (pt_now() - t0 < 120) {
-                merged = 0;
-                if (pt_pagemap_pfns(w.addr, n, pfns) == 0)
-                        for (size_t i = 0; i + 1 < n; i += 2)
-                                merged += pfns[i] && pfns[i] == pfns[i + 1] &&
-                                          pt_flag(pt_kpageflags(pfns[i]), KPF_KSM);
-                if (merged == n / 2)
-                        break;
-                usleep(200000);
-        }
-        /* ksmd off: it must not hold KSM page locks during the reads. */
-        ksm_write("run", "0");
-        printf("ksm: %zu of %zu pairs merged after %.1f s\n", merged, n / 2, pt_now() - t0);
-        if (merged != n / 2) {
+        merged = wl_ksm_merge_pairs(w.addr, n, seed, pfns);
+        if (merged < 0) {
+                printf("ksm: merging: %s\n", strerror((int)-merged));
+                res = RES_FAIL;
+        } else if ((size_t)merged != n / 2) {
                 res = RES_FAIL;
         } else {
                 w.read_only = true;

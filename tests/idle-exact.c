@@ -36,7 +36,7 @@
  * kpageflags).  Exit 0 if every case read back exactly, 77 if every case
  * was skipped, 1 otherwise.
  */
-#include "pageidle-test.h"
+#include "idle-workload.h"
 
 #include <getopt.h>
 #include <signal.h>
@@ -70,64 +70,6 @@ struct round {
         bool report_only;
 };
 
-static uint32_t hash32(uint32_t x)
-{
-        x ^= seed * 0x9e3779b9u;
-        x ^= x >> 16;
-        x *= 0x7feb352du;
-        x ^= x >> 15;
-        x *= 0x846ca68bu;
-        x ^= x >> 16;
-        return x;
-}
-
-static int cmp_u64(const void *a, const void *b)
-{
-        uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-        return x < y ? -1 : x > y;
-}
-
-static bool has_u64(const uint64_t *v, size_t n, uint64_t x)
-{
-        return bsearch(&x, v, n, sizeof *v, cmp_u64) != NULL;
-}
-
-static size_t sort_unique(uint64_t *v, size_t n)
-{
-        size_t k = 0;
-
-        qsort(v, n, sizeof *v, cmp_u64);
-        for (size_t i = 0; i < n; i++)
-                if (k == 0 || v[k - 1] != v[i])
-                        v[k++] = v[i];
-        return k;
-}
-
-/* The head PFN of the folio that pfn belongs to. */
-static uint64_t head_of(uint64_t pfn, uint64_t flags)
-{
-        uint64_t win[512];
-        size_t n;
-
-        if (!pt_flag(flags, KPF_COMPOUND_TAIL))
-                return pfn;
-        n = pfn >= 511 ? 512 : pfn + 1;
-        if (pt_kpage_read("/proc/kpageflags", pfn + 1 - n, n, win) < 0)
-                return pfn;
-        for (size_t i = n; i-- > 0;)
-                if (pt_flag(win[i], KPF_COMPOUND_HEAD))
-                        return pfn + 1 - n + i;
-        return pfn;
-}
-
-static void touch_page(char *p, bool write)
-{
-        if (write)
-                *(volatile char *)p += 1;
-        else
-                (void)*(volatile char *)p;
-}
-
 /* Writes the words holding pfns: their bits set (marking them idle), or
  * all zero (which must change nothing). */
 static int mark_pfns(const uint64_t *pfns, size_t n, bool zeros)
@@ -138,7 +80,7 @@ static int mark_pfns(const uint64_t *pfns, size_t n, bool zeros)
         if (!sorted)
                 return -ENOMEM;
         memcpy(sorted, pfns, n * sizeof *sorted);
-        k = sort_unique(sorted, n);
+        k = wl_sort_unique(sorted, n);
         for (size_t i = 0; i < k;) {
                 uint64_t word = sorted[i] / 64, bits = 0;
 
@@ -199,7 +141,7 @@ static int run_round(struct round *r, int round_no)
                         goto out;
                 }
                 flags[i] = pt_kpageflags(r->pfns[i]);
-                heads[i] = head_of(r->pfns[i], flags[i]);
+                heads[i] = wl_head_of(r->pfns[i], flags[i]);
                 if (!pt_flag(heads[i] == r->pfns[i] ? flags[i] : pt_kpageflags(heads[i]), KPF_LRU)) {
                         if (notlru++ < 5)
                                 printf("%s: page %zu PFN 0x%" PRIx64 " (head 0x%" PRIx64
@@ -226,7 +168,7 @@ static int run_round(struct round *r, int round_no)
         /* Read each PFN's word once: a read clears young bits, so read all
          * words after every touch. */
         memcpy(distinct, r->pfns, n * 8);
-        ndistinct = sort_unique(distinct, n);
+        ndistinct = wl_sort_unique(distinct, n);
         {
                 bool *bits = calloc(ndistinct, 1);
 
@@ -269,13 +211,13 @@ static int run_round(struct round *r, int round_no)
                                 touched_heads[ntouched_folios++] = heads[i];
                                 ntouched++;
                         }
-                ntouched_folios = sort_unique(touched_heads, ntouched_folios);
+                ntouched_folios = wl_sort_unique(touched_heads, ntouched_folios);
 
                 /* distinct[] holds every PFN mapped (heads and tails). */
                 for (size_t j = 0; j < ndistinct; j++) {
                         uint64_t pfn = distinct[j], f = pt_kpageflags(pfn);
                         bool tail = pt_flag(f, KPF_COMPOUND_TAIL);
-                        bool expect = !tail && !has_u64(touched_heads, ntouched_folios, pfn);
+                        bool expect = !tail && !wl_has_u64(touched_heads, ntouched_folios, pfn);
                         bool got = bits[j];
 
                         if (pfn / 64 == partial_word) {
@@ -370,11 +312,11 @@ static int touch_hashed(struct round *r, void *arg)
                 return -1;
         }
         for (size_t i = 0; i < r->npages; i++) {
-                uint32_t h = hash32((uint32_t)i);
+                uint32_t h = wl_hash32(seed, (uint32_t)i);
 
                 if (h % 5 >= 2)
                         continue;
-                touch_page(r->addr + i * PT_PAGE_SIZE + (h >> 8) % PT_PAGE_SIZE,
+                wl_touch_page(r->addr + i * PT_PAGE_SIZE + (h >> 8) % PT_PAGE_SIZE,
                            (r->prot & PROT_WRITE) && (h & 0x80));
                 r->touched[i] = true;
         }
@@ -402,7 +344,7 @@ static int touch_thp(struct round *r, void *arg)
                 for (size_t i = 0; i < HPAGE_NR; i++) {
                         if (s >= 0 && (size_t)s != i)
                                 continue;
-                        touch_page(r->addr + (base + i) * PT_PAGE_SIZE, (k & 1) != 0);
+                        wl_touch_page(r->addr + (base + i) * PT_PAGE_SIZE, (k & 1) != 0);
                         r->touched[base + i] = true;
                 }
         }
@@ -435,44 +377,20 @@ static int case_anon(int rounds)
         return res;
 }
 
-static char thp_saved[64];
-static void thp_restore(void)
-{
-        int fd;
-
-        if (!thp_saved[0])
-                return;
-        fd = open("/sys/kernel/mm/transparent_hugepage/enabled", O_WRONLY);
-        if (fd >= 0) {
-                if (write(fd, thp_saved, strlen(thp_saved)) < 0)
-                        perror("restoring transparent_hugepage/enabled");
-                close(fd);
-        }
-}
-
 static int thp_common(int rounds, bool split_pmd)
 {
-        const char *en = "/sys/kernel/mm/transparent_hugepage/enabled";
         size_t nh = 6, n = nh * HPAGE_NR, len = n * PT_PAGE_SIZE, notthp = 0;
-        char buf[128] = "", *raw, *p;
+        char *raw, *p;
         struct round r = { .name = split_pmd ? "thp-pte" : "thp", .npages = n,
                            .prot = PROT_READ | PROT_WRITE, .touch = touch_thp };
         uint64_t pfn;
         void *ballast;
-        int fd, res;
+        int res;
 
-        fd = open(en, O_RDWR);
-        if (fd < 0) {
-                printf("thp: no %s: kernel without THP\n", en);
+        if (wl_thp_allow("thp") < 0) {
+                printf("thp: no %s: kernel without THP\n", WL_THP_ENABLED);
                 return RES_SKIP;
         }
-        if (read(fd, buf, sizeof buf - 1) > 0 && strstr(buf, "[never]")) {
-                strcpy(thp_saved, "never");
-                atexit(thp_restore);
-                if (pwrite(fd, "madvise", 7, 0) < 0)
-                        perror("thp: enabling THP (madvise)");
-        }
-        close(fd);
 
         raw = mmap(NULL, len + HPAGE_SIZE, PROT_READ | PROT_WRITE,
                    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -516,7 +434,7 @@ static int thp_common(int rounds, bool split_pmd)
         }
         if (notthp) {
                 printf("thp: %zu of %zu 2 MiB ranges did not get a transparent huge page "
-                       "(fragmented memory, or THP disabled: %s)\n", notthp, nh, buf);
+                       "(fragmented memory, or THP disabled in %s)\n", notthp, nh, WL_THP_ENABLED);
                 res = RES_FAIL;
         } else {
                 r.addr = p;
@@ -546,7 +464,7 @@ static int touch_by_read(struct round *r, void *arg)
         char c;
 
         for (size_t i = 0; i < r->npages; i++) {
-                uint32_t h = hash32((uint32_t)i);
+                uint32_t h = wl_hash32(seed, (uint32_t)i);
 
                 if (h % 5 >= 2)
                         continue;
@@ -637,7 +555,7 @@ static int touch_fork(struct round *r, void *varg)
         }
         for (size_t i = 0; i < r->npages; i++) {
                 if (i % 4 == 0) {
-                        touch_page(r->addr + i * PT_PAGE_SIZE, false);
+                        wl_touch_page(r->addr + i * PT_PAGE_SIZE, false);
                         r->touched[i] = true;
                 } else if (i % 4 == 1) {
                         r->touched[i] = true;   /* by the child */
@@ -688,7 +606,7 @@ static int case_fork(int rounds)
                         if (pt_flush_tlb(p, len, PROT_READ | PROT_WRITE) < 0)
                                 _exit(1);
                         for (size_t i = 1; i < n; i += 4)
-                                touch_page(p + i * PT_PAGE_SIZE, false);
+                                wl_touch_page(p + i * PT_PAGE_SIZE, false);
                         c = 'd';
                         if (write(from_child[1], &c, 1) != 1)
                                 _exit(1);
@@ -747,98 +665,36 @@ static int touch_ksm(struct round *r, void *arg)
 
                 if (!t)
                         continue;
-                touch_page(r->addr + i * PT_PAGE_SIZE, false);
+                wl_touch_page(r->addr + i * PT_PAGE_SIZE, false);
                 r->touched[i] = true;
         }
         return 0;
 }
 
-static int ksm_write(const char *knob, const char *val)
-{
-        char path[128];
-        int fd, r = 0;
-
-        snprintf(path, sizeof path, "/sys/kernel/mm/ksm/%s", knob);
-        fd = open(path, O_WRONLY);
-        if (fd < 0 || write(fd, val, strlen(val)) < 0)
-                r = -errno;
-        if (fd >= 0)
-                close(fd);
-        return r;
-}
-
-static void ksm_read(const char *knob, char *buf, size_t size)
-{
-        char path[128];
-        FILE *f;
-
-        snprintf(path, sizeof path, "/sys/kernel/mm/ksm/%s", knob);
-        buf[0] = 0;
-        f = fopen(path, "re");
-        if (f) {
-                if (!fgets(buf, (int)size, f))
-                        buf[0] = 0;
-                fclose(f);
-        }
-        buf[strcspn(buf, "\n")] = 0;
-}
-
 static int case_ksm(int rounds)
 {
-        size_t n = 256, len = n * PT_PAGE_SIZE, merged = 0;
-        char run[16], scan[32], sleep_ms[32];
+        size_t n = 256, len = n * PT_PAGE_SIZE;
         uint64_t *pfns = calloc(n, 8);
         char *p;
         struct round r = { .name = "ksm", .npages = n, .prot = PROT_READ | PROT_WRITE,
                            .touch = touch_ksm };
-        double t0;
+        long merged;
         int res;
 
         if (access("/sys/kernel/mm/ksm/run", W_OK) < 0) {
                 printf("ksm: no /sys/kernel/mm/ksm/run: kernel without KSM\n");
                 return RES_SKIP;
         }
-        ksm_read("run", run, sizeof run);
-        ksm_read("pages_to_scan", scan, sizeof scan);
-        ksm_read("sleep_millisecs", sleep_ms, sizeof sleep_ms);
         p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
         if (p == MAP_FAILED || !pfns || madvise(p, len, MADV_NOHUGEPAGE) < 0) {
                 perror("ksm: setup");
                 return RES_FAIL;
         }
-        for (size_t i = 0; i < n; i++) {
-                uint64_t *w = (uint64_t *)(p + i * PT_PAGE_SIZE);
-                uint64_t v = ((uint64_t)hash32((uint32_t)(i / 2)) << 32) | (i / 2) | 1;
-
-                for (size_t j = 0; j < PT_PAGE_SIZE / 8; j++)
-                        w[j] = v + j;
-        }
-        if (madvise(p, len, MADV_MERGEABLE) < 0) {
-                perror("ksm: madvise(MADV_MERGEABLE)");
-                return RES_FAIL;
-        }
-        ksm_write("pages_to_scan", "2000");
-        ksm_write("sleep_millisecs", "10");
-        if (ksm_write("run", "1") < 0) {
-                perror("ksm: starting ksmd");
-                return RES_FAIL;
-        }
-        t0 = pt_now();
-        while (pt_now() - t0 < 120) {
-                merged = 0;
-                if (pt_pagemap_pfns(p, n, pfns) == 0)
-                        for (size_t i = 0; i + 1 < n; i += 2)
-                                merged += pfns[i] && pfns[i] == pfns[i + 1] &&
-                                          pt_flag(pt_kpageflags(pfns[i]), KPF_KSM);
-                if (merged == n / 2)
-                        break;
-                usleep(200000);
-        }
-        /* Stop ksmd so that it does not hold KSM page locks while the
-         * bitmap is marked and read; merged pages stay merged. */
-        ksm_write("run", "0");
-        printf("ksm: %zu of %zu pairs merged after %.1f s\n", merged, n / 2, pt_now() - t0);
-        if (merged != n / 2) {
+        merged = wl_ksm_merge_pairs(p, n, seed, pfns);
+        if (merged < 0) {
+                printf("ksm: merging: %s\n", strerror((int)-merged));
+                res = RES_FAIL;
+        } else if ((size_t)merged != n / 2) {
                 printf("ksm: ksmd did not merge every pair within 120 s\n");
                 res = RES_FAIL;
         } else {
@@ -850,12 +706,6 @@ static int case_ksm(int rounds)
                         munmap(ballast, 256 * PT_PAGE_SIZE);
         }
         munmap(p, len);
-        if (scan[0])
-                ksm_write("pages_to_scan", scan);
-        if (sleep_ms[0])
-                ksm_write("sleep_millisecs", sleep_ms);
-        if (run[0])
-                ksm_write("run", run);
         free(pfns);
         return res;
 }

@@ -4,7 +4,7 @@
 # tests/vm/README.md): one boot, the cases listed in tests/vm/ref-kernel.tap.
 # The bench script compares the two bitmaps' throughput on that kernel.
 check_PROGRAMS += tests/idle-diff
-tests_idle_diff_SOURCES = tests/idle-diff.c tests/pageidle-test.h
+tests_idle_diff_SOURCES = tests/idle-diff.c tests/idle-workload.h tests/pageidle-test.h
 
 TESTS += tests/vm/ref-kernel.tap
 
