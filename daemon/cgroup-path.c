@@ -22,40 +22,6 @@ const char *cgroup_path_error_to_string(CgroupPathError e) {
         return e >= 0 && e < _CGROUP_PATH_ERROR_MAX ? cgroup_path_error_table[e] : NULL;
 }
 
-/* Well-formed UTF-8 (RFC 3629): no overlong forms, surrogates or values
- * above U+10FFFF. */
-bool utf8_is_valid(const char *s) {
-        const unsigned char *p = (const unsigned char *) s;
-
-        while (*p) {
-                unsigned n;
-                uint32_t c;
-
-                if (*p < 0x80) {
-                        p++;
-                        continue;
-                }
-                if ((*p & 0xe0) == 0xc0)
-                        n = 1, c = *p & 0x1f;
-                else if ((*p & 0xf0) == 0xe0)
-                        n = 2, c = *p & 0x0f;
-                else if ((*p & 0xf8) == 0xf0)
-                        n = 3, c = *p & 0x07;
-                else
-                        return false;
-                for (unsigned i = 1; i <= n; i++) {
-                        if ((p[i] & 0xc0) != 0x80)
-                                return false;
-                        c = (c << 6) | (p[i] & 0x3f);
-                }
-                if ((n == 1 && c < 0x80) || (n == 2 && c < 0x800) || (n == 3 && c < 0x10000) ||
-                    c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
-                        return false;
-                p += n + 1;
-        }
-        return true;
-}
-
 int cgroup_path_normalize(const char *path, char **ret) {
         _cleanup_free_ char *n = NULL;
         size_t len, k = 0;

@@ -17,8 +17,6 @@ typedef enum CgroupPathError {
 
 const char *cgroup_path_error_to_string(CgroupPathError e);
 
-bool utf8_is_valid(const char *s);
-
 /* Checks path and, when it is good, writes its normal form (no repeated or
  * trailing slashes) to *ret.  Returns CGROUP_PATH_OK, the error otherwise,
  * or -ENOMEM. */

@@ -162,17 +162,21 @@ static int walk(CgroupSet *s, int dir_fd, const char *path, char * const *patter
         _cleanup_(closedirp) DIR *d = NULL;
         size_t self = parent;
         struct stat st;
-        bool tracked;
+        bool tracked, unnamed;
         struct dirent *de;
         int fd, r;
 
         if (fstat(dir_fd, &st) < 0)
                 return -errno;
         tracked = match_any(patterns, path);
-        if (tracked || parent != CGROUP_NO_PARENT) {
+        unnamed = tracked && !utf8_is_valid(path);
+        if (unnamed)
+                tracked = false;
+        if (tracked || unnamed || parent != CGROUP_NO_PARENT) {
                 r = cgroup_set_add(s, path, st.st_ino, parent, tracked, &self);
                 if (r < 0)
                         return r;
+                s->nodes[self].unnamed = unnamed;
         }
         if (depth >= CGROUP_MAX_DEPTH)
                 return 0;

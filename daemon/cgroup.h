@@ -16,6 +16,8 @@ typedef struct CgroupNode {
         uint64_t inode;         /* as in /proc/kpagecgroup */
         size_t parent;          /* nearest enclosing node, or CGROUP_NO_PARENT */
         bool tracked;
+        bool unnamed;           /* matched, but its path is not UTF-8, which
+                                 * D-Bus, JSON and metrics need: never listed */
         PageStats own;          /* pages charged to this cgroup itself */
         PageStats total;        /* own plus every descendant's */
 } CgroupNode;
@@ -41,7 +43,9 @@ int cgroup_set_new(CgroupSet **ret);
 int cgroup_set_add(CgroupSet *s, const char *path, uint64_t inode, size_t parent, bool tracked, size_t *ret_index);
 /* Walks the hierarchy below root_fd, tracking every cgroup whose path
  * matches one of the patterns (fnmatch(3) with FNM_PATHNAME) and adding
- * their descendants.  Cgroups vanishing during the walk are skipped. */
+ * their descendants.  Cgroups vanishing during the walk are skipped.  A
+ * matching cgroup whose path is not valid UTF-8 is added (its pages count
+ * in its ancestors' totals) but not tracked, and marked unnamed. */
 int cgroup_set_build(int root_fd, char * const *patterns, CgroupSet **ret);
 CgroupNode *cgroup_set_lookup(const CgroupSet *s, uint64_t inode);
 /* Fills every node's total from the own counts of its subtree. */

@@ -479,18 +479,27 @@ static int manager_schedule_pass(Manager *m) {
 static void manager_log_cgroup_changes(Manager *m, const CgroupSet *now) {
         const CgroupSet *before = m->published;
 
-        if (!before)
-                return;
         for (size_t i = 0; i < now->n_nodes; i++) {
                 const CgroupNode *n = &now->nodes[i], *o;
 
-                if (!n->tracked)
+                if (n->unnamed) {
+                        o = before ? cgroup_set_lookup(before, n->inode) : NULL;
+                        if (!o || !o->unnamed) {
+                                _cleanup_free_ char *e = utf8_escape_invalid(n->path);
+
+                                log_warning("Not tracking cgroup %s: its name is not valid UTF-8, which "
+                                            "D-Bus, JSON and metrics need. Its pages count in its parents.",
+                                            e ?: "(out of memory)");
+                        }
+                        continue;
+                }
+                if (!n->tracked || !before)
                         continue;
                 o = cgroup_set_lookup(before, n->inode);
                 if (!o || !o->tracked || strcmp(o->path, n->path) != 0)
                         log_info("Tracking cgroup %s.", n->path);
         }
-        for (size_t i = 0; i < before->n_nodes; i++) {
+        for (size_t i = 0; before && i < before->n_nodes; i++) {
                 const CgroupNode *o = &before->nodes[i], *n;
 
                 if (!o->tracked)

@@ -12,41 +12,13 @@
  * series (0 or 1) and dashboards can select on it. */
 static const char * const known_states[] = { "starting", "running", "degraded" };
 
-static bool utf8_sequence_ok(const unsigned char *p, size_t *ret_len) {
-        uint32_t c;
-        size_t n;
-
-        if (p[0] < 0x80) {
-                *ret_len = 1;
-                return true;
-        }
-        if (p[0] >= 0xc2 && p[0] <= 0xdf)
-                n = 2, c = p[0] & 0x1f;
-        else if (p[0] >= 0xe0 && p[0] <= 0xef)
-                n = 3, c = p[0] & 0x0f;
-        else if (p[0] >= 0xf0 && p[0] <= 0xf4)
-                n = 4, c = p[0] & 0x07;
-        else
-                return false;
-        for (size_t i = 1; i < n; i++) {
-                if ((p[i] & 0xc0) != 0x80)      /* also stops at the NUL */
-                        return false;
-                c = (c << 6) | (p[i] & 0x3f);
-        }
-        /* Overlong forms, UTF-16 surrogates, beyond U+10FFFF. */
-        if ((n == 3 && c < 0x800) || (n == 4 && c < 0x10000) || (c >= 0xd800 && c <= 0xdfff) || c > 0x10ffff)
-                return false;
-        *ret_len = n;
-        return true;
-}
-
 static void put_label_value(FILE *f, const char *value) {
         const unsigned char *p = (const unsigned char *) value;
 
         while (*p) {
-                size_t n;
+                size_t n = utf8_char_len((const char *) p);
 
-                if (!utf8_sequence_ok(p, &n)) {
+                if (n == 0) {
                         fputs("\xef\xbf\xbd", f);
                         p++;
                         continue;

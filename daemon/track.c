@@ -85,11 +85,12 @@ static int filter_set(const CgroupSet *in, char * const *removed, CgroupSet **re
                 bool tracked = n->tracked && !strv_contains(removed, n->path);
 
                 map[i] = CGROUP_NO_PARENT;
-                if (!tracked && parent == CGROUP_NO_PARENT)
+                if (!tracked && !n->unnamed && parent == CGROUP_NO_PARENT)
                         continue;
                 r = cgroup_set_add(out, n->path, n->inode, parent, tracked, &map[i]);
                 if (r < 0)
                         return r;
+                out->nodes[map[i]].unnamed = n->unnamed;
         }
         *ret = TAKE_PTR(out);
         return 0;

@@ -273,3 +273,63 @@ ssize_t pread_full(int fd, void *buf, size_t count, off_t offset) {
 ssize_t pwrite_full(int fd, const void *buf, size_t count, off_t offset) {
         return pio_full(fd, (void *) buf, count, offset, true);
 }
+
+size_t utf8_char_len(const char *s) {
+        const unsigned char *p = (const unsigned char *) s;
+        uint32_t c;
+        size_t n;
+
+        if (p[0] == 0)
+                return 0;
+        if (p[0] < 0x80)
+                return 1;
+        if (p[0] >= 0xc2 && p[0] <= 0xdf)
+                n = 2, c = p[0] & 0x1f;
+        else if (p[0] >= 0xe0 && p[0] <= 0xef)
+                n = 3, c = p[0] & 0x0f;
+        else if (p[0] >= 0xf0 && p[0] <= 0xf4)
+                n = 4, c = p[0] & 0x07;
+        else
+                return 0;
+        for (size_t i = 1; i < n; i++) {
+                if ((p[i] & 0xc0) != 0x80)      /* also stops at the NUL */
+                        return 0;
+                c = (c << 6) | (p[i] & 0x3f);
+        }
+        /* Overlong forms, UTF-16 surrogates, beyond U+10FFFF. */
+        if ((n == 3 && c < 0x800) || (n == 4 && c < 0x10000) || (c >= 0xd800 && c <= 0xdfff) || c > 0x10ffff)
+                return 0;
+        return n;
+}
+
+bool utf8_is_valid(const char *s) {
+        while (*s) {
+                size_t n = utf8_char_len(s);
+
+                if (n == 0)
+                        return false;
+                s += n;
+        }
+        return true;
+}
+
+char *utf8_escape_invalid(const char *s) {
+        char *out = malloc(strlen(s) * 4 + 1), *o = out;
+
+        if (!out)
+                return NULL;
+        while (*s) {
+                size_t n = utf8_char_len(s);
+
+                if (n == 0) {
+                        o += sprintf(o, "\\x%02x", (unsigned char) *s);
+                        s++;
+                        continue;
+                }
+                memcpy(o, s, n);
+                o += n;
+                s += n;
+        }
+        *o = 0;
+        return out;
+}

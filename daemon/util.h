@@ -106,3 +106,12 @@ int read_full_fileat(int dirfd, const char *path, char **ret, size_t *ret_size);
  * moves nothing (end of file) ends it, and the bytes done are returned. */
 ssize_t pread_full(int fd, void *buf, size_t count, off_t offset);
 ssize_t pwrite_full(int fd, const void *buf, size_t count, off_t offset);
+
+/* Well-formed UTF-8 (RFC 3629): no overlong forms, surrogates or values
+ * above U+10FFFF.  utf8_char_len() is the length of the character at p,
+ * 0 if p does not start a well-formed one (or is the terminating NUL). */
+size_t utf8_char_len(const char *p);
+bool utf8_is_valid(const char *s);
+/* A copy of s for a log line, each byte that is not part of well-formed
+ * UTF-8 written as \xNN.  NULL when out of memory. */
+char *utf8_escape_invalid(const char *s);

@@ -74,6 +74,13 @@ static void test_utf8(void) {
         CHECK(!utf8_is_valid("\xf4\x90\x80\x80"));                      /* above U+10FFFF */
         CHECK(!utf8_is_valid("\xf8\x88\x80\x80\x80"));
         CHECK(!utf8_is_valid("\xfe\xff"));
+
+        /* For log lines: what is not UTF-8 is written as \xNN. */
+        {
+                _cleanup_free_ char *e = utf8_escape_invalid("/a\xff\xc3\xa9/\xc3");
+
+                CHECK_STREQ(e, "/a\\xff\xc3\xa9/\\xc3");
+        }
 }
 
 static void test_pattern(void) {

@@ -58,15 +58,20 @@ static void test_walk(void) {
         mk("/f.slice/g.service/sub");
         mk("/h");
         mk("/h/i.slice");       /* not top level: no match */
+        mk("/f.slice/bad\xff.service");        /* matches, but not UTF-8 */
 
         fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         CHECK(fd >= 0);
         CHECK(cgroup_set_build(fd, patterns, &s) == 0);
 
         /* Tracked: /a, /e.slice, /f.slice, /f.slice/g.service; counted below
-         * them: /a/b, /a/c, /a/c/d, /f.slice/g.service/sub. */
+         * them: /a/b, /a/c, /a/c/d, /f.slice/g.service/sub, and the unnamed
+         * /f.slice/bad\xff.service. */
         CHECK_EQ_U64(s->n_tracked, 4);
-        CHECK_EQ_U64(s->n_nodes, 8);
+        CHECK_EQ_U64(s->n_nodes, 9);
+        n = cgroup_set_lookup(s, ino("/f.slice/bad\xff.service"));
+        CHECK(n && n->unnamed && !n->tracked);
+        CHECK_STREQ(s->nodes[n->parent].path, "/f.slice");
         CHECK(!cgroup_set_lookup(s, ino("")));
         CHECK(!cgroup_set_lookup(s, ino("/h")));
         CHECK(!cgroup_set_lookup(s, ino("/h/i.slice")));
@@ -107,7 +112,7 @@ static void test_walk(void) {
         mk("/new.slice");
         CHECK(cgroup_set_build(fd, patterns, &s) == 0);
         CHECK_EQ_U64(s->n_tracked, 5);
-        CHECK_EQ_U64(s->n_nodes, 8);
+        CHECK_EQ_U64(s->n_nodes, 9);
         CHECK(cgroup_set_find_path(s, "/new.slice"));
         CHECK(!cgroup_set_find_path(s, "/a/c/d"));
 
@@ -115,7 +120,7 @@ static void test_walk(void) {
         s = cgroup_set_free(s);
         CHECK(cgroup_set_build(fd, (char * const[]) { "/", NULL }, &s) == 0);
         CHECK_EQ_U64(s->n_tracked, 1);
-        CHECK_EQ_U64(s->n_nodes, 11);
+        CHECK_EQ_U64(s->n_nodes, 12);
         CHECK_STREQ(s->nodes[0].path, "/");
 }
 
