@@ -28,7 +28,12 @@ VM_MODULE_CASES = \
 	tests/vm/cases/module-exact-own.sh \
 	tests/vm/cases/module-stress.sh
 
+# Not in VM_CASES: it moves max_pfn for the rest of the boot, so
+# tests/vm/debian-6.1.tap and debian-6.12.tap run it after every other case.
+VM_HOTPLUG_CASES = tests/vm/cases/module-hotplug.sh
+
 EXTRA_DIST += \
+	$(VM_HOTPLUG_CASES) \
 	tests/vm/lib/module.sh \
 	bench/run-bitmap-bench \
 	bench/vm-bitmap-bench.sh \
