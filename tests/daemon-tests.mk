@@ -64,6 +64,11 @@ EXTRA_DIST += \
 	bench/daemon-bench-guest.sh \
 	bench/daemon-results.md
 
+# v1 memory cgroups: Debian's 6.1 only (6.12 has no CONFIG_MEMCG_V1), in a
+# boot of their own (tests/vm/cgroup-v1-6.1.tap says why).
+VM_CGROUP_V1_CASES = tests/vm/cases/daemon-cgroup-v1.sh
+EXTRA_DIST += $(VM_CGROUP_V1_CASES)
+
 VM_DAEMON_CASES = \
 	tests/vm/cases/daemon-accuracy.sh \
 	tests/vm/cases/daemon-privileges.sh \

@@ -19,7 +19,8 @@ VM_KERNEL_TESTS = \
 	tests/vm/systemd-6.1.tap \
 	tests/vm/systemd-6.12.tap \
 	tests/vm/debian-6.1.tap \
-	tests/vm/debian-6.12.tap
+	tests/vm/debian-6.12.tap \
+	tests/vm/cgroup-v1-6.1.tap
 
 TESTS += $(VM_KERNEL_TESTS) tests/test-units.sh tests/test-checkpatch.sh
 EXTRA_DIST += \
@@ -41,7 +42,8 @@ AM_TESTS_ENVIRONMENT = \
 	top_srcdir='$(abs_top_srcdir)'; top_builddir='$(abs_top_builddir)'; \
 	VM_CASES='$(VM_CASES:%=$(abs_top_srcdir)/%)'; \
 	VM_SYSTEMD_CASES='$(VM_SYSTEMD_CASES:%=$(abs_top_srcdir)/%)'; \
-	export top_srcdir top_builddir VM_CASES VM_SYSTEMD_CASES;
+	VM_CGROUP_V1_CASES='$(VM_CGROUP_V1_CASES:%=$(abs_top_srcdir)/%)'; \
+	export top_srcdir top_builddir VM_CASES VM_SYSTEMD_CASES VM_CGROUP_V1_CASES;
 
 clean-vm:
 	rm -rf tests/vm/out tests/vm/stage
