@@ -117,7 +117,14 @@ while [ $rep -le "$reps" ]; do
 			wait "$tracker" || rc=1
 			rmmod pageidle || rc=1
 		fi
-		echo "$(cat /tmp/run.out) $(cat /tmp/track.out)" | tee -a /tmp/runs
+		# Derived: pages reclaim scanned per page it reclaimed (a folio it
+		# found referenced is scanned again before it goes), and refaults
+		# per MiB of the cold part read (256 when every cold page refaults).
+		echo "$(cat /tmp/run.out) $(cat /tmp/track.out)" | awk '{
+			for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+			if (v["pgsteal"] > 0) $0 = $0 sprintf(" scan_per_steal=%.2f", v["pgscan"] / v["pgsteal"])
+			if (v["cold_mib"] > 0) $0 = $0 sprintf(" refaults_per_cold_mib=%.0f", v["workingset_refault_file"] / v["cold_mib"])
+			print }' | tee -a /tmp/runs
 		rmdir "$cg" 2>/dev/null
 	done
 	rep=$((rep + 1))
