@@ -40,4 +40,5 @@ EXTRA_DIST += \
 	bench/results/bitmap-throughput.md \
 	bench/run-reclaim-effect \
 	bench/vm-reclaim-effect.sh \
-	bench/reclaim-workload.c
+	bench/reclaim-workload.c \
+	bench/results/reclaim-effect.md
