@@ -63,6 +63,7 @@ Manager *manager_free(Manager *m) {
         refs_scanner_free(m->refs);
         cgroup_set_free(m->scanning);
         cgroup_set_free(m->published);
+        free(m->unnamed_inodes);
         free(m->state_detail);
         free(m->once_output);
         free(m);
@@ -476,23 +477,47 @@ static int manager_schedule_pass(Manager *m) {
 }
 
 /* Says which tracked cgroups appeared or went away since the last published scan. */
+/* Warns once about each matching cgroup whose name is not UTF-8, for as
+ * long as it stays (passes that measure nothing are not published, so the
+ * published set cannot tell). */
+static void manager_log_unnamed(Manager *m, const CgroupSet *now) {
+        _cleanup_free_ uint64_t *seen = NULL;
+        size_t n_seen = 0;
+
+        for (size_t i = 0; i < now->n_nodes; i++) {
+                const CgroupNode *n = &now->nodes[i];
+                bool known = false;
+                uint64_t *a;
+
+                if (!n->unnamed)
+                        continue;
+                for (size_t j = 0; j < m->n_unnamed_inodes && !known; j++)
+                        known = m->unnamed_inodes[j] == n->inode;
+                if (!known) {
+                        _cleanup_free_ char *e = utf8_escape_invalid(n->path);
+
+                        log_warning("Not tracking cgroup %s: its name is not valid UTF-8, which "
+                                    "D-Bus, JSON and metrics need. Its pages count in its parents.",
+                                    e ?: "(out of memory)");
+                }
+                a = realloc(seen, (n_seen + 1) * sizeof(uint64_t));
+                if (!a)
+                        return;         /* warned again next time: harmless */
+                seen = a;
+                seen[n_seen++] = n->inode;
+        }
+        free(m->unnamed_inodes);
+        m->unnamed_inodes = TAKE_PTR(seen);
+        m->n_unnamed_inodes = n_seen;
+}
+
 static void manager_log_cgroup_changes(Manager *m, const CgroupSet *now) {
         const CgroupSet *before = m->published;
 
+        manager_log_unnamed(m, now);
         for (size_t i = 0; i < now->n_nodes; i++) {
                 const CgroupNode *n = &now->nodes[i], *o;
 
-                if (n->unnamed) {
-                        o = before ? cgroup_set_lookup(before, n->inode) : NULL;
-                        if (!o || !o->unnamed) {
-                                _cleanup_free_ char *e = utf8_escape_invalid(n->path);
-
-                                log_warning("Not tracking cgroup %s: its name is not valid UTF-8, which "
-                                            "D-Bus, JSON and metrics need. Its pages count in its parents.",
-                                            e ?: "(out of memory)");
-                        }
-                        continue;
-                }
                 if (!n->tracked || !before)
                         continue;
                 o = cgroup_set_lookup(before, n->inode);

@@ -71,6 +71,8 @@ typedef struct Manager {
         int last_error;                         /* so a repeating failure is logged once */
         int json_error;
         bool overrun_logged;
+        uint64_t *unnamed_inodes;               /* cgroups warned about as not UTF-8 */
+        size_t n_unnamed_inodes;
         char *once_output;                      /* --once: the document to print */
         HttpServer *http;                       /* NULL: no HTTP endpoint (http.c) */
 

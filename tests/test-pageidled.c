@@ -59,7 +59,7 @@ static uint64_t ino(const char *rel) {
 static void setup(void) {
         static uint64_t flags[N_PFNS], cgroups[N_PFNS];
         static uint8_t bitmap[N_PFNS / 8];
-        uint64_t a, b, sub;
+        uint64_t a, b, sub, bad;
 
         CHECK(mkdtemp(dir));
         mk("proc");
@@ -71,9 +71,11 @@ static void setup(void) {
         mk("cg/a");
         mk("cg/a/sub");
         mk("cg/b");
+        mk("cg/bad\xff");      /* matches /*, but is not UTF-8 */
         a = ino("cg/a");
         sub = ino("cg/a/sub");
         b = ino("cg/b");
+        bad = ino("cg/bad\xff");
         for (unsigned p = 10; p < 20; p++)
                 flags[p] = F(LRU) | F(ANON), cgroups[p] = a;
         for (unsigned p = 20; p < 30; p++)
@@ -83,6 +85,8 @@ static void setup(void) {
         flags[40] = F(LRU) | F(ANON) | F(COMPOUND_HEAD) | F(THP), cgroups[40] = b;
         for (unsigned p = 41; p < 48; p++)
                 flags[p] = F(ANON) | F(COMPOUND_TAIL) | F(THP);
+        for (unsigned p = 50; p < 55; p++)
+                flags[p] = F(LRU) | F(ANON), cgroups[p] = bad;
         write_file("proc/kpageflags", flags, sizeof(flags));
         write_file("proc/kpagecgroup", cgroups, sizeof(cgroups));
         write_text("proc/iomem", "00000000-003fffff : System RAM\n");
@@ -182,6 +186,13 @@ static void test_once(void) {
         out = slurp("once.out");
         err = slurp("once.err");
         fprintf(stderr, "--- stderr of --once:\n%s---\n", err);
+        CHECK(utf8_is_valid(out));
+        /* Warned about once, though --once makes two passes. */
+        {
+                const char *w = strstr(err, "Not tracking cgroup /bad\\xff: its name is not valid UTF-8");
+
+                CHECK(w && !strstr(w + 1, "Not tracking cgroup"));
+        }
         doc = json_tokener_parse(out);
         CHECK(doc);
         CHECK_EQ_U64(u64(doc, "schema_version"), 1);
