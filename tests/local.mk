@@ -59,8 +59,10 @@ PHONY += vm-stage
 
 # The main job, in a VM: pageidled tracking sample workloads in a few
 # cgroups, their estimates printed after every scan.
-demo: all
-	@$(top_srcdir)/tests/vm/run-tests --kernel 6.1 --out '$(abs_top_builddir)/tests/vm/out/demo' \
+# The workloads are check programs, which "make all" does not build.
+demo: all tests/workload/workload
+	@top_srcdir='$(abs_top_srcdir)' top_builddir='$(abs_top_builddir)' \
+	$(top_srcdir)/tests/vm/run-tests --kernel 6.1 --out '$(abs_top_builddir)/tests/vm/out/demo' \
 		'$(abs_top_srcdir)/tests/workload/daemon-demo.sh' > tests/vm/demo.tap; \
 	rc=$$?; cat tests/vm/out/demo/results/daemon-demo.log 2>/dev/null; \
 	grep -v '^ok' tests/vm/demo.tap || true; exit $$rc
