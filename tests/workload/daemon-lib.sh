@@ -79,6 +79,15 @@ stop_workloads() {
 	workload_pids=
 }
 
+# write_conf [INTERVAL] < SECTIONS: pageidled.conf with the [Scan] section
+# the cases share (a scan every INTERVAL, 2s by default, a working-set
+# window of one interval, and no CPU budget to wait for), followed by the
+# sections given on standard input.
+write_conf() {
+	printf '[Scan]\nInterval=%s\nWorkingSetWindow=%s\nCPUBudget=100%%\n' "${1:-2s}" "${1:-2s}" > pageidled.conf
+	cat >> pageidled.conf
+}
+
 # start_daemon ARGS...: pageidled in the background, logging to daemon.log.
 start_daemon() {
 	"$pageidled" "$@" 2> daemon.log &

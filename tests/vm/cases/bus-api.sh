@@ -23,11 +23,7 @@ start_workload /bus-a bus-a --kind anon --size 32M --hot 16M
 cgroup_new /bus-b
 CG_TRACKED=/bus-a CG_OTHER=/bus-b CG_FILE=/cgroup.procs
 
-cat > pageidled.conf <<EOT
-[Scan]
-Interval=2s
-WorkingSetWindow=2s
-CPUBudget=100%
+write_conf <<EOT
 [Cgroups]
 Track=/bus-a
 [HTTP]

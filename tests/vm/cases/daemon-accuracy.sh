@@ -23,11 +23,7 @@ thp_kib=$(awk '/^AnonHugePages:/ { s += $2 } END { print s + 0 }' /proc/$thp_pid
 echo "thp workload: $thp_kib KiB in huge pages"
 [ "$thp_kib" -ge 32768 ] || fail "the thp workload got no huge pages"
 
-cat > pageidled.conf <<EOT
-[Scan]
-Interval=2s
-WorkingSetWindow=2s
-CPUBudget=100%
+write_conf <<EOT
 [Cgroups]
 Track=/anon /file /thp /nest /nest/x /late
 EOT

@@ -46,11 +46,7 @@ start_workload /anon anon --kind anon --size 64M --hot 32M
 start_workload /file file --kind file --file "$PWD/file.data" --size 32M --hot 16M
 start_workload /nest/x nest-x --kind anon --size 32M --hot 8M
 
-cat > pageidled.conf <<EOT
-[Scan]
-Interval=2s
-WorkingSetWindow=2s
-CPUBudget=100%
+write_conf <<EOT
 [Cgroups]
 Root=$v1
 Track=/anon /file /nest

@@ -12,11 +12,7 @@ start_workload /fa fa --kind anon --size 16M --hot 8M
 start_workload /fb fb --kind anon --size 8M --hot 8M
 fb_pid=$(echo $workload_pids | awk '{ print $2 }')
 
-cat > pageidled.conf <<EOT
-[Scan]
-Interval=1s
-WorkingSetWindow=1s
-CPUBudget=100%
+write_conf 1s <<EOT
 [Cgroups]
 Track=/f*
 EOT

@@ -25,11 +25,7 @@ chmod 0755 "$PWD"
 start_workload /anon anon --kind anon --size 32M --hot 16M
 start_workload /file file --kind file --file "$PWD/file.data" --size 16M --hot 8M
 
-cat > pageidled.conf <<EOT
-[Scan]
-Interval=2s
-WorkingSetWindow=2s
-CPUBudget=100%
+write_conf <<EOT
 [Cgroups]
 Track=/anon /file
 EOT

@@ -29,11 +29,7 @@ start_workload /file file --kind file --file "$PWD/file.data" --size 32M --hot 8
 start_workload /thp thp --kind thp --size 32M --hot 16M
 
 # once LABEL [BITMAP]: one pageidled --once run, its document in LABEL.json.
-cat > pageidled.conf <<EOT
-[Scan]
-Interval=2s
-WorkingSetWindow=2s
-CPUBudget=100%
+write_conf <<EOT
 [Cgroups]
 Track=/anon /file /thp
 EOT

@@ -18,11 +18,7 @@ chmod 0755 "$PWD"
 start_workload /rc/anon rc-anon --kind anon --size 64M --hot 16M
 start_workload /rc/file rc-file --kind file --file "$PWD/rc-file.data" --size 32M --hot 8M
 
-cat > pageidled.conf <<EOT
-[Scan]
-Interval=2s
-WorkingSetWindow=2s
-CPUBudget=100%
+write_conf <<EOT
 [Cgroups]
 Track=/rc /rc/anon /rc/file
 EOT
