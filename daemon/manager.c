@@ -476,7 +476,6 @@ static int manager_schedule_pass(Manager *m) {
         return 0;
 }
 
-/* Says which tracked cgroups appeared or went away since the last published scan. */
 /* Warns once about each matching cgroup whose name is not UTF-8, for as
  * long as it stays (passes that measure nothing are not published, so the
  * published set cannot tell). */
@@ -511,6 +510,7 @@ static void manager_log_unnamed(Manager *m, const CgroupSet *now) {
         m->n_unnamed_inodes = n_seen;
 }
 
+/* Says which tracked cgroups appeared or went away since the last published scan. */
 static void manager_log_cgroup_changes(Manager *m, const CgroupSet *now) {
         const CgroupSet *before = m->published;
 
