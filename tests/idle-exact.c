@@ -736,6 +736,7 @@ int main(int argc, char **argv)
         };
         const char *path = NULL;
         int c, rounds = 2, failed = 0, skipped = 0, ran = 0;
+        uint64_t max_pfn;
 
         while ((c = getopt_long(argc, argv, "b:d:r:s:vh", opts, NULL)) >= 0) {
                 switch (c) {
@@ -764,8 +765,9 @@ int main(int argc, char **argv)
                 perror("sched_setaffinity(CPU 0)");
                 return 1;
         }
-        if (pt_max_pfn() % 64)
-                partial_word = pt_max_pfn() / 64;
+        max_pfn = pt_max_pfn();
+        if (max_pfn % 64)
+                partial_word = max_pfn / 64;
         setvbuf(stdout, NULL, _IOLBF, 0);
         printf("# bitmap %s, seed %u, %d rounds per case\n", path, seed, rounds);
         for (int a = optind; a < argc; a++) {
