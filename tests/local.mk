@@ -31,6 +31,7 @@ EXTRA_DIST += \
 	tests/vm/cases/systemd-service.sh \
 	tests/vm/README.md \
 	tests/vm/build-ref-kernel \
+	tests/vm/install-ref-kernel \
 	tests/vm/pageidle-ref.config \
 	tests/vm/run-tests \
 	tests/vm/guest-init \
