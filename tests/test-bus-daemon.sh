@@ -12,9 +12,12 @@ set -u
 CG_TRACKED=/a CG_OTHER=/c CG_FILE=/file
 
 [ "$(id -u)" -eq 0 ] || { echo "SKIP: needs root (only root may own org.pageidled1)"; exit 77; }
-for t in dbus-daemon dbus-send busctl setpriv perl; do
-	command -v $t > /dev/null || { echo "SKIP: no $t"; exit 77; }
-done
+. "$top_srcdir/tests/require.sh"
+require dbus-daemon dbus-daemon
+require dbus-send dbus-bin
+require busctl systemd
+require setpriv util-linux
+require perl perl-base
 
 dir=$(mktemp -d /tmp/test-bus-daemon.XXXXXX)
 daemon_pid=

@@ -8,7 +8,8 @@ srcdir=${top_srcdir:-.}
 builddir=${top_builddir:-.}
 rc=0
 
-command -v mandoc > /dev/null || { echo "mandoc not installed (apt-get install mandoc): not run"; exit 77; }
+. "$srcdir/tests/require.sh"
+require mandoc mandoc
 for m in man/org.pageidled1.5 man/pageidlectl.1; do
 	mandoc -T lint -W warning "$srcdir/$m" || rc=1
 done

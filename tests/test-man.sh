@@ -8,14 +8,11 @@ srcdir=${top_srcdir:-.}
 builddir=${top_builddir:-.}
 rc=0
 
-if command -v mandoc > /dev/null; then
-	for m in man/pageidled.8 man/pageidled.conf.5; do
-		mandoc -T lint -W warning "$srcdir/$m" || rc=1
-	done
-else
-	echo "mandoc not installed (apt-get install mandoc): lint not run"
-	exit 77
-fi
+. "$srcdir/tests/require.sh"
+require mandoc mandoc
+for m in man/pageidled.8 man/pageidled.conf.5; do
+	mandoc -T lint -W warning "$srcdir/$m" || rc=1
+done
 
 keys=$(sed -n 's/^ *{ "\([A-Za-z]*\)", "\([A-Za-z]*\)", parse_.*/\1 \2/p' "$srcdir/daemon/conf.c")
 [ -n "$keys" ] || { echo "no keys found in daemon/conf.c"; exit 1; }

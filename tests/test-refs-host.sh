@@ -6,13 +6,18 @@
 # then the daemon end to end as nobody with the capabilities refs keeps:
 # the JSON file, HTTP, and D-Bus on a private bus.  Needs root and a
 # memory cgroup hierarchy it may create cgroups in; skips otherwise.
+# The bus is a private one (a fresh machine runs no system bus).
 set -u
 . "$top_srcdir/tests/bus/bus-lib.sh"
 workload=$top_builddir/tests/workload/workload
 MiB=1048576
 
 [ "$(id -u)" -eq 0 ] || { echo "SKIP: needs root to create a cgroup"; exit 77; }
-command -v jq > /dev/null || { echo "SKIP: no jq"; exit 77; }
+. "$top_srcdir/tests/require.sh"
+require jq jq
+require curl curl
+require dbus-daemon dbus-daemon
+require busctl systemd
 if grep -qw memory /sys/fs/cgroup/cgroup.controllers 2> /dev/null; then
 	root=/sys/fs/cgroup
 	# refs goes by the processes' cgroups: the controller need not reach the child.
@@ -127,10 +132,8 @@ if [ ! -e /sys/kernel/mm/page_idle/bitmap ]; then
 fi
 
 # The daemon, as nobody: JSON file, HTTP and the bus.
-have_bus=
-if command -v dbus-daemon > /dev/null && command -v busctl > /dev/null; then
-	start_bus "$dir" && have_bus=1
-fi
+# A private bus, as a fresh machine runs none.
+start_bus "$dir" || { fail "could not start a private system bus"; exit 1; }
 log=$dir/daemon.log
 PAGEIDLED_LOG_LEVEL=debug "$top_builddir/daemon/pageidled" --config "$dir/pageidled.conf" --cgroup "/$name" --cgroup "/$name/file" \
 	--json-file "$dir/run/stats.json" --user nobody 2> "$log" &
@@ -162,15 +165,13 @@ if [ -n "$base" ] && command -v curl > /dev/null; then
 else
 	echo "note: no HTTP endpoint in this build"
 fi
-if [ -n "$have_bus" ]; then
-	wait_name || fail "org.pageidled1 not on the bus"
-	b=$(prop Backend)
-	[ "$b" = 's "refs"' ] || fail "Backend property is $b"
-	busctl --system call org.pageidled1 /org/pageidled1 org.pageidled1.Manager GetSnapshot > "$dir/bus.out" ||
-		fail "GetSnapshot failed"
-	grep -q '\\"backend\\": \\"refs\\"' "$dir/bus.out" || fail "GetSnapshot does not say refs"
-	echo "ok: D-Bus Backend property $b"
-fi
+wait_name || fail "org.pageidled1 not on the bus"
+b=$(prop Backend)
+[ "$b" = 's "refs"' ] || fail "Backend property is $b"
+busctl --system call org.pageidled1 /org/pageidled1 org.pageidled1.Manager GetSnapshot > "$dir/bus.out" ||
+	fail "GetSnapshot failed"
+grep -q '\\"backend\\": \\"refs\\"' "$dir/bus.out" || fail "GetSnapshot does not say refs"
+echo "ok: D-Bus Backend property $b"
 
 # A workload exiting and a cgroup going away between scans: normal events.
 n=$(jq .scan_count "$dir/run/stats.json")

@@ -7,10 +7,11 @@
 schema=$top_srcdir/daemon/pageidled-stats.schema.json
 schema_check=$top_srcdir/tests/http/schema-check.jq
 
+. "$top_srcdir/tests/require.sh"
 need_tools() {
-	for t in curl jq promtool; do
-		command -v $t > /dev/null || { echo "SKIP: $t is not installed"; exit 77; }
-	done
+	require curl curl
+	require jq jq
+	require promtool prometheus
 }
 
 # wait_endpoint: sets $base (http://ADDRESS:PORT) from the daemon's log.

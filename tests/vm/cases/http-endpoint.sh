@@ -16,7 +16,8 @@ metric_families=14
 . "$top_srcdir/tests/http/lib.sh"
 need_tools
 
-ip link set lo up 2> /dev/null || ifconfig lo up 2> /dev/null || true
+require ip iproute2
+ip link set lo up || { echo "FAIL: cannot bring up the loopback interface"; exit 1; }
 load_bitmap
 loaded_module=true
 grep -qw pageidle /proc/modules || loaded_module=false
