@@ -24,6 +24,7 @@ VM_KERNEL_TESTS = \
 
 TESTS += $(VM_KERNEL_TESTS) tests/test-units.sh tests/test-checkpatch.sh
 EXTRA_DIST += \
+	tests/require.sh \
 	tests/test-units.sh \
 	tests/test-checkpatch.sh \
 	$(VM_KERNEL_TESTS) \
@@ -47,15 +48,24 @@ AM_TESTS_ENVIRONMENT = \
 	export top_srcdir top_builddir VM_CASES VM_SYSTEMD_CASES VM_CGROUP_V1_CASES;
 
 clean-vm:
-	rm -rf tests/vm/out tests/vm/stage
+	rm -rf tests/vm/out tests/vm/stage tests/vm/stage.dirs
 PHONY += clean-vm
 
 # What make install puts in place, for the end-to-end cases to copy into
-# the guest's root (installing there, under TCG, would take minutes).
+# the guest's root (installing there, under TCG, would take minutes), and
+# where configure said each kind of file goes (distcheck's are under its
+# own prefix, where systemd and dbus do not look).
 check_DATA = vm-stage
 vm-stage: all-am
 	$(AM_V_GEN)rm -rf tests/vm/stage && \
-	$(MAKE) $(AM_MAKEFLAGS) install DESTDIR='$(abs_top_builddir)/tests/vm/stage' > /dev/null
+	$(MAKE) $(AM_MAKEFLAGS) install DESTDIR='$(abs_top_builddir)/tests/vm/stage' > /dev/null && \
+	{ echo "systemdsystemunitdir='$(systemdsystemunitdir)'"; \
+	  echo "sysusersdir='$(sysusersdir)'"; \
+	  echo "tmpfilesdir='$(tmpfilesdir)'"; \
+	  echo "modulesloaddir='$(modulesloaddir)'"; \
+	  echo "dbuspolicydir='$(dbuspolicydir)'"; \
+	  echo "dbussystemservicedir='$(dbussystemservicedir)'"; \
+	  echo "bindir='$(bindir)'"; } > tests/vm/stage.dirs
 PHONY += vm-stage
 
 # The main job, in a VM: pageidled tracking sample workloads in a few

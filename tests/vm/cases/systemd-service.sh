@@ -34,6 +34,21 @@ stage=$top_builddir/tests/vm/stage
 [ -n "$(find "$stage" -name pageidled -type f 2> /dev/null)" ] || { echo "nothing staged in $stage"; exit 1; }
 # /lib is a link to /usr/lib here: keep such links.
 tar -C "$stage" -cf - . | tar -C / -xf - --keep-directory-symlink || fail "copying $stage into /"
+# Where configure put a kind of file elsewhere than systemd and dbus look
+# (make distcheck's prefix), the files are linked where they look, as an
+# operator installing to such a prefix would.
+. "$top_builddir/tests/vm/stage.dirs"
+link_unless_standard() {	# DIR STANDARD-DIR LINK-DIR
+	[ "$1" -ef "$2" ] && return 0
+	mkdir -p "$3" && ln -sf "$1"/* "$3"/
+}
+link_unless_standard "$systemdsystemunitdir" /lib/systemd/system /etc/systemd/system &&
+link_unless_standard "$sysusersdir" /usr/lib/sysusers.d /etc/sysusers.d &&
+link_unless_standard "$tmpfilesdir" /usr/lib/tmpfiles.d /etc/tmpfiles.d &&
+link_unless_standard "$modulesloaddir" /usr/lib/modules-load.d /etc/modules-load.d &&
+link_unless_standard "$dbuspolicydir" /usr/share/dbus-1/system.d /etc/dbus-1/system.d &&
+link_unless_standard "$dbussystemservicedir" /usr/share/dbus-1/system-services /usr/share/dbus-1/system-services ||
+	fail "linking the installed files where systemd and dbus look"
 # make install put the module built for the configured kernel; this guest
 # may run another, so install the one built for it the same way.
 module_tree_install "$PAGEIDLE_KO" || fail "installing pageidle.ko where modprobe finds it"
@@ -49,7 +64,7 @@ Interval=2s
 Track=/system.slice /init.scope
 EOT
 
-ctl=$(command -v pageidlectl) || fail "pageidlectl is not on PATH"
+ctl=$(PATH=$bindir:$PATH command -v pageidlectl) || fail "pageidlectl is not in $bindir"
 
 step "modules-load.d loads pageidle.ko"
 systemctl restart systemd-modules-load.service || fail "systemd-modules-load"
