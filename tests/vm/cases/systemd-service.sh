@@ -64,7 +64,8 @@ Interval=2s
 Track=/system.slice /init.scope
 EOT
 
-ctl=$(PATH=$bindir:$PATH command -v pageidlectl) || fail "pageidlectl is not in $bindir"
+ctl=$bindir/pageidlectl
+[ -x "$ctl" ] || fail "pageidlectl is not in $bindir"
 
 step "modules-load.d loads pageidle.ko"
 systemctl restart systemd-modules-load.service || fail "systemd-modules-load"
