@@ -126,8 +126,10 @@ if [ ! -e /sys/kernel/mm/page_idle/bitmap ]; then
 	echo "ok: auto picks refs, also after modprobe fails"
 fi
 
-# The daemon, as nobody: JSON file, HTTP and the bus.
+# The daemon, as nobody: JSON file, HTTP and the bus (where nobody stands
+# in for user pageidled in the policy).
 have_bus=
+bus_daemon_user=nobody
 if command -v dbus-daemon > /dev/null && command -v busctl > /dev/null; then
 	start_bus "$dir" && have_bus=1
 fi
