@@ -267,6 +267,14 @@ static int opener_child(const OpenerConfig *c, int fd, int proc_fd, pid_t parent
         OpenerReply hello = {};
         int r;
 
+        /* The daemon's signals are not its own: stopping the service (which
+         * signals every process of it) must not make the daemon see its
+         * opener die first.  It ends with the daemon, by end of file or
+         * the parent-death signal. */
+        (void) signal(SIGTERM, SIG_IGN);
+        (void) signal(SIGINT, SIG_IGN);
+        (void) signal(SIGHUP, SIG_IGN);
+        (void) signal(SIGPIPE, SIG_IGN);
         sigemptyset(&none);
         (void) sigprocmask(SIG_SETMASK, &none, NULL);
         /* Nothing of the daemon's: no listening socket, no bus, no page files. */

@@ -137,6 +137,12 @@ static void test_requests(void) {
         CHECK(opener_read_rollup(o, 100, &text, &size) == 0);
         free(text);
 
+        /* Stopping the service signals every process of it: the helper
+         * outlives that and goes with the daemon. */
+        CHECK(kill(o->pid, SIGTERM) == 0 && kill(o->pid, SIGINT) == 0 && kill(o->pid, SIGHUP) == 0);
+        CHECK(opener_read_rollup(o, 100, &text, &size) == 0);
+        free(text);
+
         /* End of file: it exits, with status 0. */
         pid = o->pid;
         o->fd = safe_close(o->fd);
