@@ -10,14 +10,15 @@ daemon_libpageidled_a_SOURCES = \
 	daemon/attrib.c daemon/attrib.h \
 	daemon/ram.c daemon/ram.h \
 	daemon/scan.c daemon/scan.h \
-	daemon/json.c daemon/json.h
-daemon_libpageidled_a_CFLAGS = $(AM_CFLAGS) $(INIH_CFLAGS) $(JSONC_CFLAGS)
-pageidled_libs = daemon/libpageidled.a $(INIH_LIBS) $(JSONC_LIBS)
+	daemon/json.c daemon/json.h \
+	daemon/privs.c daemon/privs.h \
+	daemon/opener.c daemon/opener.h
+daemon_libpageidled_a_CFLAGS = $(AM_CFLAGS) $(INIH_CFLAGS) $(JSONC_CFLAGS) $(LIBCAP_CFLAGS)
+pageidled_libs = daemon/libpageidled.a $(INIH_LIBS) $(JSONC_LIBS) $(LIBCAP_LIBS)
 
 sbin_PROGRAMS = daemon/pageidled
 daemon_pageidled_SOURCES = \
 	daemon/pageidled.c \
-	daemon/manager.c daemon/manager.h \
-	daemon/privs.c daemon/privs.h
+	daemon/manager.c daemon/manager.h
 daemon_pageidled_CFLAGS = $(AM_CFLAGS) $(LIBSYSTEMD_CFLAGS) $(LIBCAP_CFLAGS) $(JSONC_CFLAGS)
 daemon_pageidled_LDADD = $(pageidled_libs) $(LIBSYSTEMD_LIBS) $(LIBCAP_LIBS)

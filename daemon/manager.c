@@ -6,7 +6,9 @@
 #include <signal.h>
 #include <spawn.h>
 #include <stdarg.h>
+#include <linux/capability.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -16,6 +18,7 @@
 #include "bus.h"
 #include "http.h"
 #include "manager.h"
+#include "opener.h"
 #include "privs.h"
 #include "refs.h"
 #include "track.h"
@@ -27,13 +30,14 @@
 #define STEP_PFNS (64 * 1024)
 #define TIMER_ACCURACY_USEC USEC_PER_MSEC
 
-/* The capability the page_idle backend keeps after the switch: to reopen
- * the bitmap (mode 0600, root) when pageidle.ko is loaded again. */
-static const cap_value_t page_idle_caps[] = { CAP_DAC_OVERRIDE };
-/* The refs backend's: CAP_SYS_PTRACE to read the smaps_rollup of other
- * users' processes (a ptrace-mode read check), CAP_DAC_OVERRIDE to open
- * their clear_refs (mode 0200, owned by the process's user). */
-static const cap_value_t refs_caps[] = { CAP_DAC_OVERRIDE, CAP_SYS_PTRACE };
+/* What the privileged opener keeps, of what the process is given, for
+ * the page_idle backend: CAP_DAC_OVERRIDE to reopen the bitmap (mode 0600,
+ * root) when pageidle.ko is loaded again.  For refs: CAP_SYS_PTRACE to
+ * read the smaps_rollup of other users' processes (a ptrace-mode read
+ * check), CAP_DAC_OVERRIDE to open their clear_refs (mode 0200, owned by
+ * the process's user).  The daemon's own process keeps none. */
+#define PAGE_IDLE_CAPS PRIVS_CAP(CAP_DAC_OVERRIDE)
+#define REFS_CAPS (PRIVS_CAP(CAP_DAC_OVERRIDE) | PRIVS_CAP(CAP_SYS_PTRACE))
 
 static const char * const manager_state_table[_MANAGER_STATE_MAX] = {
         [MANAGER_STARTING] = "starting",
@@ -61,6 +65,8 @@ Manager *manager_free(Manager *m) {
         free(m->cgroup_root_path);
         scanner_free(m->scanner);
         refs_scanner_free(m->refs);
+        sd_event_source_disable_unref(m->opener_source);
+        opener_free(m->opener);
         cgroup_set_free(m->scanning);
         cgroup_set_free(m->published);
         free(m->unnamed_inodes);
@@ -173,19 +179,7 @@ static int open_proc_file(Manager *m, const char *name, int flags) {
 }
 
 static int manager_open_bitmap(Manager *m) {
-        int fd, r;
-
-        if (m->dropped) {
-                r = privs_set_effective(CAP_DAC_OVERRIDE, true);
-                if (r < 0)
-                        return r;
-        }
-        fd = open(m->bitmap_path, O_RDWR | O_CLOEXEC);
-        if (fd < 0)
-                r = -errno;
-        if (m->dropped)
-                (void) privs_set_effective(CAP_DAC_OVERRIDE, false);
-        return fd >= 0 ? fd : r;
+        return opener_open_bitmap(m->opener);
 }
 
 /* A writable directory for the JSON file, owned by the user we switch to. */
@@ -209,18 +203,36 @@ static int manager_prepare_json_dir(Manager *m, uid_t uid, gid_t gid) {
         return 0;
 }
 
-static int manager_drop_privileges(Manager *m) {
-        uid_t uid = 0;
-        gid_t gid = 0;
+/* Who the daemon runs as once started, and what the opener keeps. */
+typedef struct PrivsPlan {
+        bool drop;                      /* false: User=root, as root */
+        uid_t uid;                      /* PRIVS_UID_INVALID: stays who it was started as */
+        gid_t gid;
+        uint64_t keep;                  /* the backend's capabilities, of those permitted */
+} PrivsPlan;
+
+static int manager_plan_privileges(Manager *m, PrivsPlan *ret) {
+        uint64_t need = m->backend == BACKEND_REFS ? REFS_CAPS : PAGE_IDLE_CAPS;
+        uid_t uid;
+        gid_t gid;
         int r;
 
+        *ret = (PrivsPlan) {
+                .drop = true,
+                .uid = PRIVS_UID_INVALID,
+                .gid = (gid_t) -1,
+                .keep = need & privs_permitted(),
+        };
         if (geteuid() != 0) {
+                /* As systemd starts it (User=, AmbientCapabilities=), or by
+                 * hand: no switch of user, but no capability either. */
                 log_debug("Not started as root: running as uid %u as is.", (unsigned) geteuid());
-                return manager_prepare_json_dir(m, 0, 0);
+                return 0;
         }
         if (strcmp(m->config->user, "root") == 0) {
                 log_notice("Running as root, as User=root asks.");
-                return manager_prepare_json_dir(m, 0, 0);
+                ret->drop = false;
+                return 0;
         }
         r = privs_lookup_user(m->config->user, &uid, &gid);
         if (r == -ESRCH)
@@ -230,19 +242,50 @@ static int manager_drop_privileges(Manager *m) {
                 return log_error_errno(r, "Failed to look up user %s: %m", m->config->user);
         if (uid == 0)
                 return log_error_errno(EINVAL, "User %s is root: say User=root to run as root.", m->config->user);
-        r = manager_prepare_json_dir(m, uid, gid);
+        /* Group 0 owns files root meant for root alone. */
+        if (gid == 0)
+                return log_error_errno(EINVAL, "User %s has group 0 (root) as its primary group: give it a group "
+                                       "of its own.", m->config->user);
+        ret->uid = uid;
+        ret->gid = gid;
+        return 0;
+}
+
+/* Before anything is opened: the helper holds no fd of the daemon's. */
+static int manager_start_opener(Manager *m, const PrivsPlan *p) {
+        OpenerConfig c = {
+                .proc_root = m->backend == BACKEND_REFS ? m->proc_root : NULL,
+                .bitmap_path = m->backend == BACKEND_REFS ? NULL : m->bitmap_path,
+                .uid = p->uid,
+                .gid = p->gid,
+                .keep = p->keep,
+        };
+        _cleanup_free_ char *names = NULL;
+        int r;
+
+        if (!p->drop || p->keep == 0)
+                return opener_new_local(&c, &m->opener);
+        r = opener_fork(&c, &m->opener);
         if (r < 0)
                 return r;
-        if (m->backend == BACKEND_REFS)
-                r = privs_drop(uid, gid, refs_caps, ELEMENTSOF(refs_caps));
-        else
-                r = privs_drop(uid, gid, page_idle_caps, ELEMENTSOF(page_idle_caps));
+        names = privs_format(p->keep);
+        log_debug("The privileged opener (pid %d) keeps %s.", (int) m->opener->pid, names ?: "its capabilities");
+        return 0;
+}
+
+static int manager_drop_privileges(Manager *m, const PrivsPlan *p) {
+        bool switching = p->uid != PRIVS_UID_INVALID;
+        int r;
+
+        if (!p->drop)
+                return manager_prepare_json_dir(m, 0, 0);
+        r = manager_prepare_json_dir(m, switching ? p->uid : 0, switching ? p->gid : 0);
         if (r < 0)
                 return r;
-        m->dropped = true;
-        log_debug("Running as %s (uid %u, gid %u), keeping %s permitted only.",
-                  m->config->user, (unsigned) uid, (unsigned) gid,
-                  m->backend == BACKEND_REFS ? "cap_dac_override and cap_sys_ptrace" : "cap_dac_override");
+        r = privs_drop(p->uid, p->gid, 0, false);
+        if (r < 0)
+                return r;
+        log_debug("Running as uid %u, gid %u, without capabilities.", (unsigned) getuid(), (unsigned) getgid());
         return 0;
 }
 
@@ -289,8 +332,8 @@ static int manager_choose_backend(Manager *m) {
         }
         /* refs reads other users' processes, which takes CAP_SYS_PTRACE;
          * pageidled.service leaves it out of the bounding set for the sake
-         * of the page_idle backend.  Rather than fail at the switch of
-         * user, wait for the bitmap as Backend=page_idle does. */
+         * of the page_idle backend.  Rather than count only the daemon's
+         * own processes, wait for the bitmap as Backend=page_idle does. */
         if (prctl(PR_CAPBSET_READ, CAP_SYS_PTRACE, 0, 0, 0) == 0) {
                 log_notice("Not using backend refs: it needs CAP_SYS_PTRACE, which the capability bounding set "
                            "lacks (see pageidled(8)); using page_idle, which waits for %s.", m->bitmap_path);
@@ -303,14 +346,9 @@ static int manager_choose_backend(Manager *m) {
         return 0;
 }
 
+/* The opener reads and clears the processes' files. */
 static int manager_open_refs(Manager *m) {
-        int fd, r;
-
-        fd = open(m->proc_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (fd < 0)
-                return log_error_errno(errno, "Failed to open %s: %m", m->proc_root);
-        r = refs_scanner_new(fd, m->page_size, &m->refs);
-        if (r < 0)
+        if (refs_scanner_new(m->opener, m->page_size, &m->refs) < 0)
                 return log_oom();
         return 0;
 }
@@ -355,9 +393,16 @@ static int manager_open_page_idle(Manager *m) {
 }
 
 int manager_open(Manager *m) {
+        PrivsPlan plan;
         int r;
 
         r = manager_choose_backend(m);
+        if (r < 0)
+                return r;
+        r = manager_plan_privileges(m, &plan);
+        if (r < 0)
+                return r;
+        r = manager_start_opener(m, &plan);
         if (r < 0)
                 return r;
         r = m->backend == BACKEND_REFS ? manager_open_refs(m) : manager_open_page_idle(m);
@@ -373,7 +418,7 @@ int manager_open(Manager *m) {
         if (!m->options->once && http_open(m->config, &m->http) < 0)
                 return -ENOMEM;
 
-        return manager_drop_privileges(m);
+        return manager_drop_privileges(m, &plan);
 }
 
 void manager_snapshot(Manager *m, Snapshot *ret) {
@@ -660,17 +705,11 @@ static int manager_step(Manager *m) {
 static int manager_refs_pass(Manager *m) {
         int r;
 
-        if (m->dropped) {
-                (void) privs_set_effective(CAP_SYS_PTRACE, true);
-                (void) privs_set_effective(CAP_DAC_OVERRIDE, true);
-        }
         r = refs_scan(m->refs, m->cgroup_root_fd, m->scanning, config_window_intervals(m->config));
-        if (m->dropped) {
-                (void) privs_set_effective(CAP_DAC_OVERRIDE, false);
-                (void) privs_set_effective(CAP_SYS_PTRACE, false);
-        }
-        if (r < 0)
+        if (r == -ENOMEM)
                 return log_oom();
+        if (r < 0)
+                return r;       /* the opener is gone (logged); its hang-up ends the loop */
         if (m->refs->denied > 0 && m->refs->logged_error != m->refs->denied_error)
                 log_warning_errno(m->refs->denied_error, "Skipped %" PRIu64 " processes whose /proc files were refused (pid %d: %m); "
                             "their memory is not counted.", m->refs->denied, m->refs->denied_pid);
@@ -791,6 +830,27 @@ static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void
         return sd_event_exit(m->event, 0);
 }
 
+/* The opener exited: nothing privileged can be opened any more. */
+static int on_opener_hangup(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+        Manager *m = userdata;
+
+        opener_reap(m->opener);
+        log_error("The privileged opener is gone; exiting, to be restarted.");
+        return sd_event_exit(m->event, -ENOTCONN);
+}
+
+static int manager_watch_opener(Manager *m) {
+        int r;
+
+        if (m->opener->fd < 0)
+                return 0;
+        r = sd_event_add_io(m->event, &m->opener_source, m->opener->fd, EPOLLRDHUP, on_opener_hangup, m);
+        if (r < 0)
+                return log_error_errno(r, "Failed to watch the privileged opener: %m");
+        (void) sd_event_source_set_description(m->opener_source, "opener");
+        return 0;
+}
+
 int manager_start(Manager *m) {
         static const int signals[] = { SIGTERM, SIGINT, SIGHUP };
         sigset_t mask;
@@ -799,6 +859,9 @@ int manager_start(Manager *m) {
         r = sd_event_default(&m->event);
         if (r < 0)
                 return log_error_errno(r, "Failed to allocate the event loop: %m");
+        r = manager_watch_opener(m);
+        if (r < 0)
+                return r;
 
         sigemptyset(&mask);
         for (size_t i = 0; i < ELEMENTSOF(signals); i++)

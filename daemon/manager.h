@@ -42,7 +42,10 @@ typedef struct Manager {
         const char *proc_root, *sys_root;       /* "/proc", "/sys", or a test tree */
         char *bitmap_path;
         Backend backend;                        /* resolved: never auto */
-        bool dropped;                           /* runs as config->user with kept caps */
+        /* Opens what needs a capability: a helper process holding it, or
+         * this process itself when there is none to shed (opener.c). */
+        struct Opener *opener;
+        sd_event_source *opener_source;         /* its socket: exits when it hangs up */
         uint64_t page_size;
 
         int cgroup_root_fd;
@@ -91,7 +94,8 @@ static inline void manager_freep(Manager **m) {
 
 /* Loads the configuration; fails with the FILE:LINE message logged. */
 int manager_new(const Options *o, Manager **ret);
-/* Opens every file it will need, as root, then drops privileges. */
+/* Opens every file it will need, starts the privileged opener, then drops
+ * every privilege of this process. */
 int manager_open(Manager *m);
 int manager_start(Manager *m);
 int manager_run(Manager *m);

@@ -111,12 +111,13 @@ int main(int argc, char *argv[]) {
         r = manager_new(&o, &m);
         if (r < 0)
                 goto finish;
-        /* Before the switch to the daemon's user: the bus knows the
-         * connection as root, which may own org.pageidled1. */
-        r = bus_open(m);
+        r = manager_open(m);
         if (r < 0)
                 goto finish;
-        r = manager_open(m);
+        /* After the drop: the bus knows the connection by the user it runs
+         * as, never as root, so no other service takes its calls for
+         * root's (dbus/org.pageidled1.conf lets user pageidled own the name). */
+        r = bus_open(m);
         if (r < 0)
                 goto finish;
         r = manager_start(m);

@@ -121,14 +121,12 @@ int refs_parse_pids(const char *text, size_t size, int **ret, size_t *ret_n) {
         return (int) MIN(n, (size_t) INT_MAX);
 }
 
-int refs_scanner_new(int proc_fd, uint64_t page_size, RefsScanner **ret) {
+int refs_scanner_new(Opener *opener, uint64_t page_size, RefsScanner **ret) {
         RefsScanner *s = calloc(1, sizeof(*s));
 
-        if (!s) {
-                safe_close(proc_fd);
+        if (!s)
                 return -ENOMEM;
-        }
-        s->proc_fd = proc_fd;
+        s->opener = opener;
         s->page_size = page_size;
         *ret = s;
         return 0;
@@ -137,7 +135,6 @@ int refs_scanner_new(int proc_fd, uint64_t page_size, RefsScanner **ret) {
 RefsScanner *refs_scanner_free(RefsScanner *s) {
         if (!s)
                 return NULL;
-        safe_close(s->proc_fd);
         free(s->history);
         free(s);
         return NULL;
@@ -157,26 +154,16 @@ static void note_denied(RefsScanner *s, int pid, int error) {
 }
 
 /* Reads one process's rollup and clears its referenced bits.  Returns 1
- * with *ret filled, 0 when there is nothing to count, or -ENOMEM. */
+ * with *ret filled, 0 when there is nothing to count, or -ENOMEM or
+ * -ENOTCONN. */
 static int refs_process(RefsScanner *s, int pid, RefsShare *ret) {
-        _cleanup_close_ int clear_fd = -EBADF;
         _cleanup_free_ char *text = NULL;
-        char path[64];
         RefsRollup rollup;
         size_t size = 0;
         int r;
 
-        /* clear_refs is opened first: a process whose bits cannot be
-         * cleared would report everything since it started. */
-        snprintf(path, sizeof(path), "%d/clear_refs", pid);
-        clear_fd = openat(s->proc_fd, path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
-        if (clear_fd < 0) {
-                r = -errno;
-                goto skip;
-        }
-        snprintf(path, sizeof(path), "%d/smaps_rollup", pid);
-        r = read_full_fileat(s->proc_fd, path, &text, &size);
-        if (r == -ENOMEM)
+        r = opener_read_rollup(s->opener, pid, &text, &size);
+        if (r == -ENOMEM || r == -ENOTCONN)
                 return r;
         if (r < 0)
                 goto skip;
@@ -189,15 +176,14 @@ static int refs_process(RefsScanner *s, int pid, RefsShare *ret) {
                 log_debug_errno(r, "Skipping process %d: cannot parse its smaps_rollup: %m", pid);
                 return 0;
         }
-        if (write(clear_fd, "1", 1) != 1) {
-                r = -errno;
-                if (r == -ESRCH) {
-                        s->vanished++;
-                        return 0;
-                }
-                note_denied(s, pid, r);
-                return 0;
-        }
+        /* Counted only once its bits are cleared for the next interval: a
+         * process whose bits cannot be cleared would report everything
+         * since it started. */
+        r = opener_clear_refs(s->opener, pid);
+        if (r == -ENOTCONN)
+                return r;
+        if (r < 0)
+                goto skip;
         refs_share_from_rollup(&rollup, ret);
         s->processes++;
         return 1;

@@ -15,6 +15,7 @@
 
 #include "cgroup.h"
 #include "estimate.h"
+#include "opener.h"
 
 /* The fields of /proc/PID/smaps_rollup the backend uses, in kB. */
 typedef struct RefsRollup {
@@ -54,7 +55,7 @@ typedef struct RefsHistory {
 } RefsHistory;
 
 typedef struct RefsScanner {
-        int proc_fd;                    /* owned */
+        Opener *opener;                 /* reads and clears the /proc files; not owned */
         uint64_t page_size;
         RefsHistory *history;           /* one per node of the last set, in its order */
         size_t n_history;
@@ -69,8 +70,7 @@ typedef struct RefsScanner {
         int logged_error;               /* the caller's: denied_error as last logged */
 } RefsScanner;
 
-/* Takes proc_fd (also on failure). */
-int refs_scanner_new(int proc_fd, uint64_t page_size, RefsScanner **ret);
+int refs_scanner_new(Opener *opener, uint64_t page_size, RefsScanner **ret);
 RefsScanner *refs_scanner_free(RefsScanner *s);
 static inline void refs_scanner_freep(RefsScanner **s) {
         refs_scanner_free(*s);
@@ -80,7 +80,7 @@ static inline void refs_scanner_freep(RefsScanner **s) {
  * cgroup_root_fd), filling each node's own stats; the caller sums them.
  * Processes that exit and cgroups that go away are skipped.  A process
  * whose files are refused is skipped and counted in denied.  Returns 0 or
- * a negative errno (-ENOMEM). */
+ * a negative errno: -ENOMEM, or -ENOTCONN when the opener is gone. */
 int refs_scan(RefsScanner *s, int cgroup_root_fd, CgroupSet *set, unsigned window_intervals);
 
 /* The histories are kept by cgroup inode from pass to pass; this fills

@@ -75,3 +75,16 @@ VM_DAEMON_CASES = \
 	tests/vm/cases/daemon-faults.sh \
 	tests/vm/cases/daemon-budget.sh \
 	tests/vm/cases/daemon-load-module.sh
+
+# The privileged opener over its socketpair, and the capability checks.
+check_PROGRAMS += tests/test-opener tests/test-privs
+TESTS += tests/test-opener tests/test-privs
+tests_test_opener_SOURCES = tests/test-opener.c tests/test-util.h
+tests_test_opener_CFLAGS = $(daemon_test_cflags)
+tests_test_opener_LDADD = $(daemon_test_ldadd)
+tests_test_privs_SOURCES = tests/test-privs.c tests/test-util.h
+tests_test_privs_CFLAGS = $(daemon_test_cflags)
+tests_test_privs_LDADD = $(daemon_test_ldadd)
+# The daemon's own privileges, started as root and with ambient capabilities.
+TESTS += tests/test-privs-daemon.sh
+EXTRA_DIST += tests/test-privs-daemon.sh

@@ -3,15 +3,17 @@
 # The real pageidled on a private system bus that runs with the
 # distribution's policy and dbus/org.pageidled1.conf, against a fake /proc
 # and /sys (regular files for kpageflags, kpagecgroup and the bitmap, which
-# then reads back every mark: all tracked pages idle).  Needs root, as the
-# policy lets only root own org.pageidled1 and setpriv needs it to become
-# nobody; CI runs it as root.
+# then reads back every mark: all tracked pages idle).  The daemon runs as
+# user daemon, which stands in for user pageidled in the policy, and must
+# be known to the bus as daemon, not as root.  Needs root, to start the
+# daemon as root and for setpriv to become nobody; CI runs it as root.
 set -u
 . "$top_srcdir/tests/bus/bus-lib.sh"
 . "$top_srcdir/tests/bus/bus-checks.sh"
 CG_TRACKED=/a CG_OTHER=/c CG_FILE=/file
+bus_daemon_user=daemon
 
-[ "$(id -u)" -eq 0 ] || { echo "SKIP: needs root (only root may own org.pageidled1)"; exit 77; }
+[ "$(id -u)" -eq 0 ] || { echo "SKIP: needs root (to start pageidled as root)"; exit 77; }
 . "$top_srcdir/tests/require.sh"
 require dbus-daemon dbus-daemon
 require dbus-send dbus-bin
@@ -69,6 +71,12 @@ start_daemon() {
 
 start_bus "$dir"
 start_daemon
+
+# Connected after the switch of user: the bus knows the daemon as daemon.
+owner=$(busctl --system call org.freedesktop.DBus /org/freedesktop/DBus org.freedesktop.DBus \
+	GetConnectionUnixUser s org.pageidled1)
+[ "$owner" = "u $(id -u daemon)" ] || fail "the bus knows org.pageidled1 as ${owner:-nothing}, not as daemon"
+echo "the bus knows org.pageidled1 as $owner (daemon is $(id -u daemon))"
 
 cd "$dir"
 check_introspection

@@ -145,6 +145,7 @@ static void set_referenced(const char *proc, int pid, unsigned kb) {
 
         snprintf(name, sizeof(name), "%d/smaps_rollup", pid);
         snprintf(text, sizeof(text),
+                 "00400000-7ffd3b1fe000 ---p 00000000 00:00 0 [rollup]\n"
                  "Rss: 4096 kB\nPss: 2048 kB\nPss_Anon: 1024 kB\nReferenced: %u kB\nAnonymous: 1024 kB\n", kb);
         write_file(proc, name, text);
 }
@@ -153,9 +154,10 @@ static void test_scan(void) {
         char tmpl[] = "/tmp/test-refs.XXXXXX", proc[PATH_MAX], cg[PATH_MAX];
         char *patterns[] = { (char *) "/a", NULL };
         _cleanup_(refs_scanner_freep) RefsScanner *s = NULL;
+        _cleanup_(opener_freep) Opener *opener = NULL;
         CgroupSet *set = NULL;
         CgroupNode *a, *b;
-        int root_fd, proc_fd;
+        int root_fd;
         char *t;
 
         CHECK(mkdtemp(tmpl));
@@ -177,9 +179,9 @@ static void test_scan(void) {
         put_process(proc, 300, "smaps_rollup-5.4.txt");
 
         root_fd = open(cg, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        proc_fd = open(proc, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        CHECK(root_fd >= 0 && proc_fd >= 0);
-        CHECK(refs_scanner_new(proc_fd, PAGE, &s) == 0);
+        CHECK(root_fd >= 0);
+        CHECK(opener_new_local(&(OpenerConfig) { .proc_root = proc }, &opener) == 0);
+        CHECK(refs_scanner_new(opener, PAGE, &s) == 0);
 
         CHECK(cgroup_set_build(root_fd, patterns, &set) == 0);
         CHECK(set->n_nodes == 2);

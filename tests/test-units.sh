@@ -1,7 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-or-later
 # pageidled.service as make builds it: systemd accepts it, and
-# systemd-analyze rates its exposure 2.0 or lower.
+# systemd-analyze rates its exposure 0.7 or lower (it was 2.0 while the
+# daemon started as root, switched user itself and had the host's network).
 set -u
 unit=${top_builddir:-.}/units/pageidled.service
 socket=${top_srcdir:-.}/units/pageidled.socket
@@ -21,11 +22,11 @@ if [ -n "$out" ]; then
 	failures=$((failures + 1))
 fi
 
-report=$(systemd-analyze security --offline=yes --threshold=20 "$unit" 2>&1)
+report=$(systemd-analyze security --offline=yes --threshold=7 "$unit" 2>&1)
 rc=$?
 echo "$report" | tail -n 1
 if [ "$rc" -ne 0 ]; then
-	echo "FAIL: exposure above 2.0:"
+	echo "FAIL: exposure above 0.7:"
 	echo "$report" | grep '✗'
 	failures=$((failures + 1))
 fi

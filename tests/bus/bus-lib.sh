@@ -17,16 +17,21 @@ fail() {
 # bus policy (system.conf without its socket, user, service directories
 # and includes), then org.pageidled1.conf, then EXTRA-CONF if given,
 # listening in DIR.  Sets DBUS_SYSTEM_BUS_ADDRESS for what follows.
+# The policy lets user pageidled own the name; where the test runs the
+# daemon as another user ($bus_daemon_user), that user takes its place.
 start_bus() {
 	extra=
 	[ -n "${2:-}" ] && extra="<include>$2</include>"
+	sed "s|<policy user=\"pageidled\">|<policy user=\"${bus_daemon_user:-pageidled}\">|" "$policy" > "$1/policy.conf"
+	grep -q "<policy user=\"${bus_daemon_user:-pageidled}\">" "$1/policy.conf" ||
+		{ echo "no <policy user=\"pageidled\"> in $policy"; exit 1; }
 	system_conf=/usr/share/dbus-1/system.conf
 	[ -f $system_conf ] || system_conf=/etc/dbus-1/system.conf
 	sed -e '/<user>/d; /<fork\/>/d; /<pidfile>/d; /<syslog\/>/d' \
 	    -e '/<standard_system_servicedirs\/>/d; /<servicehelper>/d' \
 	    -e '/<includedir>/d; /<include /d' \
 	    -e "s|<listen>.*</listen>|<listen>unix:path=$1/system_bus_socket</listen>|" \
-	    -e "s|</busconfig>|<include>$policy</include>$extra</busconfig>|" \
+	    -e "s|</busconfig>|<include>$1/policy.conf</include>$extra</busconfig>|" \
 	    $system_conf > "$1/bus.conf"
 	grep -q "$1/system_bus_socket" "$1/bus.conf" || { echo "cannot adapt $system_conf"; exit 1; }
 	rm -f "$1/bus.address"

@@ -22,6 +22,8 @@ load_bitmap
 start_workload /bus-a bus-a --kind anon --size 32M --hot 16M
 cgroup_new /bus-b
 CG_TRACKED=/bus-a CG_OTHER=/bus-b CG_FILE=/cgroup.procs
+# It runs as daemon, which stands in for user pageidled in the policy.
+bus_daemon_user=daemon
 
 write_conf <<EOT
 [Cgroups]

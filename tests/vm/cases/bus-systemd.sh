@@ -3,8 +3,8 @@
 # The D-Bus API as installed: under systemd as PID 1 (run-tests --systemd),
 # with the distribution's system bus, dbus/org.pageidled1.conf and the
 # activation file in place, user pageidled from sysusers.d and the real
-# pageidled.service.  pageidled switches to user pageidled yet owns
-# org.pageidled1 as root; busctl and pageidlectl read as nobody and are
+# pageidled.service and pageidled.socket.  pageidled owns org.pageidled1
+# as user pageidled, as the bus knows it; busctl and pageidlectl read as nobody and are
 # refused Track; a call starts the stopped service (bus activation); a
 # reload keeps run-time tracking.  Skips without systemd.
 set -u
@@ -21,7 +21,9 @@ as_nobody() {
 loaded=false
 cleanup() {
 	systemctl stop pageidled.service 2> /dev/null
+	systemctl stop pageidled.socket 2> /dev/null
 	rm -rf /run/systemd/system/pageidled.service /run/systemd/system/pageidled.service.d /etc/pageidled.conf \
+		/run/systemd/system/pageidled.socket \
 		/usr/share/dbus-1/system.d/org.pageidled1.conf \
 		/usr/share/dbus-1/system-services/org.pageidled1.service
 	systemctl daemon-reload
@@ -44,6 +46,7 @@ systemd-sysusers "$top_srcdir/units/pageidled.sysusers" || fail "systemd-sysuser
 systemd-tmpfiles --create "$top_srcdir/units/pageidled.tmpfiles" || fail "systemd-tmpfiles"
 sed "s|@sbindir@|$top_builddir/daemon|g" "$top_srcdir/units/pageidled.service.in" \
 	> /run/systemd/system/pageidled.service
+install -m 0644 "$top_srcdir/units/pageidled.socket" /run/systemd/system/
 # The build tree is under /var/tmp, which PrivateTmp= would hide.
 mkdir -p /run/systemd/system/pageidled.service.d
 printf '[Service]\nPrivateTmp=no\n' > /run/systemd/system/pageidled.service.d/vmtest.conf
@@ -73,8 +76,9 @@ pid=$(systemctl show -p MainPID --value pageidled.service)
 user=$(ps -o user= -p "$pid")
 [ "$user" = pageidled ] || fail "pageidled runs as $user"
 owner=$(busctl call org.freedesktop.DBus /org/freedesktop/DBus org.freedesktop.DBus GetConnectionUnixUser s org.pageidled1)
-[ "$owner" = "u 0" ] || fail "the bus knows org.pageidled1 as $owner"
-echo "pageidled (pid $pid) runs as $user; the bus knows its connection as ${owner#u } (root)"
+[ "$owner" = "u $(id -u pageidled)" ] || fail "the bus knows org.pageidled1 as $owner, not as pageidled"
+busctl --system status org.pageidled1 | grep -E '^(PID|UID|EUID)=' || fail "busctl status org.pageidled1"
+echo "pageidled (pid $pid) runs as $user; the bus knows its connection as ${owner#u } (pageidled)"
 wait_scans 1
 
 echo "--- reads as nobody"

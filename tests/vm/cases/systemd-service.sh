@@ -6,8 +6,9 @@
 # tests/vm/stage) goes where systemd and dbus look,
 # pageidle.ko is loaded by modules-load.d, and `systemctl start pageidled`
 # starts the hardened service.  Then: queries with busctl and pageidlectl,
-# /stats.json and /metrics over HTTP, the running process's uid, gids and
-# capabilities, reload, restart and stop, and a journal free of errors.
+# /stats.json and /metrics over HTTP (on pageidled.socket), the uid, gids
+# and capabilities of the daemon and of its privileged opener, the user the
+# bus knows it as, reload, restart and stop, and a journal free of errors.
 set -u
 . "$top_srcdir/tests/vm/lib/module-tree.sh"
 [ -d /run/systemd/system ] || { echo "needs systemd as PID 1 (run-tests --systemd)"; exit 1; }
@@ -98,19 +99,40 @@ curl -fsS http://127.0.0.1:9258/healthz > /dev/null || fail "GET /healthz"
 step "privileges"
 pid=$(systemctl show -p MainPID --value pageidled.service)
 uid=$(id -u pageidled) gid=$(id -g pageidled)
+opener=$(pgrep -P "$pid")
+echo "pageidled (pid $pid):"
 grep -E '^(Uid|Gid|Groups|Cap(Inh|Prm|Eff|Bnd|Amb)|NoNewPrivs):' "/proc/$pid/status"
-status() { sed -n "s/^$1:[[:space:]]*//p" "/proc/$pid/status" | tr -s '[:space:]' ' ' | sed 's/ $//'; }
-[ "$(status Uid)" = "$uid $uid $uid $uid" ] || fail "Uid: $(status Uid)"
-[ "$(status Gid)" = "$gid $gid $gid $gid" ] || fail "Gid: $(status Gid)"
-[ -z "$(status Groups)" ] || fail "supplementary groups: $(status Groups)"
-# CAP_DAC_OVERRIDE (bit 1) permitted and bounding, nothing effective,
-# inheritable or ambient: what pageidled(8) says.
-[ "$(status CapPrm)" = 0000000000000002 ] || fail "CapPrm $(status CapPrm)"
-[ "$(status CapEff)" = 0000000000000000 ] || fail "CapEff $(status CapEff)"
-[ "$(status CapInh)" = 0000000000000000 ] || fail "CapInh $(status CapInh)"
-[ "$(status CapBnd)" = 0000000000000002 ] || fail "CapBnd $(status CapBnd)"
-[ "$(status CapAmb)" = 0000000000000000 ] || fail "CapAmb $(status CapAmb)"
-[ "$(status NoNewPrivs)" = 1 ] || fail "NoNewPrivs $(status NoNewPrivs)"
+echo "its privileged opener (pid ${opener:-none}):"
+[ -n "$opener" ] && grep -E '^(Uid|Gid|Groups|Cap(Inh|Prm|Eff|Bnd|Amb)|NoNewPrivs):' "/proc/$opener/status"
+status() { sed -n "s/^$2:[[:space:]]*//p" "/proc/$1/status" | tr -s '[:space:]' ' ' | sed 's/ $//'; }
+for p in $pid $opener; do
+	[ "$(status $p Uid)" = "$uid $uid $uid $uid" ] || fail "pid $p: Uid $(status $p Uid)"
+	[ "$(status $p Gid)" = "$gid $gid $gid $gid" ] || fail "pid $p: Gid $(status $p Gid)"
+	# systemd's User= gives the user's own group as the only supplementary one.
+	case "$(status $p Groups)" in "" | "$gid") ;; *) fail "pid $p: supplementary groups $(status $p Groups)" ;; esac
+	[ "$(status $p CapInh)" = 0000000000000000 ] || fail "pid $p: CapInh $(status $p CapInh)"
+	[ "$(status $p CapAmb)" = 0000000000000000 ] || fail "pid $p: CapAmb $(status $p CapAmb)"
+	# The unit's CapabilityBoundingSet=, which neither may change.
+	[ "$(status $p CapBnd)" = 0000000000000002 ] || fail "pid $p: CapBnd $(status $p CapBnd)"
+	[ "$(status $p NoNewPrivs)" = 1 ] || fail "pid $p: NoNewPrivs $(status $p NoNewPrivs)"
+done
+# The daemon, which serves HTTP and D-Bus, holds no capability; the
+# opener CAP_DAC_OVERRIDE (bit 1), effective: what pageidled(8) says.
+[ "$(status $pid CapPrm)" = 0000000000000000 ] || fail "the daemon's CapPrm is $(status $pid CapPrm)"
+[ "$(status $pid CapEff)" = 0000000000000000 ] || fail "the daemon's CapEff is $(status $pid CapEff)"
+[ -n "$opener" ] || fail "no privileged opener under pid $pid"
+[ "$(echo "$opener" | wc -w)" -le 1 ] || fail "more than one child: $opener"
+[ "$(status "$opener" CapPrm)" = 0000000000000002 ] || fail "the opener's CapPrm is $(status "$opener" CapPrm)"
+[ "$(status "$opener" CapEff)" = 0000000000000002 ] || fail "the opener's CapEff is $(status "$opener" CapEff)"
+# The bus knows the daemon as pageidled, not as root.
+busctl --system status org.pageidled1 | grep -E '^(PID|UID|EUID|OwnerUID)=' || fail "busctl status org.pageidled1"
+owner=$(busctl call org.freedesktop.DBus /org/freedesktop/DBus org.freedesktop.DBus GetConnectionUnixUser \
+	s org.pageidled1)
+echo "GetConnectionUnixUser org.pageidled1: $owner"
+[ "$owner" = "u $uid" ] || fail "the bus knows org.pageidled1 as ${owner:-nothing}, not as pageidled ($uid)"
+# The HTTP port is the socket unit's: the service has no network.
+systemctl is-active -q pageidled.socket || fail "pageidled.socket is not active"
+[ "$(readlink /proc/$pid/ns/net)" != "$(readlink /proc/1/ns/net)" ] || fail "the service shares the host's network"
 
 step "reload, restart, stop"
 systemctl reload pageidled.service || fail "systemctl reload"
