@@ -10,9 +10,11 @@
 set -u
 pageidled=$top_builddir/daemon/pageidled
 [ "$(id -u)" -eq 0 ] || { echo "SKIP: needs root"; exit 77; }
-for t in setpriv pgrep unshare perl; do
-	command -v $t > /dev/null || { echo "FAIL: no $t (apt-get install util-linux procps perl)"; exit 1; }
-done
+. "$top_srcdir/tests/require.sh"
+require setpriv util-linux
+require unshare util-linux
+require pgrep procps
+require perl perl-base
 failures=0
 fail() {
 	echo "FAIL: $*"
