@@ -54,6 +54,7 @@ Manager *manager_free(Manager *m) {
         strv_free(m->track_removed);
         sd_event_source_disable_unref(m->pass_timer);
         sd_event_source_disable_unref(m->step_timer);
+        sd_event_source_disable_unref(m->watchdog_timer);
         sd_event_unref(m->event);
         config_free(m->config);
         free(m->bitmap_path);
@@ -492,13 +493,9 @@ static void manager_log_unnamed(Manager *m, const CgroupSet *now) {
                         continue;
                 for (size_t j = 0; j < m->n_unnamed_inodes && !known; j++)
                         known = m->unnamed_inodes[j] == n->inode;
-                if (!known) {
-                        _cleanup_free_ char *e = utf8_escape_invalid(n->path);
-
+                if (!known)
                         log_warning("Not tracking cgroup %s: its name is not valid UTF-8, which "
-                                    "D-Bus, JSON and metrics need. Its pages count in its parents.",
-                                    e ?: "(out of memory)");
-                }
+                                    "D-Bus, JSON and metrics need. Its pages count in its parents.", n->path);
                 a = realloc(seen, (n_seen + 1) * sizeof(uint64_t));
                 if (!a)
                         return;         /* warned again next time: harmless */
@@ -545,6 +542,7 @@ static int manager_finish_pass(Manager *m) {
         uint64_t duration = now_usec(CLOCK_MONOTONIC) - m->pass_start_usec;
         uint64_t user, sys;
 
+        m->progress_usec = now_usec(CLOCK_MONOTONIC);
         cpu_times_usec(&user, &sys);
         user -= m->pass_user_usec;
         sys -= m->pass_sys_usec;
@@ -634,6 +632,8 @@ static int manager_step(Manager *m) {
         do
                 r = scanner_step(m->scanner, STEP_PFNS);
         while (r == 0 && cpu_time_usec() - cpu0 < STEP_QUANTUM_USEC);
+        if (r == 0)
+                m->progress_usec = now_usec(CLOCK_MONOTONIC);
         if (r < 0) {
                 manager_fail_pass(m, r);
                 if (m->options->once)
@@ -735,6 +735,63 @@ static int on_step_timer(sd_event_source *s, uint64_t usec, void *userdata) {
         return manager_step(userdata);
 }
 
+/* Whether a pass or a step is due on an armed timer, and not overdue:
+ * the daemon waits between passes, or paces a pass, as it means to. */
+static bool manager_scan_armed(Manager *m, uint64_t now) {
+        sd_event_source *s = m->scanning ? m->step_timer : m->pass_timer;
+        uint64_t due;
+        int enabled = SD_EVENT_OFF;
+
+        if (sd_event_source_get_enabled(s, &enabled) < 0 || enabled == SD_EVENT_OFF)
+                return false;
+        if (sd_event_source_get_time(s, &due) < 0)
+                return false;
+        return due + m->watchdog_usec / 2 > now;
+}
+
+/* WatchdogSec=: WATCHDOG=1 only while scanning goes on, that is, a step or
+ * a pass was done since the last time, or the next is due on an armed
+ * timer.  So a pass longer than the watchdog period feeds it while its
+ * steps progress, an Interval= longer than it while the loop waits for
+ * the next pass, and a scan that stopped does not. */
+static int on_watchdog_timer(sd_event_source *s, uint64_t usec, void *userdata) {
+        Manager *m = userdata;
+        uint64_t now = now_usec(CLOCK_MONOTONIC);
+        int r;
+
+        if (m->progress_usec > m->watchdog_fed_usec || manager_scan_armed(m, now)) {
+                (void) sd_notify(false, "WATCHDOG=1");
+                m->watchdog_fed_usec = now;
+        } else
+                log_debug("Scanning makes no progress: not feeding the watchdog.");
+        r = sd_event_source_set_time_relative(s, m->watchdog_usec / 3);
+        if (r >= 0)
+                r = sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
+        if (r < 0)
+                return log_error_errno(r, "Failed to arm the watchdog timer: %m");
+        return 0;
+}
+
+static int manager_watchdog_start(Manager *m) {
+        int r;
+
+        r = sd_watchdog_enabled(false, &m->watchdog_usec);
+        if (r < 0)
+                log_warning_errno(r, "Ignoring the watchdog settings (WATCHDOG_USEC=): %m");
+        if (r <= 0)
+                return 0;
+        m->watchdog_fed_usec = now_usec(CLOCK_MONOTONIC);
+        r = sd_event_add_time_relative(m->event, &m->watchdog_timer, CLOCK_MONOTONIC, m->watchdog_usec / 3,
+                                       TIMER_ACCURACY_USEC, on_watchdog_timer, m);
+        if (r >= 0)
+                r = sd_event_source_set_exit_on_failure(m->watchdog_timer, true);
+        if (r < 0)
+                return log_error_errno(r, "Failed to add the watchdog timer: %m");
+        (void) sd_event_source_set_description(m->watchdog_timer, "watchdog");
+        (void) sd_notify(false, "WATCHDOG=1");
+        return 0;
+}
+
 int manager_reload(Manager *m) {
         _cleanup_(config_freep) Config *c = NULL;
         char a[32];
@@ -810,10 +867,6 @@ int manager_start(Manager *m) {
                 if (r < 0)
                         return log_error_errno(r, "Failed to watch signal %d: %m", signals[i]);
         }
-        r = sd_event_set_watchdog(m->event, true);
-        if (r < 0)
-                return log_error_errno(r, "Failed to enable the watchdog: %m");
-
         r = sd_event_add_time_relative(m->event, &m->pass_timer, CLOCK_MONOTONIC, 0, TIMER_ACCURACY_USEC,
                                        on_pass_timer, m);
         if (r < 0)
@@ -825,6 +878,17 @@ int manager_start(Manager *m) {
                 return log_error_errno(r, "Failed to add the step timer: %m");
         (void) sd_event_source_set_description(m->step_timer, "scan-step");
         (void) sd_event_source_set_enabled(m->step_timer, SD_EVENT_OFF);
+        /* sd-event turns off a source whose handler fails: scanning would
+         * stop for good while the process lives on.  End the loop with the
+         * error instead, so that the service manager restarts the daemon. */
+        r = sd_event_source_set_exit_on_failure(m->pass_timer, true);
+        if (r >= 0)
+                r = sd_event_source_set_exit_on_failure(m->step_timer, true);
+        if (r < 0)
+                return log_error_errno(r, "Failed to make the scan timers fatal on failure: %m");
+        r = manager_watchdog_start(m);
+        if (r < 0)
+                return r;
 
         if (m->http) {
                 _cleanup_free_ char *text = NULL;

@@ -35,6 +35,10 @@ const char *manager_state_to_string(ManagerState s);
 typedef struct Manager {
         sd_event *event;
         sd_event_source *pass_timer, *step_timer;
+        sd_event_source *watchdog_timer;        /* NULL: no WatchdogSec= */
+        uint64_t watchdog_usec;
+        uint64_t progress_usec;                 /* CLOCK_MONOTONIC: the last step or pass done */
+        uint64_t watchdog_fed_usec;
 
         const Options *options;
         Config *config;

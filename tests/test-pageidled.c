@@ -8,7 +8,9 @@
 #include <json-c/json.h>
 #include <linux/kernel-page-flags.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 
@@ -19,7 +21,7 @@
 #define N_PFNS 1024
 
 static char dir[] = "/tmp/test-pageidled.XXXXXX";
-static char daemon_path[4096];
+static char daemon_path[4096], shim_path[4096];
 
 static void path_of(char *buf, size_t size, const char *rel) {
         snprintf(buf, size, "%s/%s", dir, rel);
@@ -93,8 +95,9 @@ static void setup(void) {
         write_file("sys/kernel/mm/page_idle/bitmap", bitmap, sizeof(bitmap));
 }
 
-/* Starts the daemon with the fake roots; its stdout and stderr go to files. */
-static pid_t spawn(const char *name, char * const *args) {
+/* Starts the daemon with the fake roots and env ("NAME=VALUE", NULL-ended,
+ * or NULL); its stdout and stderr go to files. */
+static pid_t spawn_env(const char *name, char * const *args, char * const *env) {
         char out[4200], err[4200], proc[4200], sys[4200];
         char *argv[32] = { daemon_path };
         size_t n = 1;
@@ -117,10 +120,18 @@ static pid_t spawn(const char *name, char * const *args) {
                 setenv("PAGEIDLED_PROC_ROOT", proc, 1);
                 setenv("PAGEIDLED_SYS_ROOT", sys, 1);
                 unsetenv("NOTIFY_SOCKET");
+                unsetenv("WATCHDOG_USEC");
+                unsetenv("JOURNAL_STREAM");
+                for (size_t i = 0; env && env[i]; i++)
+                        putenv(env[i]);
                 execv(daemon_path, argv);
                 _exit(98);
         }
         return pid;
+}
+
+static pid_t spawn(const char *name, char * const *args) {
+        return spawn_env(name, args, NULL);
 }
 
 static int wait_exit(pid_t pid) {
@@ -273,20 +284,27 @@ static void test_daemon(void) {
         write_text("daemon.conf", text);
         snprintf(arg, sizeof(arg), "--config=%s", conf);
         snprintf(arg2, sizeof(arg2), "--json-file=%s", json);
-        pid = spawn("daemon", (char *[]) { arg, arg2, "--user=root", NULL });
+        /* As under systemd: each line starts with its priority, "<6>". */
+        pid = spawn_env("daemon", (char *[]) { arg, arg2, "--user=root", NULL },
+                        (char *[]) { "JOURNAL_STREAM=8:1234", NULL });
 
         doc = wait_json("run/stats.json", 1);
         CHECK_EQ_U64(json_object_array_length(get(doc, "cgroups")), 2);
         json_object_put(doc);
 
-        /* A cgroup appears: tracked from the next scan on. */
+        /* A cgroup appears: tracked from the next scan on.  Another's name
+         * holds a newline and what the journal reads as priority 0. */
         mk("cg/c");
+        mk("cg/n\n<0>x");
         doc = wait_json("run/stats.json", 1);
         n = u64(doc, "scan_count");
         json_object_put(doc);
         doc = wait_json("run/stats.json", n + 2);
         CHECK(find_cgroup(doc, "/c"));
+        CHECK(find_cgroup(doc, "/n\n<0>x"));
         json_object_put(doc);
+        path_of(text, sizeof(text), "cg/n\n<0>x");
+        CHECK(rmdir(text) == 0);
 
         /* A bad config on SIGHUP: logged with file:line, the old one stays. */
         write_text("daemon.conf", "[Scan]\nInterval=1s\nCPUBudget=lots\n");
@@ -322,9 +340,114 @@ static void test_daemon(void) {
         err = slurp("daemon.err");
         fprintf(stderr, "--- stderr of the daemon:\n%s---\n", err);
         CHECK(strstr(err, "Tracking cgroup /c."));
+        /* The name, escaped, on one line with the priority it was logged at. */
+        CHECK(strstr(err, "<6>Tracking cgroup /n\\n<0>x."));
+        for (const char *l = err; *l; l = strchr(l, '\n') + 1) {
+                CHECK(l[0] == '<' && l[1] >= '0' && l[1] <= '7' && l[2] == '>');
+                CHECK(l[1] != '0');
+                CHECK(strchr(l, '\n'));
+        }
         CHECK(strstr(err, "Cgroup /c is gone, no longer tracking it."));
         CHECK(strstr(err, "Cgroup /b no longer matches Track=, no longer tracking it."));
         CHECK(strstr(err, "Received SIGTERM, exiting."));
+}
+
+/* The WATCHDOG=1 datagrams waiting on the notify socket; READY=1 counts in *ready. */
+static unsigned drain_watchdog(int sock, unsigned *ready) {
+        unsigned n = 0;
+        char buf[4096];
+        ssize_t k;
+
+        while ((k = recv(sock, buf, sizeof(buf) - 1, MSG_DONTWAIT)) >= 0) {
+                buf[k] = 0;
+                for (char *l = strtok(buf, "\n"); l; l = strtok(NULL, "\n")) {
+                        if (strcmp(l, "WATCHDOG=1") == 0)
+                                n++;
+                        if (strcmp(l, "READY=1") == 0 && ready)
+                                (*ready)++;
+                }
+        }
+        return n;
+}
+
+/* A timer handler that fails (here: ENOMEM walking the hierarchy, in the
+ * pass timer's handler) ends the daemon with an error, for the service
+ * manager to restart it, instead of leaving a process that no longer
+ * scans.  Until then WATCHDOG=1 comes, though the interval is longer than
+ * the watchdog's period. */
+static void test_handler_failure(void) {
+        _cleanup_free_ char *err = NULL;
+        char conf[4200], root[4200], json[4200], arg[8400], arg2[8400], text[8400], fault[4200];
+        char env_notify[4300], env_preload[4300], env_fault[4300];
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        unsigned fed = 0, ready = 0;
+        json_object *doc;
+        int sock, status = 0;
+        pid_t pid;
+
+        path_of(sa.sun_path, sizeof(sa.sun_path), "notify");
+        sock = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        CHECK(sock >= 0);
+        CHECK(bind(sock, (struct sockaddr *) &sa, sizeof(sa)) == 0);
+        path_of(conf, sizeof(conf), "fault.conf");
+        path_of(root, sizeof(root), "cg");
+        path_of(json, sizeof(json), "run-fault/stats.json");
+        path_of(fault, sizeof(fault), "fault");
+        snprintf(text, sizeof(text), "[Scan]\nInterval=1s\nCPUBudget=100%%\n[Cgroups]\nRoot=%s\nTrack=/*\n[HTTP]\nEnable=no\n", root);
+        write_text("fault.conf", text);
+        snprintf(arg, sizeof(arg), "--config=%s", conf);
+        snprintf(arg2, sizeof(arg2), "--json-file=%s", json);
+        snprintf(env_notify, sizeof(env_notify), "NOTIFY_SOCKET=%s", sa.sun_path);
+        snprintf(env_preload, sizeof(env_preload), "LD_PRELOAD=%s", shim_path);
+        snprintf(env_fault, sizeof(env_fault), "PAGEIDLED_TEST_FAULT_FILE=%s", fault);
+        pid = spawn_env("fault", (char *[]) { arg, arg2, "--user=root", NULL },
+                        (char *[]) { env_notify, env_preload, env_fault, "WATCHDOG_USEC=300000",
+                                     "ASAN_OPTIONS=verify_asan_link_order=0", NULL });
+
+        /* Reading the socket all along, as the service manager would. */
+        for (unsigned i = 0;; i++) {
+                _cleanup_free_ char *t = slurp("run-fault/stats.json");
+
+                fed += drain_watchdog(sock, &ready);
+                doc = t ? json_tokener_parse(t) : NULL;
+                if (doc && u64(doc, "scan_count") >= 3) {
+                        json_object_put(doc);
+                        break;
+                }
+                if (doc)
+                        json_object_put(doc);
+                CHECK(i < 400);
+                usleep(25 * 1000);
+        }
+        fprintf(stderr, "WATCHDOG=1 %u times in three scans\n", fed);
+        CHECK_EQ_U64(ready, 1);
+        /* Two intervals of 1s, a period of 300ms: more than once a pass. */
+        CHECK(fed > 3);
+
+        write_text("fault", "");
+        for (unsigned i = 0;; i++) {
+                pid_t k = waitpid(pid, &status, WNOHANG);
+
+                CHECK(k >= 0);
+                if (k == pid)
+                        break;
+                if (i >= 200) {
+                        fprintf(stderr, "pageidled still runs 20 s after its scan failed\n");
+                        kill(pid, SIGKILL);
+                        waitpid(pid, &status, 0);
+                        err = slurp("fault.err");
+                        fprintf(stderr, "--- stderr of the daemon:\n%s---\n", err);
+                        exit(EXIT_FAILURE);
+                }
+                usleep(100 * 1000);
+        }
+        err = slurp("fault.err");
+        fprintf(stderr, "--- stderr of the daemon:\n%s---\n", err);
+        CHECK(WIFEXITED(status));
+        CHECK_EQ_U64(WEXITSTATUS(status), 1);
+        CHECK(strstr(err, "Out of memory."));
+        CHECK(strstr(err, "Event loop failed: Cannot allocate memory"));
+        close(sock);
 }
 
 int main(void) {
@@ -333,10 +456,13 @@ int main(void) {
 
         snprintf(daemon_path, sizeof(daemon_path), "%s/daemon/pageidled", b ? b : ".");
         CHECK(access(daemon_path, X_OK) == 0);
+        snprintf(shim_path, sizeof(shim_path), "%s/tests/fault-inject.so", b ? b : ".");
+        CHECK(access(shim_path, R_OK) == 0);
         setup();
         test_command_line();
         test_once();
         test_daemon();
+        test_handler_failure();
         snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
         CHECK(system(cmd) == 0);
         return 0;
