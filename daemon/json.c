@@ -57,6 +57,8 @@ static json_object *cgroup_to_json(const CgroupNode *n, const Snapshot *s) {
             json_add_u64(o, "idle_bytes", e.idle_bytes) < 0 ||
             json_add(o, "idle_ratio", json_object_new_double(e.idle_ratio)) < 0 ||
             json_add_u64(o, "working_set_bytes", e.working_set_bytes) < 0 ||
+            json_add_u64(o, "working_set_measured_usec",
+                         cgroup_node_ws_measured_usec(n, s->interval_usec, s->window_usec)) < 0 ||
             json_add_u64(o, "anon_bytes", e.anon_bytes) < 0 ||
             json_add_u64(o, "anon_idle_bytes", e.anon_idle_bytes) < 0 ||
             json_add_u64(o, "file_bytes", e.file_bytes) < 0 ||

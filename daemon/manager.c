@@ -64,9 +64,11 @@ Manager *manager_free(Manager *m) {
         refs_scanner_free(m->refs);
         cgroup_set_free(m->scanning);
         cgroup_set_free(m->published);
+        cgroup_set_free(m->marked);
         free(m->unnamed_inodes);
         free(m->state_detail);
         free(m->once_output);
+        free(m->json_text);
         free(m);
         return NULL;
 }
@@ -126,6 +128,7 @@ int manager_new(const Options *o, Manager **ret) {
         m->options = o;
         m->cgroup_root_fd = -EBADF;
         m->state = MANAGER_STARTING;
+        m->log_patterns = true;
         m->proc_root = getenv("PAGEIDLED_PROC_ROOT") ?: "/proc";
         m->sys_root = getenv("PAGEIDLED_SYS_ROOT") ?: "/sys";
         m->page_size = (uint64_t) sysconf(_SC_PAGESIZE);
@@ -433,6 +436,8 @@ static void manager_publish(Manager *m) {
                         log_info("Writing %s works again.", m->config->json_file);
                 m->json_error = r < 0 ? r : 0;
         }
+        free(m->json_text);
+        m->json_text = TAKE_PTR(text);
         if (m->state == MANAGER_RUNNING) {
                 uint64_t bytes = 0;
 
@@ -507,6 +512,53 @@ static void manager_log_unnamed(Manager *m, const CgroupSet *now) {
         m->n_unnamed_inodes = n_seen;
 }
 
+/* How many intervals each cgroup's pages have been measured over, carried
+ * from the last pass by inode: a cgroup it counted has one more; one new
+ * below a counted cgroup was made since, so its pages are as new as that
+ * interval and it takes its parent's count; any other (newly tracked, or
+ * every cgroup in the first pass after the bitmap was opened) has none. */
+static void manager_carry_measured(Manager *m, CgroupSet *set) {
+        const CgroupSet *prev = m->marked ?: m->published;
+
+        for (size_t i = 0; i < set->n_nodes; i++) {
+                CgroupNode *n = &set->nodes[i];
+                const CgroupNode *o = prev && m->pass_measures > 0 ? cgroup_set_lookup(prev, n->inode) : NULL;
+
+                if (m->pass_measures == 0)
+                        n->measured_intervals = 0;
+                else if (o)
+                        n->measured_intervals = MIN(o->measured_intervals + 1, AGE_MAX);
+                else if (n->parent != CGROUP_NO_PARENT)
+                        n->measured_intervals = set->nodes[n->parent].measured_intervals;
+                else
+                        n->measured_intervals = 0;
+        }
+}
+
+/* Names the Track= patterns (or --cgroup= options) that match no cgroup,
+ * at start and after a reload: an empty document says nothing of why. */
+static void manager_log_unmatched(Manager *m, const CgroupSet *set) {
+        const char *what = m->options->cgroups ? "--cgroup" : "Track";
+
+        for (size_t i = 0; m->config->cgroups && m->config->cgroups[i]; i++) {
+                const char *p = m->config->cgroups[i];
+                _cleanup_free_ char *elsewhere = NULL;
+                bool matched = false;
+
+                for (size_t j = 0; j < set->n_nodes && !matched; j++)
+                        matched = (set->nodes[j].tracked || set->nodes[j].unnamed) &&
+                                  cgroup_pattern_match(p, set->nodes[j].path);
+                if (matched)
+                        continue;
+                if (cgroup_find_elsewhere(m->sys_root, m->cgroup_root_path, p, &elsewhere) > 0)
+                        log_warning("%s=%s matches no cgroup under %s; %s exists, in a hierarchy without the "
+                                    "memory controller (set Root= in [Cgroups] if that is wrong).",
+                                    what, p, m->cgroup_root_path, elsewhere);
+                else
+                        log_warning("%s=%s matches no cgroup under %s.", what, p, m->cgroup_root_path);
+        }
+}
+
 /* Says which tracked cgroups appeared or went away since the last published scan. */
 static void manager_log_cgroup_changes(Manager *m, const CgroupSet *now) {
         const CgroupSet *before = m->published;
@@ -567,6 +619,7 @@ static int manager_finish_pass(Manager *m) {
         if (measured) {
                 cgroup_set_free(m->published);
                 m->published = TAKE_PTR(m->scanning);
+                m->marked = cgroup_set_free(m->marked);
                 m->scan_count++;
                 m->last_scan_timestamp_usec = now_usec(CLOCK_REALTIME);
                 m->last_scan_duration_usec = duration;
@@ -577,7 +630,8 @@ static int manager_finish_pass(Manager *m) {
                 m->last_error = 0;
                 manager_set_state(m, MANAGER_RUNNING, NULL);
         } else {
-                m->scanning = cgroup_set_free(m->scanning);
+                cgroup_set_free(m->marked);
+                m->marked = TAKE_PTR(m->scanning);
                 if (m->state != MANAGER_DEGRADED)
                         manager_set_state(m, MANAGER_STARTING, "first estimates after one interval");
         }
@@ -709,12 +763,22 @@ static int manager_begin_pass(Manager *m) {
                 return log_oom();
         if (r < 0) {
                 manager_fault(m, r, m->cgroup_root_path);
+                if (m->options->once)
+                        return sd_event_exit(m->event, r);
                 manager_publish(m);
                 return manager_schedule_pass(m);
         }
         if (!m->published && m->scan_count == 0 && m->pass_measures == 0)
                 log_info("Tracking %zu cgroups under %s.", set->n_tracked, m->cgroup_root_path);
+        if (m->log_patterns)
+                manager_log_unmatched(m, set);
+        m->log_patterns = false;
+        if (m->options->once && set->n_tracked == 0) {
+                log_error("Nothing to measure: no cgroup matches --cgroup= or Track=.");
+                return sd_event_exit(m->event, -ENOENT);
+        }
         manager_log_cgroup_changes(m, set);
+        manager_carry_measured(m, set);
 
         cgroup_set_free(m->scanning);
         m->scanning = TAKE_PTR(set);
@@ -827,6 +891,7 @@ int manager_reload(Manager *m) {
 
         config_free(m->config);
         m->config = TAKE_PTR(c);
+        m->log_patterns = true;
         log_info("Reloaded the configuration: interval %s, %zu patterns.",
                  format_duration(a, sizeof(a), m->config->interval_usec), strv_length(m->config->cgroups));
         /* A waiting pass moves to the new interval. */
@@ -890,12 +955,11 @@ int manager_start(Manager *m) {
         if (r < 0)
                 return r;
 
+        /* What GetSnapshot() and HTTP serve until the first pass is published. */
+        if (manager_snapshot_json(m, &m->json_text) < 0)
+                return log_oom();
         if (m->http) {
-                _cleanup_free_ char *text = NULL;
-
-                if (manager_snapshot_json(m, &text) < 0)
-                        return log_oom();
-                manager_publish_http(m, text);
+                manager_publish_http(m, m->json_text);
                 if (http_start(m->http) < 0)
                         m->http = http_free(m->http);
         }

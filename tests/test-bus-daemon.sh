@@ -17,6 +17,7 @@ for t in dbus-daemon dbus-send busctl setpriv perl; do
 done
 
 dir=$(mktemp -d /tmp/test-bus-daemon.XXXXXX)
+CG_ROOT=$dir/cg
 daemon_pid=
 cleanup() {
 	[ -n "$daemon_pid" ] && kill "$daemon_pid" 2> /dev/null && wait "$daemon_pid" 2> /dev/null

@@ -229,7 +229,56 @@ static void test_once(void) {
         CHECK_EQ_U64(u64(b, "anon_bytes"), 8 * 4096);
         CHECK_EQ_U64(u64(b, "idle_bytes"), 18 * 4096);
         CHECK(json_object_get_double(get(b, "idle_ratio")) == 1.0);
+        CHECK_EQ_U64(u64(b, "working_set_measured_usec"), 200 * USEC_PER_MSEC);
         json_object_put(doc);
+}
+
+/* With the default window of 2min, one interval measured: the working set
+ * is what that interval saw used (here nothing), not every page, and the
+ * document says which part of the window it covers. */
+static void test_once_window(void) {
+        _cleanup_free_ char *out = NULL, *err = NULL;
+        char root[4200], arg[8400];
+        json_object *doc, *a;
+
+        path_of(root, sizeof(root), "cg");
+        snprintf(arg, sizeof(arg), "--config=%s/window.conf", dir);
+        {
+                char text[8400];
+
+                snprintf(text, sizeof(text), "[Cgroups]\nRoot=%s\n[HTTP]\nEnable=no\n", root);
+                write_text("window.conf", text);
+        }
+        CHECK(run("window", (char *[]) { arg, "--once", "--interval=200ms", "--user=root", "--cgroup=/a",
+                                         NULL }) == 0);
+        out = slurp("window.out");
+        doc = json_tokener_parse(out);
+        CHECK(doc);
+        CHECK_EQ_U64(u64(doc, "working_set_window_usec"), 254 * 200 * USEC_PER_MSEC);
+        a = find_cgroup(doc, "/a");
+        CHECK(a);
+        CHECK_EQ_U64(u64(a, "bytes"), 20 * 4096);
+        CHECK_EQ_U64(u64(a, "idle_bytes"), 20 * 4096);
+        CHECK_EQ_U64(u64(a, "working_set_bytes"), 0);
+        CHECK_EQ_U64(u64(a, "working_set_measured_usec"), 200 * USEC_PER_MSEC);
+        json_object_put(doc);
+
+        /* A path that matches nothing: named, and --once fails. */
+        CHECK(run("nomatch", (char *[]) { arg, "--once", "--interval=200ms", "--user=root", "--cgroup=/nope",
+                                          "--cgroup=/a", "--cgroup=/b/*", NULL }) == 0);
+        err = slurp("nomatch.err");
+        CHECK(strstr(err, "--cgroup=/nope matches no cgroup under "));
+        CHECK(strstr(err, "--cgroup=/b/* matches no cgroup under "));
+        CHECK(!strstr(err, "--cgroup=/a matches"));
+        free(err);
+        CHECK(run("nothing", (char *[]) { arg, "--once", "--interval=200ms", "--user=root", "--cgroup=/nope",
+                                          NULL }) == 1);
+        err = slurp("nothing.err");
+        CHECK(strstr(err, "--cgroup=/nope matches no cgroup under "));
+        CHECK(strstr(err, "Nothing to measure"));
+        free(out);
+        out = slurp("nothing.out");
+        CHECK_STREQ(out, "");
 }
 
 static void test_command_line(void) {
@@ -290,6 +339,13 @@ static void test_daemon(void) {
 
         doc = wait_json("run/stats.json", 1);
         CHECK_EQ_U64(json_object_array_length(get(doc, "cgroups")), 2);
+        /* The window is 2min (254 intervals at most): of it, the scans so far. */
+        {
+                json_object *a = find_cgroup(doc, "/a");
+
+                CHECK_EQ_U64(u64(a, "working_set_bytes"), 0);
+                CHECK_EQ_U64(u64(a, "working_set_measured_usec"), u64(doc, "scan_count") * 200 * USEC_PER_MSEC);
+        }
         json_object_put(doc);
 
         /* A cgroup appears: tracked from the next scan on.  Another's name
@@ -302,6 +358,9 @@ static void test_daemon(void) {
         doc = wait_json("run/stats.json", n + 2);
         CHECK(find_cgroup(doc, "/c"));
         CHECK(find_cgroup(doc, "/n\n<0>x"));
+        /* New: measured since it appeared, less than /a. */
+        CHECK(u64(find_cgroup(doc, "/c"), "working_set_measured_usec") <
+              u64(find_cgroup(doc, "/a"), "working_set_measured_usec"));
         json_object_put(doc);
         path_of(text, sizeof(text), "cg/n\n<0>x");
         CHECK(rmdir(text) == 0);
@@ -461,6 +520,7 @@ int main(void) {
         setup();
         test_command_line();
         test_once();
+        test_once_window();
         test_daemon();
         test_handler_failure();
         snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);

@@ -94,13 +94,13 @@ check_introspection() {
 	done
 	# The documented Manager members are all there by name too (a typo in
 	# both would hide from the diff above).
-	for m in Version Backend State ScanIntervalUSec LastScanTimestamp LastScanDurationUSec ScanCount \
+	for m in Version Backend State ScanIntervalUSec WorkingSetWindowUSec LastScanTimestamp LastScanDurationUSec ScanCount \
 		ListCgroups GetCgroup Track Untrack ScanNow GetSnapshot ScanCompleted; do
 		grep -q " \.$m " live-manager.txt 2> /dev/null ||
 			live_members /org/pageidled1 org.pageidled1.Manager > live-manager.txt
 		grep -q " \.$m " live-manager.txt || fail "Manager lacks $m"
 	done
-	for m in Path Bytes IdleBytes IdleRatio WorkingSetBytes AnonBytes AnonIdleBytes FileBytes FileIdleBytes \
+	for m in Path Bytes IdleBytes IdleRatio WorkingSetBytes WorkingSetMeasuredUSec AnonBytes AnonIdleBytes FileBytes FileIdleBytes \
 		IdleAgeHistogram LastScanTimestamp; do
 		live_members "$obj" org.pageidled1.Cgroup | grep -q " \.$m " || fail "Cgroup lacks $m"
 	done
@@ -182,6 +182,14 @@ check_bad_input() {
 	expect_error org.pageidled1.Error.NoSuchCgroup "No such file or directory" call Track string:/no/such/cgroup
 	expect_error org.pageidled1.Error.NoSuchCgroup "not a directory" call Track string:"$CG_FILE"
 	expect_error org.pageidled1.Error.NoSuchCgroup "No such file" call GetCgroup string:/no/such/cgroup
+	# Anyone may read that error: it names the path asked for, not where
+	# the hierarchy is mounted.
+	out=$(ncall GetCgroup string:/no/such/cgroup 2>&1)
+	case $out in
+	*"No cgroup /no/such/cgroup: No such file or directory"*) ;;
+	*) fail "GetCgroup /no/such/cgroup as nobody: $out" ;;
+	esac
+	case $out in *"${CG_ROOT:?}"*) fail "the NoSuchCgroup error names the cgroup root: $out" ;; esac
 	expect_error org.pageidled1.Error.AlreadyTracked "already tracked" call Track string:"$CG_TRACKED"
 	expect_error org.pageidled1.Error.NotTracked "not tracked" call Untrack string:"$CG_OTHER"
 	expect_error org.pageidled1.Error.NotTracked "not tracked" call GetCgroup string:"$CG_OTHER"
