@@ -955,6 +955,17 @@ int manager_start(Manager *m) {
         if (r < 0)
                 return r;
 
+        /* A crash mid-write leaves the temporary file behind.  After the
+         * switch of user: the daemon's own are the only ones to remove. */
+        if (m->config->json_file && !m->options->once) {
+                r = json_remove_temporaries(m->config->json_file);
+                if (r < 0)
+                        log_warning_errno(r, "Failed to remove stale temporary files of %s: %m",
+                                          m->config->json_file);
+                else if (r > 0)
+                        log_info("Removed %d stale temporary files of %s.", r, m->config->json_file);
+        }
+
         /* What GetSnapshot() and HTTP serve until the first pass is published. */
         if (manager_snapshot_json(m, &m->json_text) < 0)
                 return log_oom();

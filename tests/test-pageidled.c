@@ -8,7 +8,9 @@
 #include <json-c/json.h>
 #include <linux/kernel-page-flags.h>
 #include <signal.h>
+#include <linux/magic.h>
 #include <sys/socket.h>
+#include <sys/statfs.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -333,12 +335,21 @@ static void test_daemon(void) {
         write_text("daemon.conf", text);
         snprintf(arg, sizeof(arg), "--config=%s", conf);
         snprintf(arg2, sizeof(arg2), "--json-file=%s", json);
+        /* A temporary file left by a crash mid-write: removed at start; not
+         * what only looks like one. */
+        mk("run");
+        write_text("run/stats.json.Ab3XyZ", "{");
+        write_text("run/stats.json.keep", "{");
         /* As under systemd: each line starts with its priority, "<6>". */
         pid = spawn_env("daemon", (char *[]) { arg, arg2, "--user=root", NULL },
                         (char *[]) { "JOURNAL_STREAM=8:1234", NULL });
 
         doc = wait_json("run/stats.json", 1);
         CHECK_EQ_U64(json_object_array_length(get(doc, "cgroups")), 2);
+        path_of(text, sizeof(text), "run/stats.json.Ab3XyZ");
+        CHECK(access(text, F_OK) < 0 && errno == ENOENT);
+        path_of(text, sizeof(text), "run/stats.json.keep");
+        CHECK(access(text, F_OK) == 0);
         /* The window is 2min (254 intervals at most): of it, the scans so far. */
         {
                 json_object *a = find_cgroup(doc, "/a");
@@ -409,6 +420,7 @@ static void test_daemon(void) {
         CHECK(strstr(err, "Cgroup /c is gone, no longer tracking it."));
         CHECK(strstr(err, "Cgroup /b no longer matches Track=, no longer tracking it."));
         CHECK(strstr(err, "Received SIGTERM, exiting."));
+        CHECK(strstr(err, "Removed 1 stale temporary files of "));
 }
 
 /* The WATCHDOG=1 datagrams waiting on the notify socket; READY=1 counts in *ready. */
@@ -437,7 +449,7 @@ static unsigned drain_watchdog(int sock, unsigned *ready) {
 static void test_handler_failure(void) {
         _cleanup_free_ char *err = NULL;
         char conf[4200], root[4200], json[4200], arg[8400], arg2[8400], text[8400], fault[4200];
-        char env_notify[4300], env_preload[4300], env_fault[4300];
+        char env_notify[4300], env_preload[4300], env_fault[4300], env_fsync[4300], fsync_log[4200];
         struct sockaddr_un sa = { .sun_family = AF_UNIX };
         unsigned fed = 0, ready = 0;
         json_object *doc;
@@ -459,8 +471,10 @@ static void test_handler_failure(void) {
         snprintf(env_notify, sizeof(env_notify), "NOTIFY_SOCKET=%s", sa.sun_path);
         snprintf(env_preload, sizeof(env_preload), "LD_PRELOAD=%s", shim_path);
         snprintf(env_fault, sizeof(env_fault), "PAGEIDLED_TEST_FAULT_FILE=%s", fault);
+        path_of(fsync_log, sizeof(fsync_log), "fsync.log");
+        snprintf(env_fsync, sizeof(env_fsync), "PAGEIDLED_TEST_FSYNC_LOG=%s", fsync_log);
         pid = spawn_env("fault", (char *[]) { arg, arg2, "--user=root", NULL },
-                        (char *[]) { env_notify, env_preload, env_fault, "WATCHDOG_USEC=300000",
+                        (char *[]) { env_notify, env_preload, env_fault, env_fsync, "WATCHDOG_USEC=300000",
                                      "ASAN_OPTIONS=verify_asan_link_order=0", NULL });
 
         /* Reading the socket all along, as the service manager would. */
@@ -482,6 +496,30 @@ static void test_handler_failure(void) {
         CHECK_EQ_U64(ready, 1);
         /* Two intervals of 1s, a period of 300ms: more than once a pass. */
         CHECK(fed > 3);
+
+        /* The JSON file, where it is not on tmpfs, is synced before its
+         * rename, and its directory after. */
+        {
+                _cleanup_free_ char *synced = slurp("fsync.log");
+                char want[4300];
+                struct statfs sfs;
+
+                path_of(want, sizeof(want), "run-fault");
+                CHECK(statfs(want, &sfs) == 0);
+                fprintf(stderr, "--- synced:\n%s---\n", synced ?: "");
+                if (sfs.f_type == TMPFS_MAGIC) {
+                        CHECK(!synced || !*synced);
+                } else {
+                        size_t n = strlen(want);
+
+                        CHECK(synced);
+                        snprintf(want + n, sizeof(want) - n, "/stats.json.");
+                        CHECK(strstr(synced, want));
+                        want[n] = 0;
+                        strcat(want, "\n");
+                        CHECK(strstr(synced, want));
+                }
+        }
 
         write_text("fault", "");
         for (unsigned i = 0;; i++) {
