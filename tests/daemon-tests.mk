@@ -81,6 +81,7 @@ EXTRA_DIST += $(VM_CGROUP_V1_CASES)
 
 VM_DAEMON_CASES = \
 	tests/vm/cases/daemon-accuracy.sh \
+	tests/vm/cases/daemon-once.sh \
 	tests/vm/cases/daemon-privileges.sh \
 	tests/vm/cases/daemon-faults.sh \
 	tests/vm/cases/daemon-budget.sh \
