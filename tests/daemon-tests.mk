@@ -72,7 +72,9 @@ EXTRA_DIST += \
 EXTRA_DIST += \
 	bench/daemon-bench \
 	bench/daemon-bench-guest.sh \
-	bench/daemon-results.md
+	bench/daemon-results.md \
+	bench/bus-listener \
+	bench/results/bus-listener.md
 
 # v1 memory cgroups: Debian's 6.1 only (6.12 has no CONFIG_MEMCG_V1), in a
 # boot of their own (tests/vm/cgroup-v1-6.1.tap says why).
