@@ -40,7 +40,9 @@ void attrib_batch(Attrib *a, size_t n_pfns, const uint64_t *flags, const uint64_
                                 /* Tails read 0 in the bitmap; the head speaks for them. */
                                 if (a->head_node) {
                                         page_stats_account(&a->head_node->own, a->head_anon, a->head_age,
-                                                           a->window_intervals, 1);
+                                                           ws_window_intervals(a->window_intervals,
+                                                                               a->head_node->measured_intervals),
+                                                           1);
                                         a->tracked_pages++;
                                         ages[i] = a->head_age;
                                 } else
@@ -62,7 +64,8 @@ void attrib_batch(Attrib *a, size_t n_pfns, const uint64_t *flags, const uint64_
                         age = age_next(ages[i], (prev >> b) & 1, (idle_word >> b) & 1);
                         ages[i] = age;
                         mark |= UINT64_C(1) << b;
-                        page_stats_account(&node->own, anon, age, a->window_intervals, 1);
+                        page_stats_account(&node->own, anon, age,
+                                           ws_window_intervals(a->window_intervals, node->measured_intervals), 1);
                         a->tracked_pages++;
                         if (f & KPF(KPF_COMPOUND_HEAD)) {
                                 a->head_node = node;

@@ -16,10 +16,14 @@ static void sd_bus_message_unrefp_(sd_bus_message **m) {
 }
 #define _cleanup_message_ _cleanup_(sd_bus_message_unrefp_)
 
+static void bus_cgroups_free(BusCgroup *l, size_t n) {
+        for (size_t i = 0; i < n; i++)
+                free(l[i].path);
+        free(l);
+}
+
 static void bus_cgroups_clear(Bus *b) {
-        for (size_t i = 0; i < b->n_cgroups; i++)
-                free(b->cgroups[i].path);
-        free(b->cgroups);
+        bus_cgroups_free(b->cgroups, b->n_cgroups);
         b->cgroups = NULL;
         b->n_cgroups = 0;
 }
@@ -76,6 +80,13 @@ static int property_get_interval(sd_bus *bus, const char *path, const char *inte
         return sd_bus_message_append(reply, "t", m->config->interval_usec);
 }
 
+static int property_get_window(sd_bus *bus, const char *path, const char *interface, const char *property,
+                               sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        const Manager *m = userdata;
+
+        return sd_bus_message_append(reply, "t", config_window_intervals(m->config) * m->config->interval_usec);
+}
+
 static int property_get_histogram(sd_bus *bus, const char *path, const char *interface, const char *property,
                                   sd_bus_message *reply, void *userdata, sd_bus_error *error) {
         const Estimate *e = userdata;
@@ -99,7 +110,8 @@ static BusCgroup *bus_find_cgroup(Bus *b, const char *path) {
         return NULL;
 }
 
-static int bus_cgroup_add(Bus *b, const char *path, const Estimate *e, uint64_t timestamp) {
+static int bus_cgroup_add(Bus *b, const char *path, const CgroupNode *n, uint64_t timestamp) {
+        const Manager *m = b->manager;
         BusCgroup *l, *c;
 
         l = realloc(b->cgroups, sizeof(BusCgroup) * (b->n_cgroups + 1));
@@ -108,11 +120,11 @@ static int bus_cgroup_add(Bus *b, const char *path, const Estimate *e, uint64_t 
         b->cgroups = l;
         c = &b->cgroups[b->n_cgroups];
         *c = (BusCgroup) { .last_scan_timestamp_usec = timestamp };
-        if (e)
-                c->estimate = *e;
-        else
-                estimate_from_stats(&c->estimate, &(PageStats) {}, b->manager->page_size,
-                                    b->manager->config->interval_usec);
+        estimate_from_stats(&c->estimate, n ? &n->total : &(PageStats) {}, m->page_size, m->config->interval_usec);
+        if (n)
+                c->working_set_measured_usec =
+                        cgroup_node_ws_measured_usec(n, m->config->interval_usec,
+                                                     config_window_intervals(m->config) * m->config->interval_usec);
         c->path = strdup(path);
         if (!c->path)
                 return -ENOMEM;
@@ -126,15 +138,12 @@ static int bus_cgroups_build(Bus *b) {
         Manager *m = b->manager;
         int r;
 
-        bus_cgroups_clear(b);
         for (size_t i = 0; m->published && i < m->published->n_nodes; i++) {
                 const CgroupNode *n = &m->published->nodes[i];
-                Estimate e;
 
                 if (!n->tracked || !manager_is_tracked(m, n->path))
                         continue;
-                estimate_from_stats(&e, &n->total, m->page_size, m->config->interval_usec);
-                r = bus_cgroup_add(b, n->path, &e, m->last_scan_timestamp_usec);
+                r = bus_cgroup_add(b, n->path, n, m->last_scan_timestamp_usec);
                 if (r < 0)
                         return r;
         }
@@ -148,28 +157,86 @@ static int bus_cgroups_build(Bus *b) {
         return 0;
 }
 
+/* The names of the properties of c that differ from o, NULL-terminated in
+ * names (room for all); LastScanTimestamp does not count (it changes at
+ * every scan, and ScanCompleted says so). */
+static void bus_cgroup_changes(const BusCgroup *o, const BusCgroup *c, const char **names) {
+        const Estimate *x = &o->estimate, *y = &c->estimate;
+        size_t n = 0;
+
+#define CHANGED(field, name)                    \
+        if (x->field != y->field)               \
+                names[n++] = name
+        CHANGED(bytes, "Bytes");
+        CHANGED(idle_bytes, "IdleBytes");
+        CHANGED(idle_ratio, "IdleRatio");
+        CHANGED(working_set_bytes, "WorkingSetBytes");
+        CHANGED(anon_bytes, "AnonBytes");
+        CHANGED(anon_idle_bytes, "AnonIdleBytes");
+        CHANGED(file_bytes, "FileBytes");
+        CHANGED(file_idle_bytes, "FileIdleBytes");
+#undef CHANGED
+        if (memcmp(x->hist_lower_usec, y->hist_lower_usec, sizeof(x->hist_lower_usec)) != 0 ||
+            memcmp(x->hist_bytes, y->hist_bytes, sizeof(x->hist_bytes)) != 0)
+                names[n++] = "IdleAgeHistogram";
+        if (o->working_set_measured_usec != c->working_set_measured_usec)
+                names[n++] = "WorkingSetMeasuredUSec";
+        names[n] = NULL;
+}
+
+/* PropertiesChanged for each object with what changed since old (the
+ * objects as the last signals or calls left them); a new object with all
+ * its properties. */
+static void bus_emit_cgroup_changes(Bus *b, const BusCgroup *old, size_t n_old) {
+        for (size_t i = 0; i < b->n_cgroups; i++) {
+                const BusCgroup *c = &b->cgroups[i], *o = NULL;
+                _cleanup_free_ char *path = NULL;
+                const char *names[16];
+                int r;
+
+                /* Both lists come in the order of the hierarchy's walk. */
+                if (i < n_old && strcmp(old[i].path, c->path) == 0)
+                        o = &old[i];
+                for (size_t j = 0; !o && j < n_old; j++)
+                        if (strcmp(old[j].path, c->path) == 0)
+                                o = &old[j];
+                if (o) {
+                        bus_cgroup_changes(o, c, names);
+                        if (!names[0])
+                                continue;
+                }
+                r = sd_bus_path_encode(BUS_CGROUP_PREFIX, c->path, &path);
+                if (r < 0) {
+                        log_oom();
+                        return;
+                }
+                r = sd_bus_emit_properties_changed_strv(b->bus, path, BUS_CGROUP_INTERFACE,
+                                                        o ? (char **) names : NULL);
+                if (r < 0)
+                        log_debug_errno(r, "Failed to emit PropertiesChanged for %s: %m", path);
+        }
+}
+
 int bus_refresh(Bus *b, bool emit) {
         Manager *m = b->manager;
+        BusCgroup *old = TAKE_PTR(b->cgroups);
+        size_t n_old = b->n_cgroups;
         int r;
 
+        b->n_cgroups = 0;
         r = bus_cgroups_build(b);
-        if (r < 0)
+        if (r < 0) {
+                bus_cgroups_clear(b);
+                b->cgroups = old;
+                b->n_cgroups = n_old;
                 return r;
+        }
+        if (emit)
+                bus_emit_cgroup_changes(b, old, n_old);
+        bus_cgroups_free(old, n_old);
         if (!emit)
                 return 0;
 
-        if (m->scan_count != b->emitted_scan_count) {
-                for (size_t i = 0; i < b->n_cgroups; i++) {
-                        _cleanup_free_ char *path = NULL;
-
-                        r = sd_bus_path_encode(BUS_CGROUP_PREFIX, b->cgroups[i].path, &path);
-                        if (r < 0)
-                                return r;
-                        r = sd_bus_emit_properties_changed_strv(b->bus, path, BUS_CGROUP_INTERFACE, NULL);
-                        if (r < 0)
-                                log_debug_errno(r, "Failed to emit PropertiesChanged for %s: %m", path);
-                }
-        }
         r = sd_bus_emit_properties_changed_strv(b->bus, BUS_MANAGER_PATH, BUS_MANAGER_INTERFACE, NULL);
         if (r < 0)
                 log_debug_errno(r, "Failed to emit PropertiesChanged for the manager: %m");
@@ -244,9 +311,10 @@ static int bus_read_path(sd_bus_message *msg, char **ret, sd_bus_error *error) {
         }
 }
 
+/* Any caller may read it: it names the path asked for, not where the
+ * hierarchy is mounted. */
 static int bus_no_such_cgroup(const Manager *m, const char *path, int error_code, sd_bus_error *error) {
-        return sd_bus_error_setf(error, BUS_ERROR_NO_SUCH_CGROUP, "No cgroup %s under %s: %s.", path,
-                                 m->cgroup_root_path ?: "the cgroup root",
+        return sd_bus_error_setf(error, BUS_ERROR_NO_SUCH_CGROUP, "No cgroup %s: %s.", path,
                                  error_code == -ENOTDIR ? "not a directory" : strerror(-error_code));
 }
 
@@ -377,14 +445,14 @@ static int method_scan_now(sd_bus_message *msg, void *userdata, sd_bus_error *er
         return 1;
 }
 
+/* The document made when the last pass was published, as the JSON file
+ * and HTTP have it: a call costs a copy, not a rendering of every cgroup. */
 static int method_get_snapshot(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
-        _cleanup_free_ char *text = NULL;
-        int r;
+        const Manager *m = userdata;
 
-        r = manager_snapshot_json(userdata, &text);
-        if (r < 0)
-                return r;
-        return sd_bus_reply_method_return(msg, "s", text);
+        if (!m->json_text)
+                return sd_bus_error_set(error, SD_BUS_ERROR_FAILED, "No document yet.");
+        return sd_bus_reply_method_return(msg, "s", m->json_text);
 }
 
 /* Every method is SD_BUS_VTABLE_UNPRIVILEGED: on the system bus sd-bus would
@@ -402,6 +470,7 @@ static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_PROPERTY("StateDetail", "s", property_get_string, offsetof(Manager, state_detail),
                         SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("ScanIntervalUSec", "t", property_get_interval, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("WorkingSetWindowUSec", "t", property_get_window, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("LastScanTimestamp", "t", property_get_uint64, offsetof(Manager, last_scan_timestamp_usec),
                         SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("LastScanDurationUSec", "t", property_get_uint64,
@@ -435,14 +504,18 @@ static const sd_bus_vtable cgroup_vtable[] = {
         SD_BUS_PROPERTY("IdleRatio", "d", property_get_double, offsetof(BusCgroup, estimate.idle_ratio),
                         SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         CGROUP_U64("WorkingSetBytes", working_set_bytes),
+        SD_BUS_PROPERTY("WorkingSetMeasuredUSec", "t", property_get_uint64,
+                        offsetof(BusCgroup, working_set_measured_usec), SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         CGROUP_U64("AnonBytes", anon_bytes),
         CGROUP_U64("AnonIdleBytes", anon_idle_bytes),
         CGROUP_U64("FileBytes", file_bytes),
         CGROUP_U64("FileIdleBytes", file_idle_bytes),
         SD_BUS_PROPERTY("IdleAgeHistogram", "a(tt)", property_get_histogram, offsetof(BusCgroup, estimate),
                         SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        /* The same for every object at every scan: ScanCompleted says when
+         * it changes, rather than a signal from each object. */
         SD_BUS_PROPERTY("LastScanTimestamp", "t", property_get_uint64,
-                        offsetof(BusCgroup, last_scan_timestamp_usec), SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+                        offsetof(BusCgroup, last_scan_timestamp_usec), 0),
         SD_BUS_VTABLE_END,
 };
 

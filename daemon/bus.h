@@ -24,6 +24,7 @@
 typedef struct BusCgroup {
         char *path;
         Estimate estimate;
+        uint64_t working_set_measured_usec;     /* of the window, what working_set_bytes covers */
         uint64_t last_scan_timestamp_usec;      /* 0: not measured yet */
 } BusCgroup;
 
@@ -47,7 +48,9 @@ Bus *bus_free(Bus *b);
 /* Serves the API for m on an existing connection (tests use a socketpair). */
 int bus_new(Manager *m, sd_bus *bus, Bus **ret);
 int bus_add_objects(Bus *b);
-/* Rebuilds the cgroup objects from m; with emit, signals what changed. */
+/* Rebuilds the cgroup objects from m; with emit, signals what changed:
+ * PropertiesChanged for each object with the properties whose values
+ * changed (none: no signal), and for the manager. */
 int bus_refresh(Bus *b, bool emit);
 
 /* The daemon: connects to the system bus while still root, so that the bus

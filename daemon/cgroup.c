@@ -95,6 +95,7 @@ int cgroup_set_add(CgroupSet *s, const char *path, uint64_t inode, size_t parent
                 .inode = inode,
                 .parent = parent,
                 .tracked = tracked,
+                .measured_intervals = AGE_MAX,
         };
         for (h = inode_hash(inode, s->n_buckets); s->keys[h] != 0; h = (h + 1) & (s->n_buckets - 1))
                 ;
@@ -246,8 +247,30 @@ static bool root_is_memcg(int fd, const struct statfs *sfs) {
         return false;
 }
 
+static const char * const root_candidates[] = { "/fs/cgroup", "/fs/cgroup/unified", "/fs/cgroup/memory" };
+
+int cgroup_find_elsewhere(const char *sysfs_root, const char *root_path, const char *path, char **ret) {
+        char p[PATH_MAX];
+        struct stat st;
+
+        if (path[0] != '/' || strpbrk(path, "*?[\\"))
+                return 0;
+        for (size_t i = 0; i < ELEMENTSOF(root_candidates); i++) {
+                int n = snprintf(p, sizeof(p), "%s%s", sysfs_root, root_candidates[i]);
+
+                if (n < 0 || (size_t) n >= sizeof(p) || strcmp(p, root_path) == 0)
+                        continue;
+                if (snprintf(p + n, sizeof(p) - n, "%s", path[1] ? path : "") >= (int) (sizeof(p) - n))
+                        continue;
+                if (stat(p, &st) < 0 || !S_ISDIR(st.st_mode))
+                        continue;
+                *ret = strdup(p);
+                return *ret ? 1 : -ENOMEM;
+        }
+        return 0;
+}
+
 int cgroup_root_open(const char *sysfs_root, const char *root, char **ret_path, int *ret_fd) {
-        static const char * const candidates[] = { "/fs/cgroup", "/fs/cgroup/unified", "/fs/cgroup/memory" };
         char path[PATH_MAX];
         int fd;
 
@@ -263,10 +286,10 @@ int cgroup_root_open(const char *sysfs_root, const char *root, char **ret_path, 
                 *ret_fd = fd;
                 return 0;
         }
-        for (size_t i = 0; i < ELEMENTSOF(candidates); i++) {
+        for (size_t i = 0; i < ELEMENTSOF(root_candidates); i++) {
                 struct statfs sfs;
 
-                snprintf(path, sizeof(path), "%s%s", sysfs_root, candidates[i]);
+                snprintf(path, sizeof(path), "%s%s", sysfs_root, root_candidates[i]);
                 fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
                 if (fd < 0)
                         continue;

@@ -18,6 +18,9 @@ typedef struct CgroupNode {
         bool tracked;
         bool unnamed;           /* matched, but its path is not UTF-8, which
                                  * D-Bus, JSON and metrics need: never listed */
+        unsigned measured_intervals;    /* how many intervals its pages have been
+                                         * measured over, up to AGE_MAX (the
+                                         * manager sets it; cgroup_set_add(): AGE_MAX) */
         PageStats own;          /* pages charged to this cgroup itself */
         PageStats total;        /* own plus every descendant's */
 } CgroupNode;
@@ -53,6 +56,21 @@ void cgroup_set_sum(CgroupSet *s);
 CgroupNode *cgroup_set_find_path(const CgroupSet *s, const char *path);
 
 bool cgroup_pattern_match(const char *pattern, const char *path);
+
+/* The part of the working-set window (window_usec, whole intervals) that
+ * n's working_set_bytes covers: less than the window until the window has
+ * been measured, 0 before its first measured interval. */
+static inline uint64_t cgroup_node_ws_measured_usec(const CgroupNode *n, uint64_t interval_usec, uint64_t window_usec) {
+        uint64_t usec = (uint64_t) n->measured_intervals * interval_usec;
+
+        return usec < window_usec ? usec : window_usec;
+}
+
+/* Where a cgroup path that matched nothing under root_path exists in
+ * another of the hierarchies cgroup_root_open() looks at (the unified one
+ * on a hybrid v1/v2 host, say): 1 with the directory in *ret, 0 if none
+ * (or path is a glob). */
+int cgroup_find_elsewhere(const char *sysfs_root, const char *root_path, const char *path, char **ret);
 
 /* The memory cgroup hierarchy: root if given, else /sys/fs/cgroup when it
  * is cgroup2, else the v1 memory controller's tree. */

@@ -55,6 +55,15 @@ static inline unsigned age_bucket(uint8_t age) {
 
 uint64_t age_bucket_lower_usec(unsigned bucket, uint64_t interval_usec);
 
+/* The intervals a working set covers: the window, or what has been
+ * measured of it when that is less (an interval at least: pages not marked
+ * before count as accessed, so they are in any working set). */
+static inline unsigned ws_window_intervals(unsigned window_intervals, unsigned measured_intervals) {
+        unsigned n = window_intervals < measured_intervals ? window_intervals : measured_intervals;
+
+        return n > 0 ? n : 1;
+}
+
 static inline void page_stats_account(PageStats *s, bool anon, uint8_t age,
                                       unsigned window_intervals, uint64_t n_pages) {
         s->pages[anon] += n_pages;

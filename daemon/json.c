@@ -1,9 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <dirent.h>
 #include <fcntl.h>
 #include <json-c/json.h>
+#include <libgen.h>
 #include <limits.h>
+#include <linux/magic.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 
 #include "estimate.h"
 #include "json.h"
@@ -57,6 +61,8 @@ static json_object *cgroup_to_json(const CgroupNode *n, const Snapshot *s) {
             json_add_u64(o, "idle_bytes", e.idle_bytes) < 0 ||
             json_add(o, "idle_ratio", json_object_new_double(e.idle_ratio)) < 0 ||
             json_add_u64(o, "working_set_bytes", e.working_set_bytes) < 0 ||
+            json_add_u64(o, "working_set_measured_usec",
+                         cgroup_node_ws_measured_usec(n, s->interval_usec, s->window_usec)) < 0 ||
             json_add_u64(o, "anon_bytes", e.anon_bytes) < 0 ||
             json_add_u64(o, "anon_idle_bytes", e.anon_idle_bytes) < 0 ||
             json_add_u64(o, "file_bytes", e.file_bytes) < 0 ||
@@ -112,10 +118,73 @@ int json_format(const Snapshot *s, char **ret) {
         return 0;
 }
 
+/* Whether what is written to fd would outlive a crash of the machine:
+ * not on tmpfs or ramfs, whose files go with it anyway. */
+static bool json_durable(int fd) {
+        struct statfs sfs;
+
+        if (fstatfs(fd, &sfs) < 0)
+                return true;
+        return sfs.f_type != TMPFS_MAGIC && sfs.f_type != RAMFS_MAGIC;
+}
+
+static int json_fsync_dir(const char *path) {
+        _cleanup_free_ char *copy = strdup(path);
+        _cleanup_close_ int fd = -EBADF;
+
+        if (!copy)
+                return -ENOMEM;
+        fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0 || fsync(fd) < 0)
+                return -errno;
+        return 0;
+}
+
+/* A name json_write_atomic() gives its temporary file: path's name, a dot
+ * and six characters of mkostemp(3). */
+static bool json_is_temporary(const char *name, const char *base) {
+        size_t n = strlen(base);
+
+        if (strncmp(name, base, n) != 0 || name[n] != '.' || strlen(name + n + 1) != 6)
+                return false;
+        for (const char *p = name + n + 1; *p; p++)
+                if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9')))
+                        return false;
+        return true;
+}
+
+int json_remove_temporaries(const char *path) {
+        _cleanup_free_ char *d = strdup(path), *b = strdup(path);
+        _cleanup_(closedirp) DIR *dir = NULL;
+        struct dirent *de;
+        int removed = 0;
+
+        if (!d || !b)
+                return -ENOMEM;
+        dir = opendir(dirname(d));
+        if (!dir)
+                return errno == ENOENT ? 0 : -errno;
+        while ((errno = 0, de = readdir(dir))) {
+                struct stat st;
+
+                if (!json_is_temporary(de->d_name, basename(b)))
+                        continue;
+                /* Only what this user could have left: a regular file of its own. */
+                if (fstatat(dirfd(dir), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode) ||
+                    st.st_uid != geteuid())
+                        continue;
+                if (unlinkat(dirfd(dir), de->d_name, 0) < 0)
+                        return -errno;
+                removed++;
+        }
+        return errno > 0 ? -errno : removed;
+}
+
 int json_write_atomic(const char *path, const char *text) {
         _cleanup_close_ int fd = -EBADF;
         char tmp[PATH_MAX];
         size_t len = strlen(text);
+        bool durable;
         ssize_t k;
 
         if (snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path) >= (int) sizeof(tmp))
@@ -132,8 +201,15 @@ int json_write_atomic(const char *path, const char *text) {
                 errno = (int) -k;
                 goto fail_errno;
         }
+        /* On a disk, the data first, so that a crash leaves the old file or
+         * the new one, never an empty one; then the rename itself. */
+        durable = json_durable(fd);
+        if (durable && fsync(fd) < 0)
+                goto fail_errno;
         if (rename(tmp, path) < 0)
                 goto fail_errno;
+        if (durable)
+                return json_fsync_dir(path);
         return 0;
 
 fail_errno:

@@ -36,5 +36,11 @@ int json_add_str(struct json_object *o, const char *key, const char *v);
 
 /* The document as text, ending in a newline. */
 int json_format(const Snapshot *s, char **ret);
-/* Replaces path atomically (a temporary file in its directory, renamed over it). */
+/* Replaces path atomically (a temporary file in its directory, renamed
+ * over it); where that is not tmpfs or ramfs, syncs the file before the
+ * rename and the directory after it. */
 int json_write_atomic(const char *path, const char *text);
+/* Removes the temporary files json_write_atomic() leaves beside path when
+ * the process dies mid-write: regular files of the caller's user named
+ * path.XXXXXX.  Returns how many, or a negative errno. */
+int json_remove_temporaries(const char *path);

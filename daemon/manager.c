@@ -58,6 +58,7 @@ Manager *manager_free(Manager *m) {
         strv_free(m->track_removed);
         sd_event_source_disable_unref(m->pass_timer);
         sd_event_source_disable_unref(m->step_timer);
+        sd_event_source_disable_unref(m->watchdog_timer);
         sd_event_unref(m->event);
         config_free(m->config);
         free(m->bitmap_path);
@@ -69,9 +70,11 @@ Manager *manager_free(Manager *m) {
         opener_free(m->opener);
         cgroup_set_free(m->scanning);
         cgroup_set_free(m->published);
+        cgroup_set_free(m->marked);
         free(m->unnamed_inodes);
         free(m->state_detail);
         free(m->once_output);
+        free(m->json_text);
         free(m);
         return NULL;
 }
@@ -131,6 +134,7 @@ int manager_new(const Options *o, Manager **ret) {
         m->options = o;
         m->cgroup_root_fd = -EBADF;
         m->state = MANAGER_STARTING;
+        m->log_patterns = true;
         m->proc_root = getenv("PAGEIDLED_PROC_ROOT") ?: "/proc";
         m->sys_root = getenv("PAGEIDLED_SYS_ROOT") ?: "/sys";
         m->page_size = (uint64_t) sysconf(_SC_PAGESIZE);
@@ -477,6 +481,8 @@ static void manager_publish(Manager *m) {
                         log_info("Writing %s works again.", m->config->json_file);
                 m->json_error = r < 0 ? r : 0;
         }
+        free(m->json_text);
+        m->json_text = TAKE_PTR(text);
         if (m->state == MANAGER_RUNNING) {
                 uint64_t bytes = 0;
 
@@ -537,13 +543,9 @@ static void manager_log_unnamed(Manager *m, const CgroupSet *now) {
                         continue;
                 for (size_t j = 0; j < m->n_unnamed_inodes && !known; j++)
                         known = m->unnamed_inodes[j] == n->inode;
-                if (!known) {
-                        _cleanup_free_ char *e = utf8_escape_invalid(n->path);
-
+                if (!known)
                         log_warning("Not tracking cgroup %s: its name is not valid UTF-8, which "
-                                    "D-Bus, JSON and metrics need. Its pages count in its parents.",
-                                    e ?: "(out of memory)");
-                }
+                                    "D-Bus, JSON and metrics need. Its pages count in its parents.", n->path);
                 a = realloc(seen, (n_seen + 1) * sizeof(uint64_t));
                 if (!a)
                         return;         /* warned again next time: harmless */
@@ -553,6 +555,53 @@ static void manager_log_unnamed(Manager *m, const CgroupSet *now) {
         free(m->unnamed_inodes);
         m->unnamed_inodes = TAKE_PTR(seen);
         m->n_unnamed_inodes = n_seen;
+}
+
+/* How many intervals each cgroup's pages have been measured over, carried
+ * from the last pass by inode: a cgroup it counted has one more; one new
+ * below a counted cgroup was made since, so its pages are as new as that
+ * interval and it takes its parent's count; any other (newly tracked, or
+ * every cgroup in the first pass after the bitmap was opened) has none. */
+static void manager_carry_measured(Manager *m, CgroupSet *set) {
+        const CgroupSet *prev = m->marked ?: m->published;
+
+        for (size_t i = 0; i < set->n_nodes; i++) {
+                CgroupNode *n = &set->nodes[i];
+                const CgroupNode *o = prev && m->pass_measures > 0 ? cgroup_set_lookup(prev, n->inode) : NULL;
+
+                if (m->pass_measures == 0)
+                        n->measured_intervals = 0;
+                else if (o)
+                        n->measured_intervals = MIN(o->measured_intervals + 1, AGE_MAX);
+                else if (n->parent != CGROUP_NO_PARENT)
+                        n->measured_intervals = set->nodes[n->parent].measured_intervals;
+                else
+                        n->measured_intervals = 0;
+        }
+}
+
+/* Names the Track= patterns (or --cgroup= options) that match no cgroup,
+ * at start and after a reload: an empty document says nothing of why. */
+static void manager_log_unmatched(Manager *m, const CgroupSet *set) {
+        const char *what = m->options->cgroups ? "--cgroup" : "Track";
+
+        for (size_t i = 0; m->config->cgroups && m->config->cgroups[i]; i++) {
+                const char *p = m->config->cgroups[i];
+                _cleanup_free_ char *elsewhere = NULL;
+                bool matched = false;
+
+                for (size_t j = 0; j < set->n_nodes && !matched; j++)
+                        matched = (set->nodes[j].tracked || set->nodes[j].unnamed) &&
+                                  cgroup_pattern_match(p, set->nodes[j].path);
+                if (matched)
+                        continue;
+                if (cgroup_find_elsewhere(m->sys_root, m->cgroup_root_path, p, &elsewhere) > 0)
+                        log_warning("%s=%s matches no cgroup under %s; %s exists, in a hierarchy without the "
+                                    "memory controller (set Root= in [Cgroups] if that is wrong).",
+                                    what, p, m->cgroup_root_path, elsewhere);
+                else
+                        log_warning("%s=%s matches no cgroup under %s.", what, p, m->cgroup_root_path);
+        }
 }
 
 /* Says which tracked cgroups appeared or went away since the last published scan. */
@@ -590,6 +639,7 @@ static int manager_finish_pass(Manager *m) {
         uint64_t duration = now_usec(CLOCK_MONOTONIC) - m->pass_start_usec;
         uint64_t user, sys;
 
+        m->progress_usec = now_usec(CLOCK_MONOTONIC);
         cpu_times_usec(&user, &sys);
         user -= m->pass_user_usec;
         sys -= m->pass_sys_usec;
@@ -614,6 +664,7 @@ static int manager_finish_pass(Manager *m) {
         if (measured) {
                 cgroup_set_free(m->published);
                 m->published = TAKE_PTR(m->scanning);
+                m->marked = cgroup_set_free(m->marked);
                 m->scan_count++;
                 m->last_scan_timestamp_usec = now_usec(CLOCK_REALTIME);
                 m->last_scan_duration_usec = duration;
@@ -624,7 +675,8 @@ static int manager_finish_pass(Manager *m) {
                 m->last_error = 0;
                 manager_set_state(m, MANAGER_RUNNING, NULL);
         } else {
-                m->scanning = cgroup_set_free(m->scanning);
+                cgroup_set_free(m->marked);
+                m->marked = TAKE_PTR(m->scanning);
                 if (m->state != MANAGER_DEGRADED)
                         manager_set_state(m, MANAGER_STARTING, "first estimates after one interval");
         }
@@ -679,6 +731,8 @@ static int manager_step(Manager *m) {
         do
                 r = scanner_step(m->scanner, STEP_PFNS);
         while (r == 0 && cpu_time_usec() - cpu0 < STEP_QUANTUM_USEC);
+        if (r == 0)
+                m->progress_usec = now_usec(CLOCK_MONOTONIC);
         if (r < 0) {
                 manager_fail_pass(m, r);
                 if (m->options->once)
@@ -748,12 +802,22 @@ static int manager_begin_pass(Manager *m) {
                 return log_oom();
         if (r < 0) {
                 manager_fault(m, r, m->cgroup_root_path);
+                if (m->options->once)
+                        return sd_event_exit(m->event, r);
                 manager_publish(m);
                 return manager_schedule_pass(m);
         }
         if (!m->published && m->scan_count == 0 && m->pass_measures == 0)
                 log_info("Tracking %zu cgroups under %s.", set->n_tracked, m->cgroup_root_path);
+        if (m->log_patterns)
+                manager_log_unmatched(m, set);
+        m->log_patterns = false;
+        if (m->options->once && set->n_tracked == 0) {
+                log_error("Nothing to measure: no cgroup matches --cgroup= or Track=.");
+                return sd_event_exit(m->event, -ENOENT);
+        }
         manager_log_cgroup_changes(m, set);
+        manager_carry_measured(m, set);
 
         cgroup_set_free(m->scanning);
         m->scanning = TAKE_PTR(set);
@@ -772,6 +836,63 @@ static int on_pass_timer(sd_event_source *s, uint64_t usec, void *userdata) {
 
 static int on_step_timer(sd_event_source *s, uint64_t usec, void *userdata) {
         return manager_step(userdata);
+}
+
+/* Whether a pass or a step is due on an armed timer, and not overdue:
+ * the daemon waits between passes, or paces a pass, as it means to. */
+static bool manager_scan_armed(Manager *m, uint64_t now) {
+        sd_event_source *s = m->scanning ? m->step_timer : m->pass_timer;
+        uint64_t due;
+        int enabled = SD_EVENT_OFF;
+
+        if (sd_event_source_get_enabled(s, &enabled) < 0 || enabled == SD_EVENT_OFF)
+                return false;
+        if (sd_event_source_get_time(s, &due) < 0)
+                return false;
+        return due + m->watchdog_usec / 2 > now;
+}
+
+/* WatchdogSec=: WATCHDOG=1 only while scanning goes on, that is, a step or
+ * a pass was done since the last time, or the next is due on an armed
+ * timer.  So a pass longer than the watchdog period feeds it while its
+ * steps progress, an Interval= longer than it while the loop waits for
+ * the next pass, and a scan that stopped does not. */
+static int on_watchdog_timer(sd_event_source *s, uint64_t usec, void *userdata) {
+        Manager *m = userdata;
+        uint64_t now = now_usec(CLOCK_MONOTONIC);
+        int r;
+
+        if (m->progress_usec > m->watchdog_fed_usec || manager_scan_armed(m, now)) {
+                (void) sd_notify(false, "WATCHDOG=1");
+                m->watchdog_fed_usec = now;
+        } else
+                log_debug("Scanning makes no progress: not feeding the watchdog.");
+        r = sd_event_source_set_time_relative(s, m->watchdog_usec / 3);
+        if (r >= 0)
+                r = sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
+        if (r < 0)
+                return log_error_errno(r, "Failed to arm the watchdog timer: %m");
+        return 0;
+}
+
+static int manager_watchdog_start(Manager *m) {
+        int r;
+
+        r = sd_watchdog_enabled(false, &m->watchdog_usec);
+        if (r < 0)
+                log_warning_errno(r, "Ignoring the watchdog settings (WATCHDOG_USEC=): %m");
+        if (r <= 0)
+                return 0;
+        m->watchdog_fed_usec = now_usec(CLOCK_MONOTONIC);
+        r = sd_event_add_time_relative(m->event, &m->watchdog_timer, CLOCK_MONOTONIC, m->watchdog_usec / 3,
+                                       TIMER_ACCURACY_USEC, on_watchdog_timer, m);
+        if (r >= 0)
+                r = sd_event_source_set_exit_on_failure(m->watchdog_timer, true);
+        if (r < 0)
+                return log_error_errno(r, "Failed to add the watchdog timer: %m");
+        (void) sd_event_source_set_description(m->watchdog_timer, "watchdog");
+        (void) sd_notify(false, "WATCHDOG=1");
+        return 0;
 }
 
 int manager_reload(Manager *m) {
@@ -809,6 +930,7 @@ int manager_reload(Manager *m) {
 
         config_free(m->config);
         m->config = TAKE_PTR(c);
+        m->log_patterns = true;
         log_info("Reloaded the configuration: interval %s, %zu patterns.",
                  format_duration(a, sizeof(a), m->config->interval_usec), strv_length(m->config->cgroups));
         /* A waiting pass moves to the new interval. */
@@ -873,10 +995,6 @@ int manager_start(Manager *m) {
                 if (r < 0)
                         return log_error_errno(r, "Failed to watch signal %d: %m", signals[i]);
         }
-        r = sd_event_set_watchdog(m->event, true);
-        if (r < 0)
-                return log_error_errno(r, "Failed to enable the watchdog: %m");
-
         r = sd_event_add_time_relative(m->event, &m->pass_timer, CLOCK_MONOTONIC, 0, TIMER_ACCURACY_USEC,
                                        on_pass_timer, m);
         if (r < 0)
@@ -888,13 +1006,34 @@ int manager_start(Manager *m) {
                 return log_error_errno(r, "Failed to add the step timer: %m");
         (void) sd_event_source_set_description(m->step_timer, "scan-step");
         (void) sd_event_source_set_enabled(m->step_timer, SD_EVENT_OFF);
+        /* sd-event turns off a source whose handler fails: scanning would
+         * stop for good while the process lives on.  End the loop with the
+         * error instead, so that the service manager restarts the daemon. */
+        r = sd_event_source_set_exit_on_failure(m->pass_timer, true);
+        if (r >= 0)
+                r = sd_event_source_set_exit_on_failure(m->step_timer, true);
+        if (r < 0)
+                return log_error_errno(r, "Failed to make the scan timers fatal on failure: %m");
+        r = manager_watchdog_start(m);
+        if (r < 0)
+                return r;
 
+        /* A crash mid-write leaves the temporary file behind.  After the
+         * switch of user: the daemon's own are the only ones to remove. */
+        if (m->config->json_file && !m->options->once) {
+                r = json_remove_temporaries(m->config->json_file);
+                if (r < 0)
+                        log_warning_errno(r, "Failed to remove stale temporary files of %s: %m",
+                                          m->config->json_file);
+                else if (r > 0)
+                        log_info("Removed %d stale temporary files of %s.", r, m->config->json_file);
+        }
+
+        /* What GetSnapshot() and HTTP serve until the first pass is published. */
+        if (manager_snapshot_json(m, &m->json_text) < 0)
+                return log_oom();
         if (m->http) {
-                _cleanup_free_ char *text = NULL;
-
-                if (manager_snapshot_json(m, &text) < 0)
-                        return log_oom();
-                manager_publish_http(m, text);
+                manager_publish_http(m, m->json_text);
                 if (http_start(m->http) < 0)
                         m->http = http_free(m->http);
         }

@@ -35,6 +35,10 @@ const char *manager_state_to_string(ManagerState s);
 typedef struct Manager {
         sd_event *event;
         sd_event_source *pass_timer, *step_timer;
+        sd_event_source *watchdog_timer;        /* NULL: no WatchdogSec= */
+        uint64_t watchdog_usec;
+        uint64_t progress_usec;                 /* CLOCK_MONOTONIC: the last step or pass done */
+        uint64_t watchdog_fed_usec;
 
         const Options *options;
         Config *config;
@@ -64,6 +68,9 @@ typedef struct Manager {
 
         /* The last complete pass, as published. */
         CgroupSet *published;
+        CgroupSet *marked;                      /* the last pass, when it measured nothing (not
+                                                 * published): which cgroups' pages it marked */
+        bool log_patterns;                      /* say which Track= patterns match nothing */
         uint64_t scan_count;
         uint64_t last_scan_timestamp_usec;      /* CLOCK_REALTIME */
         uint64_t last_scan_duration_usec;
@@ -77,6 +84,7 @@ typedef struct Manager {
         uint64_t *unnamed_inodes;               /* cgroups warned about as not UTF-8 */
         size_t n_unnamed_inodes;
         char *once_output;                      /* --once: the document to print */
+        char *json_text;                        /* the document of the last publish (GetSnapshot()) */
         HttpServer *http;                       /* NULL: no HTTP endpoint (http.c) */
 
         /* The D-Bus API (bus.c) and the tracking changes made through it

@@ -28,13 +28,14 @@ static bool arg_legend = true;
 
 typedef struct ManagerInfo {
         char *version, *backend, *state, *state_detail;
-        uint64_t interval_usec, last_scan_timestamp_usec, last_scan_duration_usec, scan_count;
+        uint64_t interval_usec, window_usec, last_scan_timestamp_usec, last_scan_duration_usec, scan_count;
 } ManagerInfo;
 
 typedef struct CgroupInfo {
         char *path;
         char *object;
-        uint64_t bytes, idle_bytes, working_set_bytes;
+        uint64_t bytes, idle_bytes, working_set_bytes, working_set_measured_usec;
+        uint64_t working_set_window_usec;       /* the manager's */
         uint64_t anon_bytes, anon_idle_bytes, file_bytes, file_idle_bytes;
         double idle_ratio;
         uint64_t last_scan_timestamp_usec;
@@ -190,12 +191,26 @@ static int get_manager(sd_bus *bus, ManagerInfo *i) {
                 { "State", 's', &i->state },
                 { "StateDetail", 's', &i->state_detail },
                 { "ScanIntervalUSec", 't', &i->interval_usec },
+                { "WorkingSetWindowUSec", 't', &i->window_usec },
                 { "LastScanTimestamp", 't', &i->last_scan_timestamp_usec },
                 { "LastScanDurationUSec", 't', &i->last_scan_duration_usec },
                 { "ScanCount", 't', &i->scan_count },
         };
 
         return get_all(bus, MANAGER_PATH, MANAGER_IFACE, fields, ELEMENTSOF(fields), i, "get the daemon's status");
+}
+
+static int get_window(sd_bus *bus, uint64_t *ret) {
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        int r;
+
+        r = sd_bus_get_property_trivial(bus, DEST, MANAGER_PATH, MANAGER_IFACE, "WorkingSetWindowUSec", &error, 't',
+                                        ret);
+        if (r < 0) {
+                log_bus_error(r, &error, "get the working-set window");
+                sd_bus_error_free(&error);
+        }
+        return r;
 }
 
 static int get_cgroup(sd_bus *bus, const char *object, CgroupInfo *c) {
@@ -205,6 +220,7 @@ static int get_cgroup(sd_bus *bus, const char *object, CgroupInfo *c) {
                 { "IdleBytes", 't', &c->idle_bytes },
                 { "IdleRatio", 'd', &c->idle_ratio },
                 { "WorkingSetBytes", 't', &c->working_set_bytes },
+                { "WorkingSetMeasuredUSec", 't', &c->working_set_measured_usec },
                 { "AnonBytes", 't', &c->anon_bytes },
                 { "AnonIdleBytes", 't', &c->anon_idle_bytes },
                 { "FileBytes", 't', &c->file_bytes },
@@ -334,6 +350,8 @@ static json_object *cgroup_to_json(const CgroupInfo *c) {
             json_add_u64(o, "bytes", c->bytes) < 0 || json_add_u64(o, "idle_bytes", c->idle_bytes) < 0 ||
             json_add(o, "idle_ratio", json_object_new_double(c->idle_ratio)) < 0 ||
             json_add_u64(o, "working_set_bytes", c->working_set_bytes) < 0 ||
+            json_add_u64(o, "working_set_measured_usec", c->working_set_measured_usec) < 0 ||
+            json_add_u64(o, "working_set_window_usec", c->working_set_window_usec) < 0 ||
             json_add_u64(o, "anon_bytes", c->anon_bytes) < 0 ||
             json_add_u64(o, "anon_idle_bytes", c->anon_idle_bytes) < 0 ||
             json_add_u64(o, "file_bytes", c->file_bytes) < 0 ||
@@ -404,6 +422,7 @@ static int verb_status(sd_bus *bus, char **args) {
                     json_add_bus_str(o, "state", i.state) < 0 ||
                     json_add_bus_str(o, "state_detail", i.state_detail) < 0 ||
                     json_add_u64(o, "scan_interval_usec", i.interval_usec) < 0 ||
+                    json_add_u64(o, "working_set_window_usec", i.window_usec) < 0 ||
                     json_add_u64(o, "scan_count", i.scan_count) < 0 ||
                     json_add_u64(o, "last_scan_timestamp_usec", i.last_scan_timestamp_usec) < 0 ||
                     json_add_u64(o, "last_scan_duration_usec", i.last_scan_duration_usec) < 0 ||
@@ -417,6 +436,7 @@ static int verb_status(sd_bus *bus, char **args) {
         printf("     State: %s%s%s%s\n", i.state ?: "?", i.state_detail && *i.state_detail ? " (" : "",
                i.state_detail ?: "", i.state_detail && *i.state_detail ? ")" : "");
         printf("  Interval: %s\n", format_span(a, sizeof(a), i.interval_usec));
+        printf("    Window: %s (working set)\n", format_span(a, sizeof(a), i.window_usec));
         if (i.scan_count > 0)
                 printf(" Last scan: %s, took %s (scan %" PRIu64 ")\n",
                        format_timestamp(a, sizeof(a), i.last_scan_timestamp_usec),
@@ -440,6 +460,7 @@ static int verb_list(sd_bus *bus, char **args) {
         _cleanup_strv_free_ char **objects = NULL;
         _cleanup_json_ json_object *array = NULL;
         CgroupInfo *infos = NULL;
+        uint64_t window = 0;
         size_t n, width = strlen("CGROUP");
         int r;
 
@@ -450,10 +471,14 @@ static int verb_list(sd_bus *bus, char **args) {
         infos = calloc(n ?: 1, sizeof(CgroupInfo));
         if (!infos)
                 return -ENOMEM;
+        r = n > 0 ? get_window(bus, &window) : 0;
+        if (r < 0)
+                goto finish;
         for (size_t i = 0; i < n; i++) {
                 r = get_cgroup(bus, objects[i], &infos[i]);
                 if (r < 0)
                         goto finish;
+                infos[i].working_set_window_usec = window;
                 if (infos[i].path && strlen(infos[i].path) > width)
                         width = strlen(infos[i].path);
         }
@@ -480,13 +505,22 @@ static int verb_list(sd_bus *bus, char **args) {
         for (size_t i = 0; i < n; i++) {
                 char a[32], b[32], c[32], d[32];
 
-                printf("%-*s %9s %9s %7s %11s\n", (int) width, infos[i].path ?: "?",
+                /* "*": over less than the whole window so far (see show). */
+                printf("%-*s %9s %9s %7s %10s%s\n", (int) width, infos[i].path ?: "?",
                        format_bytes(a, sizeof(a), infos[i].bytes), format_bytes(b, sizeof(b), infos[i].idle_bytes),
                        infos[i].last_scan_timestamp_usec ? percent(c, sizeof(c), infos[i].idle_ratio) : "-",
-                       format_bytes(d, sizeof(d), infos[i].working_set_bytes));
+                       format_bytes(d, sizeof(d), infos[i].working_set_bytes),
+                       infos[i].working_set_measured_usec < window ? "*" : " ");
         }
-        if (arg_legend)
+        if (arg_legend) {
+                bool partial = false;
+
+                for (size_t i = 0; i < n; i++)
+                        partial = partial || infos[i].working_set_measured_usec < window;
+                if (partial)
+                        printf("\n* measured over less than the working-set window so far.");
                 printf("\n%zu cgroups listed.\n", n);
+        }
         r = 0;
 finish:
         for (size_t i = 0; i < n; i++)
@@ -583,6 +617,8 @@ static int verb_show(sd_bus *bus, char **args) {
         if (r < 0)
                 return r;
         r = get_cgroup(bus, object, &c);
+        if (r >= 0)
+                r = get_window(bus, &c.working_set_window_usec);
         if (r < 0)
                 goto finish;
         if (arg_json) {
@@ -597,7 +633,16 @@ static int verb_show(sd_bus *bus, char **args) {
         printf("   Idle bytes: %s", format_bytes(a, sizeof(a), c.idle_bytes));
         printf(", %s (anon %s, ", percent(b, sizeof(b), c.idle_ratio), format_bytes(d, sizeof(d), c.anon_idle_bytes));
         printf("file %s)\n", format_bytes(a, sizeof(a), c.file_idle_bytes));
-        printf("  Working set: %s\n", format_bytes(a, sizeof(a), c.working_set_bytes));
+        /* Which window the figure covers, and whether it is all of it. */
+        printf("  Working set: %s", format_bytes(a, sizeof(a), c.working_set_bytes));
+        if (c.working_set_measured_usec >= c.working_set_window_usec)
+                printf(", used within %s\n", format_span(b, sizeof(b), c.working_set_window_usec));
+        else if (c.working_set_measured_usec > 0)
+                printf(", used within the last %s: measured over %s of %s so far\n",
+                       format_span(b, sizeof(b), c.working_set_measured_usec), b,
+                       format_span(d, sizeof(d), c.working_set_window_usec));
+        else
+                printf(", not measured yet (window %s)\n", format_span(d, sizeof(d), c.working_set_window_usec));
         if (c.last_scan_timestamp_usec)
                 printf("    Last scan: %s\n\n", format_timestamp(d, sizeof(d), c.last_scan_timestamp_usec));
         else

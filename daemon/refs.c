@@ -279,12 +279,13 @@ int refs_history_update(RefsScanner *s, CgroupSet *set, unsigned window_interval
                 RefsHistory *e = &h[i];
                 uint64_t pages = n->own.pages[PAGE_ANON] + n->own.pages[PAGE_FILE];
                 uint64_t ws = n->own.hist_pages[0];
+                unsigned window = ws_window_intervals(window_intervals, n->measured_intervals);
 
                 if (e->inode != n->inode)
                         *e = (RefsHistory) { .inode = n->inode };
                 /* The union of what was used in each interval of the window
                  * is at least the most used in any one of them. */
-                for (unsigned k = 0; k + 1 < window_intervals && k < e->n; k++)
+                for (unsigned k = 0; k + 1 < window && k < e->n; k++)
                         ws = MAX(ws, e->referenced_pages[(e->pos + AGE_MAX - k) % AGE_MAX]);
                 n->own.ws_pages = MIN(ws, pages);
 

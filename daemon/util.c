@@ -68,8 +68,43 @@ void log_setup(void) {
                 log_max_level = LOG_DEBUG;
 }
 
+size_t log_escape(char *out, size_t size, const char *s) {
+        size_t o = 0;
+
+        if (size == 0)
+                return 0;
+        while (*s) {
+                unsigned char c = (unsigned char) *s;
+                size_t n = utf8_char_len(s);
+                char esc[5];
+                const char *piece = esc;
+                size_t len;
+
+                if (c == '\\')
+                        piece = "\\\\", n = 1;
+                else if (c == '\n')
+                        piece = "\\n", n = 1;
+                else if (c == '\t')
+                        piece = "\\t", n = 1;
+                else if (n == 0 || c < 0x20 || c == 0x7f) {
+                        /* Control characters and bytes that are not well-formed UTF-8. */
+                        snprintf(esc, sizeof(esc), "\\x%02x", c);
+                        n = 1;
+                } else
+                        piece = NULL;
+                len = piece ? strlen(piece) : n;
+                if (o + len >= size)
+                        break;          /* never half an escape or a character */
+                memcpy(out + o, piece ?: s, len);
+                o += len;
+                s += n;
+        }
+        out[o] = 0;
+        return o;
+}
+
 int log_internal(int level, int error, const char *format, ...) {
-        char buf[2048];
+        char buf[2048], escaped[2048];
         va_list ap;
 
         if (error != 0)
@@ -77,10 +112,14 @@ int log_internal(int level, int error, const char *format, ...) {
         va_start(ap, format);
         vsnprintf(buf, sizeof(buf), format, ap);
         va_end(ap);
+        /* Whatever the arguments hold (cgroup names, paths, user names), a
+         * message stays one line, and one the journal cannot take for a
+         * "<N>" priority prefix. */
+        log_escape(escaped, sizeof(escaped), buf);
         if (log_prefix)
-                fprintf(stderr, "<%d>%s\n", level, buf);
+                fprintf(stderr, "<%d>%s\n", level, escaped);
         else
-                fprintf(stderr, "pageidled: %s\n", buf);
+                fprintf(stderr, "pageidled: %s\n", escaped);
         return -abs(error);
 }
 

@@ -88,6 +88,13 @@ int log_internal(int level, int error, const char *format, ...) _printf_(3, 4);
 #define log_error_errno(e, ...) log_full_errno(LOG_ERR, e, __VA_ARGS__)
 #define log_oom() log_error_errno(ENOMEM, "Out of memory.")
 
+/* Writes s into out (size bytes, terminated) as log lines show it: a
+ * backslash as \\, newline and tab as \n and \t, other control
+ * characters and bytes that are not well-formed UTF-8 as \xNN.  Cut short
+ * where out is full, never inside an escape or a character.  Returns the
+ * length written.  log_internal() passes every message through it. */
+size_t log_escape(char *out, size_t size, const char *s);
+
 /* "30s", "500ms", "2min", "1h", "1min 30s"; a bare number is seconds. */
 int parse_duration(const char *s, uint64_t *ret_usec);
 /* Formats into buf (at least 32 bytes), e.g. "1min 30s", "250ms". */

@@ -3,6 +3,7 @@
 # skips), their fixtures, and the daemon's cases for the VM runs.
 daemon_tests = \
 	tests/test-conf \
+	tests/test-log \
 	tests/test-attrib \
 	tests/test-ram \
 	tests/test-cgroup \
@@ -20,6 +21,9 @@ daemon_test_ldadd = $(pageidled_libs)
 tests_test_conf_SOURCES = tests/test-conf.c tests/test-util.h
 tests_test_conf_CFLAGS = $(daemon_test_cflags)
 tests_test_conf_LDADD = $(daemon_test_ldadd)
+tests_test_log_SOURCES = tests/test-log.c tests/test-util.h
+tests_test_log_CFLAGS = $(daemon_test_cflags)
+tests_test_log_LDADD = $(daemon_test_ldadd)
 tests_test_attrib_SOURCES = tests/test-attrib.c tests/test-util.h
 tests_test_attrib_CFLAGS = $(daemon_test_cflags)
 tests_test_attrib_LDADD = $(daemon_test_ldadd)
@@ -39,7 +43,13 @@ tests_test_json_LDADD = $(daemon_test_ldadd)
 tests_test_pageidled_SOURCES = tests/test-pageidled.c tests/test-util.h
 tests_test_pageidled_CFLAGS = $(daemon_test_cflags)
 tests_test_pageidled_LDADD = $(daemon_test_ldadd)
-EXTRA_tests_test_pageidled_DEPENDENCIES = daemon/pageidled
+EXTRA_tests_test_pageidled_DEPENDENCIES = daemon/pageidled tests/fault-inject.so
+# Preloaded into the daemon by test-pageidled to make a timer handler fail.
+check_PROGRAMS += tests/fault-inject.so
+tests_fault_inject_so_SOURCES = tests/fault-inject.c
+tests_fault_inject_so_CFLAGS = $(AM_CFLAGS) -fPIC
+tests_fault_inject_so_LDFLAGS = -shared
+tests_fault_inject_so_LDADD = -ldl
 
 EXTRA_DIST += \
 	tests/fixtures/pageidled-good.conf \
@@ -62,7 +72,9 @@ EXTRA_DIST += \
 EXTRA_DIST += \
 	bench/daemon-bench \
 	bench/daemon-bench-guest.sh \
-	bench/daemon-results.md
+	bench/daemon-results.md \
+	bench/bus-listener \
+	bench/results/bus-listener.md
 
 # v1 memory cgroups: Debian's 6.1 only (6.12 has no CONFIG_MEMCG_V1), in a
 # boot of their own (tests/vm/cgroup-v1-6.1.tap says why).
@@ -71,6 +83,7 @@ EXTRA_DIST += $(VM_CGROUP_V1_CASES)
 
 VM_DAEMON_CASES = \
 	tests/vm/cases/daemon-accuracy.sh \
+	tests/vm/cases/daemon-once.sh \
 	tests/vm/cases/daemon-privileges.sh \
 	tests/vm/cases/daemon-faults.sh \
 	tests/vm/cases/daemon-budget.sh \

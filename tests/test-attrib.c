@@ -115,7 +115,13 @@ static void test_attribution(void) {
         set_idle(60);
         set_idle(4);                    /* untracked: ignored */
         set_idle(9);                    /* a tail: its head speaks for it */
-        a = run_pass(s, 1);
+        /* A window of 4, of which one interval has been measured: the
+         * working set is that interval's. */
+        for (size_t i = 0; i < s->n_nodes; i++)
+                s->nodes[i].measured_intervals = 1;
+        a = run_pass(s, 4);
+        for (size_t i = 0; i < s->n_nodes; i++)
+                s->nodes[i].measured_intervals = AGE_MAX;
         CHECK_EQ_U64(ages[0], 1);
         CHECK_EQ_U64(ages[1], 0);
         CHECK_EQ_U64(ages[4], 0);

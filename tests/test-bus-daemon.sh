@@ -22,6 +22,7 @@ require setpriv util-linux
 require perl perl-base
 
 dir=$(mktemp -d /tmp/test-bus-daemon.XXXXXX)
+CG_ROOT=$dir/cg
 daemon_pid=
 cleanup() {
 	[ -n "$daemon_pid" ] && kill "$daemon_pid" 2> /dev/null && wait "$daemon_pid" 2> /dev/null

@@ -25,6 +25,10 @@
 
 static char dir[] = "/tmp/test-bus-objects.XXXXXX";
 
+/* How often the document was made: only when a pass is published, never
+ * for a GetSnapshot() call. */
+static unsigned snapshot_builds, publishes;
+
 /* What manager.c provides; bus.c needs only these two. */
 const char *manager_state_to_string(ManagerState s) {
         return s == MANAGER_RUNNING ? "running" : s == MANAGER_STARTING ? "starting" : "degraded";
@@ -42,6 +46,7 @@ int manager_snapshot_json(Manager *m, char **ret) {
                 .cgroups = m->published,
         };
 
+        snapshot_builds++;
         return json_format(&s, ret);
 }
 
@@ -73,6 +78,10 @@ static void pass_finish(Manager *m) {
         m->last_scan_timestamp_usec = now_usec(CLOCK_REALTIME);
         m->last_scan_duration_usec = 1234;
         m->state = MANAGER_RUNNING;
+        /* As manager_publish() does: the document of this pass. */
+        free(m->json_text);
+        CHECK(manager_snapshot_json(m, &m->json_text) == 0);
+        publishes++;
         bus_publish(m);
         /* As manager_schedule_pass() does. */
         if (m->scan_requested) {
@@ -110,6 +119,7 @@ static int on_child(sd_event_source *s, const siginfo_t *si, void *userdata) {
 
 static sd_bus *client;
 static unsigned scan_completed, cgroup_changes;
+static char changed_names[512];         /* of the last cgroup PropertiesChanged, ",A,B," */
 
 static uint64_t get_u64(const char *path, const char *iface, const char *name) {
         sd_bus_error e = SD_BUS_ERROR_NULL;
@@ -184,8 +194,22 @@ static int on_signal(sd_bus_message *m, void *userdata, sd_bus_error *e) {
                 CHECK_EQ_U64(duration, 1234);
                 scan_completed++;
         } else if (sd_bus_message_is_signal(m, "org.freedesktop.DBus.Properties", "PropertiesChanged") &&
-                   strncmp(sd_bus_message_get_path(m), BUS_CGROUP_PREFIX "/", strlen(BUS_CGROUP_PREFIX) + 1) == 0)
+                   strncmp(sd_bus_message_get_path(m), BUS_CGROUP_PREFIX "/", strlen(BUS_CGROUP_PREFIX) + 1) == 0) {
+                const char *iface, *name;
+
                 cgroup_changes++;
+                CHECK(sd_bus_message_read(m, "s", &iface) > 0);
+                CHECK(sd_bus_message_enter_container(m, 'a', "{sv}") > 0);
+                strcpy(changed_names, ",");
+                while (sd_bus_message_enter_container(m, 'e', "sv") > 0) {
+                        CHECK(sd_bus_message_read(m, "s", &name) > 0);
+                        CHECK(sd_bus_message_skip(m, "v") >= 0);
+                        CHECK(sd_bus_message_exit_container(m) >= 0);
+                        CHECK(strlen(changed_names) + strlen(name) + 2 < sizeof(changed_names));
+                        strcat(changed_names, name);
+                        strcat(changed_names, ",");
+                }
+        }
         return 0;
 }
 
@@ -343,7 +367,40 @@ static int run_client(int fd) {
                 ;
         CHECK_EQ_U64(scan_completed, 1);
         CHECK_EQ_U64(cgroup_changes, 1);        /* /b only */
+        /* What changed from the empty object, and nothing else. */
+        fprintf(stderr, "changed: %s\n", changed_names);
+        for (const char *p = "Bytes\0IdleBytes\0IdleRatio\0WorkingSetBytes\0AnonBytes\0AnonIdleBytes\0FileBytes\0"
+                             "IdleAgeHistogram\0WorkingSetMeasuredUSec\0"; *p; p += strlen(p) + 1) {
+                char w[64];
+
+                snprintf(w, sizeof(w), ",%s,", p);
+                CHECK(strstr(changed_names, w));
+        }
+        CHECK(!strstr(changed_names, ",FileIdleBytes,"));
+        CHECK(!strstr(changed_names, ",LastScanTimestamp,"));
         CHECK_EQ_U64(get_u64(BUS_MANAGER_PATH, BUS_MANAGER_INTERFACE, "ScanCount"), 2);
+        /* The default window, 2min; the sets made here count as measured all along. */
+        CHECK_EQ_U64(get_u64(BUS_MANAGER_PATH, BUS_MANAGER_INTERFACE, "WorkingSetWindowUSec"), 120 * USEC_PER_SEC);
+        CHECK_EQ_U64(get_u64(b, BUS_CGROUP_INTERFACE, "WorkingSetMeasuredUSec"), 120 * USEC_PER_SEC);
+
+        /* A scan that changes nothing: ScanCompleted, and no object signals. */
+        CHECK(sd_bus_call_method(client, NULL, BUS_MANAGER_PATH, BUS_MANAGER_INTERFACE, "ScanNow", NULL, NULL,
+                                 NULL) >= 0);
+        while (sd_bus_process(client, NULL) > 0)
+                ;
+        CHECK_EQ_U64(scan_completed, 2);
+        CHECK_EQ_U64(cgroup_changes, 1);
+        /* GetSnapshot(), called again and again, is the document of that scan. */
+        for (unsigned i = 0; i < 3; i++) {
+                CHECK(sd_bus_call_method(client, NULL, BUS_MANAGER_PATH, BUS_MANAGER_INTERFACE, "GetSnapshot", NULL,
+                                         &reply, NULL) >= 0);
+                CHECK(sd_bus_message_read(reply, "s", &text) > 0);
+                doc = json_tokener_parse(text);
+                CHECK(doc);
+                CHECK_EQ_U64(json_object_get_uint64(json_object_object_get(doc, "scan_count")), 3);
+                json_object_put(doc);
+                reply = sd_bus_message_unref(reply);
+        }
         CHECK_EQ_U64(get_u64(b, BUS_CGROUP_INTERFACE, "Bytes"), 16 * PAGE);
         CHECK(get_u64(b, BUS_CGROUP_INTERFACE, "LastScanTimestamp") > 0);
         CHECK_EQ_U64(list_cgroups("/b", b), 1);
@@ -455,12 +512,16 @@ int main(void) {
         CHECK(bus_add_objects(m.bus) >= 0);
         CHECK(sd_event_add_child(m.event, NULL, pid, WEXITED, on_child, NULL) >= 0);
         rc = sd_event_loop(m.event);
+        if (snapshot_builds != publishes)
+                fprintf(stderr, "the document was made %u times for %u publishes\n", snapshot_builds, publishes);
+        CHECK_EQ_U64(snapshot_builds, publishes);
 
         m.bus = bus_free(m.bus);
         sd_event_source_disable_unref(m.pass_timer);
         sd_event_source_disable_unref(m.step_timer);
         sd_event_unref(m.event);
         cgroup_set_free(m.published);
+        free(m.json_text);
         config_free(m.config);
         strv_free(m.track_added);
         strv_free(m.track_removed);

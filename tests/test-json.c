@@ -23,6 +23,54 @@ static uint64_t get_u64(json_object *o, const char *key) {
         return json_object_get_uint64(get(o, key));
 }
 
+static void touch(const char *dir, const char *name) {
+        char p[4200];
+        int fd;
+
+        snprintf(p, sizeof(p), "%s/%s", dir, name);
+        fd = open(p, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+        CHECK(fd >= 0);
+        close(fd);
+}
+
+static bool exists(const char *dir, const char *name) {
+        char p[4200];
+
+        snprintf(p, sizeof(p), "%s/%s", dir, name);
+        return faccessat(AT_FDCWD, p, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
+}
+
+/* What json_write_atomic() leaves after a crash goes; nothing else. */
+static void test_temporaries(void) {
+        char dir[] = "/tmp/test-json-tmp.XXXXXX", p[4200], q[4200];
+
+        CHECK(mkdtemp(dir));
+        touch(dir, "stats.json");
+        touch(dir, "stats.json.Ab3XyZ");
+        touch(dir, "stats.json.000000");
+        touch(dir, "stats.json.abc12");         /* five characters */
+        touch(dir, "stats.json.abc1234");       /* seven */
+        touch(dir, "stats.json.ab-123");
+        touch(dir, "other.json.ABCDEF");
+        touch(dir, "target");
+        snprintf(p, sizeof(p), "%s/stats.json.LnK123", dir);
+        snprintf(q, sizeof(q), "%s/target", dir);
+        CHECK(symlink(q, p) == 0);
+        snprintf(p, sizeof(p), "%s/stats.json.DiR123", dir);
+        CHECK(mkdir(p, 0755) == 0);
+        snprintf(p, sizeof(p), "%s/stats.json", dir);
+        CHECK(json_remove_temporaries(p) == 2);
+        CHECK(!exists(dir, "stats.json.Ab3XyZ") && !exists(dir, "stats.json.000000"));
+        CHECK(exists(dir, "stats.json") && exists(dir, "stats.json.abc12") && exists(dir, "stats.json.abc1234"));
+        CHECK(exists(dir, "stats.json.ab-123") && exists(dir, "other.json.ABCDEF"));
+        CHECK(exists(dir, "stats.json.LnK123") && exists(dir, "target") && exists(dir, "stats.json.DiR123"));
+        CHECK(json_remove_temporaries(p) == 0);
+        snprintf(p, sizeof(p), "%s/nowhere/stats.json", dir);
+        CHECK(json_remove_temporaries(p) == 0);
+        snprintf(p, sizeof(p), "rm -rf '%s'", dir);
+        CHECK(system(p) == 0);
+}
+
 int main(void) {
         _cleanup_(cgroup_set_freep) CgroupSet *set = NULL;
         _cleanup_free_ char *text = NULL, *back = NULL;
@@ -32,6 +80,7 @@ int main(void) {
         Snapshot snap;
         struct stat st;
 
+        test_temporaries();
         CHECK(cgroup_set_new(&set) == 0);
         CHECK(cgroup_set_add(set, "/web.slice", 10, CGROUP_NO_PARENT, true, &a) == 0);
         CHECK(cgroup_set_add(set, "/web.slice/x", 11, a, false, NULL) == 0);

@@ -8,7 +8,11 @@
 #include <json-c/json.h>
 #include <linux/kernel-page-flags.h>
 #include <signal.h>
+#include <linux/magic.h>
+#include <sys/socket.h>
+#include <sys/statfs.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 
@@ -19,7 +23,7 @@
 #define N_PFNS 1024
 
 static char dir[] = "/tmp/test-pageidled.XXXXXX";
-static char daemon_path[4096];
+static char daemon_path[4096], shim_path[4096];
 
 static void path_of(char *buf, size_t size, const char *rel) {
         snprintf(buf, size, "%s/%s", dir, rel);
@@ -93,8 +97,9 @@ static void setup(void) {
         write_file("sys/kernel/mm/page_idle/bitmap", bitmap, sizeof(bitmap));
 }
 
-/* Starts the daemon with the fake roots; its stdout and stderr go to files. */
-static pid_t spawn(const char *name, char * const *args) {
+/* Starts the daemon with the fake roots and env ("NAME=VALUE", NULL-ended,
+ * or NULL); its stdout and stderr go to files. */
+static pid_t spawn_env(const char *name, char * const *args, char * const *env) {
         char out[4200], err[4200], proc[4200], sys[4200];
         char *argv[32] = { daemon_path };
         size_t n = 1;
@@ -117,10 +122,18 @@ static pid_t spawn(const char *name, char * const *args) {
                 setenv("PAGEIDLED_PROC_ROOT", proc, 1);
                 setenv("PAGEIDLED_SYS_ROOT", sys, 1);
                 unsetenv("NOTIFY_SOCKET");
+                unsetenv("WATCHDOG_USEC");
+                unsetenv("JOURNAL_STREAM");
+                for (size_t i = 0; env && env[i]; i++)
+                        putenv(env[i]);
                 execv(daemon_path, argv);
                 _exit(98);
         }
         return pid;
+}
+
+static pid_t spawn(const char *name, char * const *args) {
+        return spawn_env(name, args, NULL);
 }
 
 static int wait_exit(pid_t pid) {
@@ -218,7 +231,56 @@ static void test_once(void) {
         CHECK_EQ_U64(u64(b, "anon_bytes"), 8 * 4096);
         CHECK_EQ_U64(u64(b, "idle_bytes"), 18 * 4096);
         CHECK(json_object_get_double(get(b, "idle_ratio")) == 1.0);
+        CHECK_EQ_U64(u64(b, "working_set_measured_usec"), 200 * USEC_PER_MSEC);
         json_object_put(doc);
+}
+
+/* With the default window of 2min, one interval measured: the working set
+ * is what that interval saw used (here nothing), not every page, and the
+ * document says which part of the window it covers. */
+static void test_once_window(void) {
+        _cleanup_free_ char *out = NULL, *err = NULL;
+        char root[4200], arg[8400];
+        json_object *doc, *a;
+
+        path_of(root, sizeof(root), "cg");
+        snprintf(arg, sizeof(arg), "--config=%s/window.conf", dir);
+        {
+                char text[8400];
+
+                snprintf(text, sizeof(text), "[Cgroups]\nRoot=%s\n[HTTP]\nEnable=no\n", root);
+                write_text("window.conf", text);
+        }
+        CHECK(run("window", (char *[]) { arg, "--once", "--interval=200ms", "--user=root", "--cgroup=/a",
+                                         NULL }) == 0);
+        out = slurp("window.out");
+        doc = json_tokener_parse(out);
+        CHECK(doc);
+        CHECK_EQ_U64(u64(doc, "working_set_window_usec"), 254 * 200 * USEC_PER_MSEC);
+        a = find_cgroup(doc, "/a");
+        CHECK(a);
+        CHECK_EQ_U64(u64(a, "bytes"), 20 * 4096);
+        CHECK_EQ_U64(u64(a, "idle_bytes"), 20 * 4096);
+        CHECK_EQ_U64(u64(a, "working_set_bytes"), 0);
+        CHECK_EQ_U64(u64(a, "working_set_measured_usec"), 200 * USEC_PER_MSEC);
+        json_object_put(doc);
+
+        /* A path that matches nothing: named, and --once fails. */
+        CHECK(run("nomatch", (char *[]) { arg, "--once", "--interval=200ms", "--user=root", "--cgroup=/nope",
+                                          "--cgroup=/a", "--cgroup=/b/*", NULL }) == 0);
+        err = slurp("nomatch.err");
+        CHECK(strstr(err, "--cgroup=/nope matches no cgroup under "));
+        CHECK(strstr(err, "--cgroup=/b/* matches no cgroup under "));
+        CHECK(!strstr(err, "--cgroup=/a matches"));
+        free(err);
+        CHECK(run("nothing", (char *[]) { arg, "--once", "--interval=200ms", "--user=root", "--cgroup=/nope",
+                                          NULL }) == 1);
+        err = slurp("nothing.err");
+        CHECK(strstr(err, "--cgroup=/nope matches no cgroup under "));
+        CHECK(strstr(err, "Nothing to measure"));
+        free(out);
+        out = slurp("nothing.out");
+        CHECK_STREQ(out, "");
 }
 
 static void test_command_line(void) {
@@ -273,20 +335,46 @@ static void test_daemon(void) {
         write_text("daemon.conf", text);
         snprintf(arg, sizeof(arg), "--config=%s", conf);
         snprintf(arg2, sizeof(arg2), "--json-file=%s", json);
-        pid = spawn("daemon", (char *[]) { arg, arg2, "--user=root", NULL });
+        /* A temporary file left by a crash mid-write: removed at start; not
+         * what only looks like one. */
+        mk("run");
+        write_text("run/stats.json.Ab3XyZ", "{");
+        write_text("run/stats.json.keep", "{");
+        /* As under systemd: each line starts with its priority, "<6>". */
+        pid = spawn_env("daemon", (char *[]) { arg, arg2, "--user=root", NULL },
+                        (char *[]) { "JOURNAL_STREAM=8:1234", NULL });
 
         doc = wait_json("run/stats.json", 1);
         CHECK_EQ_U64(json_object_array_length(get(doc, "cgroups")), 2);
+        path_of(text, sizeof(text), "run/stats.json.Ab3XyZ");
+        CHECK(access(text, F_OK) < 0 && errno == ENOENT);
+        path_of(text, sizeof(text), "run/stats.json.keep");
+        CHECK(access(text, F_OK) == 0);
+        /* The window is 2min (254 intervals at most): of it, the scans so far. */
+        {
+                json_object *a = find_cgroup(doc, "/a");
+
+                CHECK_EQ_U64(u64(a, "working_set_bytes"), 0);
+                CHECK_EQ_U64(u64(a, "working_set_measured_usec"), u64(doc, "scan_count") * 200 * USEC_PER_MSEC);
+        }
         json_object_put(doc);
 
-        /* A cgroup appears: tracked from the next scan on. */
+        /* A cgroup appears: tracked from the next scan on.  Another's name
+         * holds a newline and what the journal reads as priority 0. */
         mk("cg/c");
+        mk("cg/n\n<0>x");
         doc = wait_json("run/stats.json", 1);
         n = u64(doc, "scan_count");
         json_object_put(doc);
         doc = wait_json("run/stats.json", n + 2);
         CHECK(find_cgroup(doc, "/c"));
+        CHECK(find_cgroup(doc, "/n\n<0>x"));
+        /* New: measured since it appeared, less than /a. */
+        CHECK(u64(find_cgroup(doc, "/c"), "working_set_measured_usec") <
+              u64(find_cgroup(doc, "/a"), "working_set_measured_usec"));
         json_object_put(doc);
+        path_of(text, sizeof(text), "cg/n\n<0>x");
+        CHECK(rmdir(text) == 0);
 
         /* A bad config on SIGHUP: logged with file:line, the old one stays. */
         write_text("daemon.conf", "[Scan]\nInterval=1s\nCPUBudget=lots\n");
@@ -322,9 +410,141 @@ static void test_daemon(void) {
         err = slurp("daemon.err");
         fprintf(stderr, "--- stderr of the daemon:\n%s---\n", err);
         CHECK(strstr(err, "Tracking cgroup /c."));
+        /* The name, escaped, on one line with the priority it was logged at. */
+        CHECK(strstr(err, "<6>Tracking cgroup /n\\n<0>x."));
+        for (const char *l = err; *l; l = strchr(l, '\n') + 1) {
+                CHECK(l[0] == '<' && l[1] >= '0' && l[1] <= '7' && l[2] == '>');
+                CHECK(l[1] != '0');
+                CHECK(strchr(l, '\n'));
+        }
         CHECK(strstr(err, "Cgroup /c is gone, no longer tracking it."));
         CHECK(strstr(err, "Cgroup /b no longer matches Track=, no longer tracking it."));
         CHECK(strstr(err, "Received SIGTERM, exiting."));
+        CHECK(strstr(err, "Removed 1 stale temporary files of "));
+}
+
+/* The WATCHDOG=1 datagrams waiting on the notify socket; READY=1 counts in *ready. */
+static unsigned drain_watchdog(int sock, unsigned *ready) {
+        unsigned n = 0;
+        char buf[4096];
+        ssize_t k;
+
+        while ((k = recv(sock, buf, sizeof(buf) - 1, MSG_DONTWAIT)) >= 0) {
+                buf[k] = 0;
+                for (char *l = strtok(buf, "\n"); l; l = strtok(NULL, "\n")) {
+                        if (strcmp(l, "WATCHDOG=1") == 0)
+                                n++;
+                        if (strcmp(l, "READY=1") == 0 && ready)
+                                (*ready)++;
+                }
+        }
+        return n;
+}
+
+/* A timer handler that fails (here: ENOMEM walking the hierarchy, in the
+ * pass timer's handler) ends the daemon with an error, for the service
+ * manager to restart it, instead of leaving a process that no longer
+ * scans.  Until then WATCHDOG=1 comes, though the interval is longer than
+ * the watchdog's period. */
+static void test_handler_failure(void) {
+        _cleanup_free_ char *err = NULL;
+        char conf[4200], root[4200], json[4200], arg[8400], arg2[8400], text[8400], fault[4200];
+        char env_notify[4300], env_preload[4300], env_fault[4300], env_fsync[4300], fsync_log[4200];
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        unsigned fed = 0, ready = 0;
+        json_object *doc;
+        int sock, status = 0;
+        pid_t pid;
+
+        path_of(sa.sun_path, sizeof(sa.sun_path), "notify");
+        sock = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        CHECK(sock >= 0);
+        CHECK(bind(sock, (struct sockaddr *) &sa, sizeof(sa)) == 0);
+        path_of(conf, sizeof(conf), "fault.conf");
+        path_of(root, sizeof(root), "cg");
+        path_of(json, sizeof(json), "run-fault/stats.json");
+        path_of(fault, sizeof(fault), "fault");
+        snprintf(text, sizeof(text), "[Scan]\nInterval=1s\nCPUBudget=100%%\n[Cgroups]\nRoot=%s\nTrack=/*\n[HTTP]\nEnable=no\n", root);
+        write_text("fault.conf", text);
+        snprintf(arg, sizeof(arg), "--config=%s", conf);
+        snprintf(arg2, sizeof(arg2), "--json-file=%s", json);
+        snprintf(env_notify, sizeof(env_notify), "NOTIFY_SOCKET=%s", sa.sun_path);
+        snprintf(env_preload, sizeof(env_preload), "LD_PRELOAD=%s", shim_path);
+        snprintf(env_fault, sizeof(env_fault), "PAGEIDLED_TEST_FAULT_FILE=%s", fault);
+        path_of(fsync_log, sizeof(fsync_log), "fsync.log");
+        snprintf(env_fsync, sizeof(env_fsync), "PAGEIDLED_TEST_FSYNC_LOG=%s", fsync_log);
+        pid = spawn_env("fault", (char *[]) { arg, arg2, "--user=root", NULL },
+                        (char *[]) { env_notify, env_preload, env_fault, env_fsync, "WATCHDOG_USEC=300000",
+                                     "ASAN_OPTIONS=verify_asan_link_order=0", NULL });
+
+        /* Reading the socket all along, as the service manager would. */
+        for (unsigned i = 0;; i++) {
+                _cleanup_free_ char *t = slurp("run-fault/stats.json");
+
+                fed += drain_watchdog(sock, &ready);
+                doc = t ? json_tokener_parse(t) : NULL;
+                if (doc && u64(doc, "scan_count") >= 3) {
+                        json_object_put(doc);
+                        break;
+                }
+                if (doc)
+                        json_object_put(doc);
+                CHECK(i < 400);
+                usleep(25 * 1000);
+        }
+        fprintf(stderr, "WATCHDOG=1 %u times in three scans\n", fed);
+        CHECK_EQ_U64(ready, 1);
+        /* Two intervals of 1s, a period of 300ms: more than once a pass. */
+        CHECK(fed > 3);
+
+        /* The JSON file, where it is not on tmpfs, is synced before its
+         * rename, and its directory after. */
+        {
+                _cleanup_free_ char *synced = slurp("fsync.log");
+                char want[4300];
+                struct statfs sfs;
+
+                path_of(want, sizeof(want), "run-fault");
+                CHECK(statfs(want, &sfs) == 0);
+                fprintf(stderr, "--- synced:\n%s---\n", synced ?: "");
+                if (sfs.f_type == TMPFS_MAGIC) {
+                        CHECK(!synced || !*synced);
+                } else {
+                        size_t n = strlen(want);
+
+                        CHECK(synced);
+                        snprintf(want + n, sizeof(want) - n, "/stats.json.");
+                        CHECK(strstr(synced, want));
+                        want[n] = 0;
+                        strcat(want, "\n");
+                        CHECK(strstr(synced, want));
+                }
+        }
+
+        write_text("fault", "");
+        for (unsigned i = 0;; i++) {
+                pid_t k = waitpid(pid, &status, WNOHANG);
+
+                CHECK(k >= 0);
+                if (k == pid)
+                        break;
+                if (i >= 200) {
+                        fprintf(stderr, "pageidled still runs 20 s after its scan failed\n");
+                        kill(pid, SIGKILL);
+                        waitpid(pid, &status, 0);
+                        err = slurp("fault.err");
+                        fprintf(stderr, "--- stderr of the daemon:\n%s---\n", err);
+                        exit(EXIT_FAILURE);
+                }
+                usleep(100 * 1000);
+        }
+        err = slurp("fault.err");
+        fprintf(stderr, "--- stderr of the daemon:\n%s---\n", err);
+        CHECK(WIFEXITED(status));
+        CHECK_EQ_U64(WEXITSTATUS(status), 1);
+        CHECK(strstr(err, "Out of memory."));
+        CHECK(strstr(err, "Event loop failed: Cannot allocate memory"));
+        close(sock);
 }
 
 int main(void) {
@@ -333,10 +553,14 @@ int main(void) {
 
         snprintf(daemon_path, sizeof(daemon_path), "%s/daemon/pageidled", b ? b : ".");
         CHECK(access(daemon_path, X_OK) == 0);
+        snprintf(shim_path, sizeof(shim_path), "%s/tests/fault-inject.so", b ? b : ".");
+        CHECK(access(shim_path, R_OK) == 0);
         setup();
         test_command_line();
         test_once();
+        test_once_window();
         test_daemon();
+        test_handler_failure();
         snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
         CHECK(system(cmd) == 0);
         return 0;

@@ -238,6 +238,17 @@ static void test_scan(void) {
         CHECK_EQ_U64(a->own.ws_pages, 512);
         set = cgroup_set_free(set);
 
+        /* The same window with only the last interval measured (the one
+         * before it read what was referenced since the process started):
+         * only the last. */
+        CHECK(cgroup_set_build(root_fd, patterns, &set) == 0);
+        for (size_t i = 0; i < set->n_nodes; i++)
+                set->nodes[i].measured_intervals = 1;
+        CHECK(refs_scan(s, root_fd, set, 3) == 0);
+        a = cgroup_set_find_path(set, "/a");
+        CHECK_EQ_U64(a->own.ws_pages, 0);
+        set = cgroup_set_free(set);
+
         /* Window of one interval: only the last. */
         CHECK(cgroup_set_build(root_fd, patterns, &set) == 0);
         CHECK(refs_scan(s, root_fd, set, 1) == 0);

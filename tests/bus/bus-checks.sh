@@ -94,13 +94,13 @@ check_introspection() {
 	done
 	# The documented Manager members are all there by name too (a typo in
 	# both would hide from the diff above).
-	for m in Version Backend State ScanIntervalUSec LastScanTimestamp LastScanDurationUSec ScanCount \
+	for m in Version Backend State ScanIntervalUSec WorkingSetWindowUSec LastScanTimestamp LastScanDurationUSec ScanCount \
 		ListCgroups GetCgroup Track Untrack ScanNow GetSnapshot ScanCompleted; do
 		grep -q " \.$m " live-manager.txt 2> /dev/null ||
 			live_members /org/pageidled1 org.pageidled1.Manager > live-manager.txt
 		grep -q " \.$m " live-manager.txt || fail "Manager lacks $m"
 	done
-	for m in Path Bytes IdleBytes IdleRatio WorkingSetBytes AnonBytes AnonIdleBytes FileBytes FileIdleBytes \
+	for m in Path Bytes IdleBytes IdleRatio WorkingSetBytes WorkingSetMeasuredUSec AnonBytes AnonIdleBytes FileBytes FileIdleBytes \
 		IdleAgeHistogram LastScanTimestamp; do
 		live_members "$obj" org.pageidled1.Cgroup | grep -q " \.$m " || fail "Cgroup lacks $m"
 	done
@@ -182,6 +182,14 @@ check_bad_input() {
 	expect_error org.pageidled1.Error.NoSuchCgroup "No such file or directory" call Track string:/no/such/cgroup
 	expect_error org.pageidled1.Error.NoSuchCgroup "not a directory" call Track string:"$CG_FILE"
 	expect_error org.pageidled1.Error.NoSuchCgroup "No such file" call GetCgroup string:/no/such/cgroup
+	# Anyone may read that error: it names the path asked for, not where
+	# the hierarchy is mounted.
+	out=$(ncall GetCgroup string:/no/such/cgroup 2>&1)
+	case $out in
+	*"No cgroup /no/such/cgroup: No such file or directory"*) ;;
+	*) fail "GetCgroup /no/such/cgroup as nobody: $out" ;;
+	esac
+	case $out in *"${CG_ROOT:?}"*) fail "the NoSuchCgroup error names the cgroup root: $out" ;; esac
 	expect_error org.pageidled1.Error.AlreadyTracked "already tracked" call Track string:"$CG_TRACKED"
 	expect_error org.pageidled1.Error.NotTracked "not tracked" call Untrack string:"$CG_OTHER"
 	expect_error org.pageidled1.Error.NotTracked "not tracked" call GetCgroup string:"$CG_OTHER"
@@ -231,8 +239,15 @@ check_track_untrack() {
 	in_snapshot "$CG_TRACKED" || fail "$CG_TRACKED not back in the document"
 }
 
+# A cgroup object signals only what changed: CG_TRACKED, untracked and
+# tracked again, goes from an empty object to its estimates at the scan,
+# and says so.
 check_signals() {
 	echo "--- PropertiesChanged and ScanCompleted, watched by nobody"
+	"$pageidlectl" untrack "$CG_TRACKED" > /dev/null || fail "pageidlectl untrack $CG_TRACKED"
+	"$pageidlectl" scan > /dev/null || fail "pageidlectl scan"
+	"$pageidlectl" track "$CG_TRACKED" > /dev/null || fail "pageidlectl track $CG_TRACKED"
+	obj=$(object_of "$CG_TRACKED")
 	as_nobody dbus-monitor --system "type='signal',sender='org.pageidled1'" > signals.txt 2> monitor.err &
 	mon=$!
 	sleep 1
@@ -242,13 +257,16 @@ check_signals() {
 	sleep 1
 	kill $mon
 	wait $mon 2> /dev/null
-	obj=$(object_of "$CG_TRACKED")
 	grep -q "path=/org/pageidled1; interface=org.pageidled1.Manager; member=ScanCompleted" signals.txt ||
 		fail "no ScanCompleted"
 	grep -q "path=/org/pageidled1; interface=org.freedesktop.DBus.Properties; member=PropertiesChanged" signals.txt ||
 		fail "no PropertiesChanged for the manager"
 	grep -q "path=$obj; interface=org.freedesktop.DBus.Properties; member=PropertiesChanged" signals.txt ||
 		fail "no PropertiesChanged for $obj"
+	grep -A6 "path=$obj; interface=org.freedesktop.DBus.Properties; member=PropertiesChanged" signals.txt |
+		grep -q '"Bytes"' || fail "the PropertiesChanged of $obj does not name Bytes"
+	awk '/^signal / { cg = index($0, "path=/org/pageidled1/cgroup/") > 0 } cg && /"LastScanTimestamp"/' \
+		signals.txt | grep -q . && fail "a cgroup object signalled LastScanTimestamp"
 	grep -A3 "member=ScanCompleted" signals.txt | head -n 4
 	[ $failures -eq 0 ] || { cat monitor.err; head -n 40 signals.txt; }
 }
@@ -268,6 +286,7 @@ check_snapshot() {
 			echo "the same document ($(jq '.cgroups | length' snapshot.json) cgroups, scan $(jq .scan_count snapshot.json))"
 			return 0
 		fi
+		echo "try $try: scans $(jq .scan_count before.json), $(jq .scan_count snapshot.json), $(jq .scan_count file.json)"
 		sleep 0.2
 	done
 	diff -u file.json snapshot.json | head -n 40

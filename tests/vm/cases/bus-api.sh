@@ -21,7 +21,7 @@ chmod 0755 "$PWD"
 load_bitmap
 start_workload /bus-a bus-a --kind anon --size 32M --hot 16M
 cgroup_new /bus-b
-CG_TRACKED=/bus-a CG_OTHER=/bus-b CG_FILE=/cgroup.procs
+CG_TRACKED=/bus-a CG_OTHER=/bus-b CG_FILE=/cgroup.procs CG_ROOT=/sys/fs/cgroup
 # It runs as daemon, which stands in for user pageidled in the policy.
 bus_daemon_user=daemon
 
