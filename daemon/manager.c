@@ -633,6 +633,23 @@ static void manager_log_cgroup_changes(Manager *m, const CgroupSet *now) {
         }
 }
 
+/* The daemon's CPU time and its opener's, which does a refs scan's reads. */
+static void manager_cpu_times_usec(const Manager *m, uint64_t *ret_user, uint64_t *ret_sys) {
+        uint64_t user, sys;
+
+        cpu_times_usec(ret_user, ret_sys);
+        opener_cpu_times_usec(m->opener, &user, &sys);
+        *ret_user += user;
+        *ret_sys += sys;
+}
+
+static uint64_t manager_cpu_usec(const Manager *m) {
+        uint64_t user, sys;
+
+        opener_cpu_times_usec(m->opener, &user, &sys);
+        return cpu_time_usec() + user + sys;
+}
+
 static int manager_finish_pass(Manager *m) {
         bool measuring = m->refs || m->scanner->fds[SCAN_FILE_BITMAP] >= 0;
         bool measured = measuring && m->pass_measures > 0;
@@ -640,7 +657,7 @@ static int manager_finish_pass(Manager *m) {
         uint64_t user, sys;
 
         m->progress_usec = now_usec(CLOCK_MONOTONIC);
-        cpu_times_usec(&user, &sys);
+        manager_cpu_times_usec(m, &user, &sys);
         user -= m->pass_user_usec;
         sys -= m->pass_sys_usec;
         cgroup_set_sum(m->scanning);
@@ -707,9 +724,10 @@ static unsigned manager_budget(const Manager *m) {
 
 /* When the CPU time used since the pacing epoch is budget% of the time
  * since it.  All of the process's time counts: the steps, the walk of the
- * hierarchy, publishing the results, the bus and the HTTP thread. */
+ * hierarchy, publishing the results, the bus and the HTTP thread, and the
+ * opener's reads for refs. */
 static uint64_t manager_pace_due(const Manager *m) {
-        return m->pace_epoch_usec + (cpu_time_usec() - m->pace_epoch_cpu_usec) * 100 / manager_budget(m);
+        return m->pace_epoch_usec + (manager_cpu_usec(m) - m->pace_epoch_cpu_usec) * 100 / manager_budget(m);
 }
 
 /* A pass that starts with the budget's debt paid starts a new epoch; one
@@ -720,7 +738,7 @@ static void manager_pace_begin(Manager *m) {
 
         if (manager_pace_due(m) <= now) {
                 m->pace_epoch_usec = now;
-                m->pace_epoch_cpu_usec = cpu_time_usec();
+                m->pace_epoch_cpu_usec = manager_cpu_usec(m);
         }
 }
 
@@ -796,7 +814,7 @@ static int manager_begin_pass(Manager *m) {
         /* The walk of the hierarchy counts as part of the scan. */
         manager_pace_begin(m);
         m->pass_start_usec = now_usec(CLOCK_MONOTONIC);
-        cpu_times_usec(&m->pass_user_usec, &m->pass_sys_usec);
+        manager_cpu_times_usec(m, &m->pass_user_usec, &m->pass_sys_usec);
         r = manager_build_cgroup_set(m, &set);
         if (r == -ENOMEM)
                 return log_oom();

@@ -346,6 +346,30 @@ int opener_fork(const OpenerConfig *c, Opener **ret) {
         return 0;
 }
 
+void opener_cpu_times_usec(const Opener *o, uint64_t *ret_user, uint64_t *ret_sys) {
+        _cleanup_free_ char *stat = NULL;
+        char path[64];
+        unsigned long long utime, stime;
+        long tick = sysconf(_SC_CLK_TCK);
+        const char *p;
+        size_t size;
+
+        *ret_user = *ret_sys = 0;
+        if (!o || o->pid <= 0 || tick <= 0)
+                return;
+        /* The real /proc, whatever proc_root the scan reads: this is about us. */
+        snprintf(path, sizeof(path), "/proc/%d/stat", (int) o->pid);
+        if (read_full_fileat(AT_FDCWD, path, &stat, &size) < 0)
+                return;
+        /* Fields 14 and 15, counted after the command name, which may hold
+         * spaces and parentheses of its own. */
+        p = strrchr(stat, ')');
+        if (!p || sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &utime, &stime) != 2)
+                return;
+        *ret_user = (uint64_t) utime * USEC_PER_SEC / (uint64_t) tick;
+        *ret_sys = (uint64_t) stime * USEC_PER_SEC / (uint64_t) tick;
+}
+
 void opener_reap(Opener *o) {
         int status;
 

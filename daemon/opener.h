@@ -84,6 +84,10 @@ int opener_open_bitmap(Opener *o);
 int opener_read_rollup(Opener *o, int pid, char **ret, size_t *ret_size);
 int opener_clear_refs(Opener *o, int pid);
 
+/* The CPU time the helper has used so far (0 without one): its reads of
+ * smaps_rollup are part of a refs scan, and count against CPUBudget=. */
+void opener_cpu_times_usec(const Opener *o, uint64_t *ret_user, uint64_t *ret_sys);
+
 /* After the helper hung up: reaps it and logs how it ended. */
 void opener_reap(Opener *o);
 

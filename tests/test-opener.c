@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
+#include <sys/capability.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -217,6 +218,37 @@ static void test_parent_death(void) {
         CHECK(waitpid(pids[1], &status, 0) == pids[1]);
 }
 
+/* The helper's CPU time is seen from the daemon's side (it counts against
+ * CPUBudget=): it grows from 0 as the helper reads for us. */
+static void test_cpu_time(void) {
+        _cleanup_(opener_freep) Opener *o = NULL, *local = NULL;
+        /* As root, reading our smaps_rollup takes what refs keeps: we hold
+         * capabilities the helper would otherwise lack. */
+        OpenerConfig c = { .proc_root = "/proc", .uid = PRIVS_UID_INVALID,
+                           .keep = geteuid() == 0 ? UINT64_C(1) << CAP_SYS_PTRACE : 0 };
+        uint64_t user = 1, sys = 1;
+        unsigned n;
+
+        CHECK(opener_new_local(&c, &local) == 0);
+        opener_cpu_times_usec(local, &user, &sys);
+        CHECK_EQ_U64(user + sys, 0);
+
+        CHECK(opener_fork(&c, &o) == 0);
+        for (n = 0; n < 1000000; n++) {
+                char *text = NULL;
+                size_t size;
+
+                CHECK(opener_read_rollup(o, (int) getpid(), &text, &size) == 0);
+                free(text);
+                if (n % 256 == 0) {
+                        opener_cpu_times_usec(o, &user, &sys);
+                        if (user + sys > 0)
+                                break;
+                }
+        }
+        CHECK(user + sys > 0);
+}
+
 int main(void) {
         char cmd[PATH_MAX + 16];
 
@@ -226,6 +258,7 @@ int main(void) {
         test_requests();
         test_bitmap();
         test_parent_death();
+        test_cpu_time();
         snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
         CHECK(system(cmd) == 0);
         return 0;
