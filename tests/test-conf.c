@@ -378,7 +378,7 @@ static void test_size(void) {
         CHECK(big);
         memset(big, '\n', size);
         memcpy(big, "[Scan]\n", 7);
-        parse_text(big, size - 1, 0, NULL);
+        config_free(parse_text(big, size - 1, 0, NULL));
         parse_text(big, size, -EFBIG, "t.conf: longer than 1048576 bytes, the most a configuration file may be");
         free(big);
 }
