@@ -3,11 +3,10 @@
 # the bus policy, activation file and interface description, and their tests.
 daemon_pageidled_SOURCES += \
 	daemon/bus.c daemon/bus.h \
-	daemon/track.c daemon/track.h \
-	daemon/cgroup-path.c daemon/cgroup-path.h
+	daemon/track.c daemon/track.h
 
 bin_PROGRAMS = daemon/pageidlectl
-daemon_pageidlectl_SOURCES = daemon/pageidlectl.c daemon/cgroup-path.c daemon/cgroup-path.h
+daemon_pageidlectl_SOURCES = daemon/pageidlectl.c
 daemon_pageidlectl_CFLAGS = $(AM_CFLAGS) $(LIBSYSTEMD_CFLAGS) $(JSONC_CFLAGS)
 daemon_pageidlectl_LDADD = $(pageidled_libs) $(LIBSYSTEMD_LIBS)
 
@@ -21,12 +20,12 @@ dist_dbussystemservice_DATA = dbus/org.pageidled1.service
 bus_tests = tests/test-bus-path tests/test-bus-objects
 check_PROGRAMS += $(bus_tests)
 TESTS += $(bus_tests) tests/test-bus-daemon.sh
-tests_test_bus_path_SOURCES = tests/test-bus-path.c tests/test-util.h daemon/cgroup-path.c daemon/cgroup-path.h
+tests_test_bus_path_SOURCES = tests/test-bus-path.c tests/test-util.h
 tests_test_bus_path_CFLAGS = $(AM_CFLAGS) -I$(top_srcdir)/daemon
 tests_test_bus_path_LDADD = $(pageidled_libs)
 # bus.c and track.c over a socketpair, with a Manager made by hand.
 tests_test_bus_objects_SOURCES = tests/test-bus-objects.c tests/test-util.h \
-	daemon/bus.c daemon/bus.h daemon/track.c daemon/track.h daemon/cgroup-path.c daemon/cgroup-path.h
+	daemon/bus.c daemon/bus.h daemon/track.c daemon/track.h
 tests_test_bus_objects_CFLAGS = $(AM_CFLAGS) -I$(top_srcdir)/daemon $(LIBSYSTEMD_CFLAGS) $(JSONC_CFLAGS)
 tests_test_bus_objects_LDADD = $(pageidled_libs) $(LIBSYSTEMD_LIBS)
 EXTRA_DIST += \

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Checks on cgroup paths that come from outside (the bus, the command line). */
+/* Checks on cgroup paths and patterns that come from outside (the bus, the
+ * command line, the config file): one validator for all of them. */
 #include <errno.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,13 +18,29 @@ static const char * const cgroup_path_error_table[_CGROUP_PATH_ERROR_MAX] = {
         [CGROUP_PATH_TOO_LONG] = "longer than PATH_MAX",
         [CGROUP_PATH_RELATIVE] = "not absolute: cgroup paths start with / at the cgroup root",
         [CGROUP_PATH_DOT] = "has a . or .. component",
+        [CGROUP_PATH_BAD_ESCAPE] = "has a \\ before / or at its end",
 };
 
 const char *cgroup_path_error_to_string(CgroupPathError e) {
         return e >= 0 && e < _CGROUP_PATH_ERROR_MAX ? cgroup_path_error_table[e] : NULL;
 }
 
-int cgroup_path_normalize(const char *path, char **ret) {
+/* Whether the component p[0..l) is "." or "..", in a pattern once each
+ * backslash-escaped character is read as itself. */
+static bool component_is_dot(const char *p, size_t l, bool pattern) {
+        size_t dots = 0;
+
+        for (size_t i = 0; i < l; i++) {
+                if (pattern && p[i] == '\\')
+                        i++;
+                if (i >= l || p[i] != '.')
+                        return false;
+                dots++;
+        }
+        return dots == 1 || dots == 2;
+}
+
+static int normalize(const char *path, bool pattern, char **ret) {
         _cleanup_free_ char *n = NULL;
         size_t len, k = 0;
         const char *p;
@@ -36,6 +54,10 @@ int cgroup_path_normalize(const char *path, char **ret) {
                 return CGROUP_PATH_NOT_UTF8;
         if (path[0] != '/')
                 return CGROUP_PATH_RELATIVE;
+        if (pattern)
+                for (p = path; *p; p++)
+                        if (*p == '\\' && (!*++p || *p == '/'))
+                                return CGROUP_PATH_BAD_ESCAPE;
 
         n = malloc(len + 2);
         if (!n)
@@ -48,7 +70,7 @@ int cgroup_path_normalize(const char *path, char **ret) {
                 if (!*p)
                         break;
                 l = strcspn(p, "/");
-                if ((l == 1 && p[0] == '.') || (l == 2 && p[0] == '.' && p[1] == '.'))
+                if (component_is_dot(p, l, pattern))
                         return CGROUP_PATH_DOT;
                 n[k++] = '/';
                 memcpy(n + k, p, l);
@@ -60,6 +82,14 @@ int cgroup_path_normalize(const char *path, char **ret) {
         n[k] = 0;
         *ret = TAKE_PTR(n);
         return CGROUP_PATH_OK;
+}
+
+int cgroup_path_normalize(const char *path, char **ret) {
+        return normalize(path, false, ret);
+}
+
+int cgroup_pattern_normalize(const char *pattern, char **ret) {
+        return normalize(pattern, true, ret);
 }
 
 char *cgroup_path_to_pattern(const char *path) {

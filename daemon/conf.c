@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
 #include <arpa/inet.h>
-#include <ini.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cgroup-path.h"
 #include "conf.h"
 #include "util.h"
 
@@ -79,7 +79,7 @@ unsigned config_window_intervals(const Config *c) {
 /* Each parser returns 0 or a negative errno and may fill *why. */
 typedef int (*ConfigParser)(const char *value, void *field, const char **why);
 
-static int parse_interval(const char *value, void *field, const char **why) {
+int config_parse_interval(const char *value, uint64_t *ret_usec, const char **why) {
         uint64_t usec;
         int r;
 
@@ -92,8 +92,12 @@ static int parse_interval(const char *value, void *field, const char **why) {
                 *why = "out of range (100ms to 24h)";
                 return -ERANGE;
         }
-        *(uint64_t *) field = usec;
+        *ret_usec = usec;
         return 0;
+}
+
+static int parse_interval(const char *value, void *field, const char **why) {
+        return config_parse_interval(value, field, why);
 }
 
 static int parse_window(const char *value, void *field, const char **why) {
@@ -132,6 +136,20 @@ static int parse_backend(const char *value, void *field, const char **why) {
         return 0;
 }
 
+int config_parse_cgroup_pattern(const char *s, char **ret, const char **why) {
+        int r = cgroup_pattern_normalize(s, ret);
+
+        if (r == CGROUP_PATH_RELATIVE) {
+                *why = "cgroup paths and patterns must start with /";
+                return -EINVAL;
+        }
+        if (r > 0) {
+                *why = cgroup_path_error_to_string(r);
+                return -EINVAL;
+        }
+        return r;
+}
+
 static int parse_cgroup_list(const char *value, void *field, const char **why) {
         char ***l = field;
         _cleanup_free_ char *copy = NULL;
@@ -146,16 +164,13 @@ static int parse_cgroup_list(const char *value, void *field, const char **why) {
         if (!copy)
                 return -ENOMEM;
         for (word = strtok_r(copy, " \t", &state); word; word = strtok_r(NULL, " \t", &state)) {
-                if (word[0] != '/') {
-                        *why = "cgroup paths and patterns must start with /";
-                        return -EINVAL;
-                }
-                if (strstr(word, "/../") || strstr(word, "/./") ||
-                    (strlen(word) >= 3 && strcmp(word + strlen(word) - 3, "/..") == 0)) {
-                        *why = "cgroup paths must not contain . or .. components";
-                        return -EINVAL;
-                }
-                if (strv_extend(l, word) < 0)
+                _cleanup_free_ char *n = NULL;
+                int r;
+
+                r = config_parse_cgroup_pattern(word, &n, why);
+                if (r < 0)
+                        return r;
+                if (strv_extend(l, n) < 0)
                         return -ENOMEM;
         }
         return 0;
@@ -178,7 +193,7 @@ static int free_and_strdup(char **p, const char *s) {
 }
 
 static int parse_path_or_empty(const char *value, void *field, const char **why) {
-        /* An empty value stores NULL: the default Root=, or no JSONFile=. */
+        /* An empty value stores NULL: the default Root=. */
         if (*value && *value != '/') {
                 *why = "not an absolute path";
                 return -EINVAL;
@@ -186,11 +201,36 @@ static int parse_path_or_empty(const char *value, void *field, const char **why)
         return free_and_strdup(field, *value ? value : NULL);
 }
 
-static int parse_user(const char *value, void *field, const char **why) {
-        if (!*value || strpbrk(value, " \t:/")) {
-                *why = "not a user name";
+int config_check_json_file(const char *path, const char **why) {
+        if (*path && !path_is_normal_file(path)) {
+                *why = "not an absolute path to a file (no trailing /, no . or .. or empty component)";
                 return -EINVAL;
         }
+        return 0;
+}
+
+static int parse_json_file(const char *value, void *field, const char **why) {
+        int r = config_check_json_file(value, why);
+
+        /* An empty value stores NULL: no JSON file. */
+        if (r < 0)
+                return r;
+        return free_and_strdup(field, *value ? value : NULL);
+}
+
+int config_check_user(const char *name, const char **why) {
+        if (!user_name_is_valid(name)) {
+                *why = "not a user name (UTF-8, no control characters, spaces, ':', ',' or '/')";
+                return -EINVAL;
+        }
+        return 0;
+}
+
+static int parse_user(const char *value, void *field, const char **why) {
+        int r = config_check_user(value, why);
+
+        if (r < 0)
+                return r;
         return free_and_strdup(field, value);
 }
 
@@ -223,11 +263,10 @@ static int parse_address(const char *value, void *field, const char **why) {
 
 static int parse_port(const char *value, void *field, const char **why) {
         unsigned long v;
-        char *end;
 
-        errno = 0;
-        v = strtoul(value, &end, 10);
-        if (!*value || *value == '-' || *end || errno != 0 || v > 65535) {
+        /* Digits only: strtoul() would also take "+80", " 80" and "-0". */
+        if (!*value || strspn(value, "0123456789") != strlen(value) || strlen(value) > 5 ||
+            (v = strtoul(value, NULL, 10)) > 65535) {
                 *why = "not a port number from 0 to 65535";
                 return -ERANGE;
         }
@@ -240,109 +279,200 @@ static const struct {
         const char *key;
         ConfigParser parser;
         size_t offset;
+        bool list;              /* may be repeated, each line adding to it */
 } config_table[] = {
         { "Scan", "Interval", parse_interval, offsetof(Config, interval_usec) },
         { "Scan", "WorkingSetWindow", parse_window, offsetof(Config, window_usec) },
         { "Scan", "CPUBudget", parse_budget, offsetof(Config, cpu_budget_percent) },
         { "Scan", "Backend", parse_backend, offsetof(Config, backend) },
         { "Scan", "LoadModule", parse_bool, offsetof(Config, load_module) },
-        { "Cgroups", "Track", parse_cgroup_list, offsetof(Config, cgroups) },
+        { "Cgroups", "Track", parse_cgroup_list, offsetof(Config, cgroups), true },
         { "Cgroups", "Root", parse_path_or_empty, offsetof(Config, cgroup_root) },
-        { "Output", "JSONFile", parse_path_or_empty, offsetof(Config, json_file) },
+        { "Output", "JSONFile", parse_json_file, offsetof(Config, json_file) },
         { "Daemon", "User", parse_user, offsetof(Config, user) },
         { "HTTP", "Enable", parse_bool, offsetof(Config, http_enable) },
         { "HTTP", "Address", parse_address, offsetof(Config, http_address) },
         { "HTTP", "Port", parse_port, offsetof(Config, http_port) },
 };
 
+/* The INI reader.  It is ours rather than libinih's because what libinih
+ * does is fixed when the library is built, not by its header: Debian's cuts
+ * lines at 199 bytes and reads the rest as a line of its own, joins an
+ * indented line to the value above, takes ':' for '=' and ';' for a comment
+ * mid-value, and reports no line numbers to the handler.  Here every line
+ * is taken whole and each error names its line. */
 typedef struct ParseState {
         Config *config;
-        FILE *f;
         const char *filename;
+        const char *section;            /* NULL before the first [Section] */
         unsigned line;
-        unsigned error_line;
+        unsigned set_line[ELEMENTSOF(config_table)];    /* 0: not set in this file */
         char *error;
-        int r;
 } ParseState;
 
 _printf_(3, 4)
-static void parse_fail(ParseState *s, int r, const char *format, ...) {
+static int parse_fail(ParseState *s, int r, const char *format, ...) {
+        _cleanup_free_ char *m = NULL;
         va_list ap;
-        char *m = NULL;
+        int k;
 
-        if (s->error)
-                return;
         va_start(ap, format);
-        if (vasprintf(&m, format, ap) < 0)
-                m = NULL;
+        k = vasprintf(&m, format, ap);
         va_end(ap);
-        s->error = m;
-        s->error_line = s->line;
-        s->r = r;
+        if (k < 0 || asprintf(&s->error, "%s:%u: %s", s->filename, s->line, m) < 0) {
+                s->error = NULL;
+                return -ENOMEM;
+        }
+        return r;
 }
 
-/* fgets() that counts lines, so that handler errors carry the line number
- * (Debian builds inih without INI_HANDLER_LINENO). */
-static char *parse_reader(char *str, int num, void *stream) {
-        ParseState *s = stream;
-        char *p = fgets(str, num, s->f);
+static bool is_blank(char c) {
+        return c == ' ' || c == '\t' || c == '\r';
+}
 
-        if (p && strchr(p, '\n'))
-                s->line++;
-        else if (p && feof(s->f))
-                s->line++;
+static char *strip(char *p) {
+        char *e;
+
+        while (is_blank(*p))
+                p++;
+        e = p + strlen(p);
+        while (e > p && is_blank(e[-1]))
+                e--;
+        *e = 0;
         return p;
 }
 
-static int parse_handler(void *user, const char *section, const char *name, const char *value) {
-        ParseState *s = user;
+/* The table's copy of a section name, NULL if no key is in it. */
+static const char *section_lookup(const char *name) {
+        for (size_t i = 0; i < ELEMENTSOF(config_table); i++)
+                if (strcmp(name, config_table[i].section) == 0)
+                        return config_table[i].section;
+        return NULL;
+}
 
+static int parse_assignment(ParseState *s, const char *key, const char *value) {
         for (size_t i = 0; i < ELEMENTSOF(config_table); i++) {
                 const char *why = NULL;
                 int r;
 
-                if (strcmp(section, config_table[i].section) != 0 ||
-                    strcmp(name, config_table[i].key) != 0)
+                if (strcmp(s->section, config_table[i].section) != 0 || strcmp(key, config_table[i].key) != 0)
                         continue;
+                if (s->set_line[i] && !config_table[i].list)
+                        return parse_fail(s, -EINVAL, "%s= already set on line %u; a key may be given once",
+                                          key, s->set_line[i]);
+                s->set_line[i] = s->line;
                 r = config_table[i].parser(value, (uint8_t *) s->config + config_table[i].offset, &why);
-                if (r == -ENOMEM) {
-                        parse_fail(s, r, "out of memory");
-                        return 0;
-                }
+                if (r == -ENOMEM)
+                        return r;
                 if (r < 0) {
-                        parse_fail(s, r, "%s=%s: %s", name, value, why ?: strerror(-r));
-                        return 0;
+                        _cleanup_free_ char *v = utf8_escape_invalid(value);
+
+                        if (!v)
+                                return -ENOMEM;
+                        return parse_fail(s, r, "%s=%s: %s", key, v, why ?: strerror(-r));
                 }
-                return 1;
+                return 0;
         }
-        parse_fail(s, -EINVAL, "unknown setting [%s] %s=", section, name);
-        return 0;
+        return parse_fail(s, -EINVAL, "unknown setting [%s] %s=", s->section, key);
+}
+
+/* One line, its newline removed, with no NUL or control character in it. */
+static int parse_line(ParseState *s, char *line) {
+        char *p = strip(line), *eq;
+
+        if (!*p || *p == '#' || *p == ';')
+                return 0;
+        if (*p == '[') {
+                size_t l = strlen(p);
+
+                if (p[l - 1] != ']' || l < 3 || strpbrk(p + 1, "[]") != p + l - 1)
+                        return parse_fail(s, -EINVAL, "syntax error (expected [Section])");
+                p[l - 1] = 0;
+                s->section = section_lookup(p + 1);
+                if (!s->section)
+                        return parse_fail(s, -EINVAL, "unknown section [%s]", p + 1);
+                return 0;
+        }
+        eq = strchr(p, '=');
+        if (!eq || eq == p)
+                return parse_fail(s, -EINVAL, "syntax error (expected [Section] or Key=Value)");
+        *eq = 0;
+        p = strip(p);
+        if (!s->section)
+                return parse_fail(s, -EINVAL, "%s= before any [Section]", p);
+        return parse_assignment(s, p, strip(eq + 1));
+}
+
+int config_parse_buffer(Config *c, const char *text, size_t size, const char *filename, char **ret_error) {
+        ParseState s = { .config = c, .filename = filename };
+        _cleanup_free_ char *copy = NULL;
+        char *p, *end;
+        int r = 0;
+
+        *ret_error = NULL;
+        /* One NUL-terminated copy, cut into lines in place: no line is ever
+         * split, whatever its length. */
+        copy = malloc(size + 1);
+        if (!copy)
+                return -ENOMEM;
+        memcpy(copy, text, size);
+        copy[size] = 0;
+        p = copy;
+        end = copy + size;
+        if (size >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0)     /* a UTF-8 byte order mark */
+                p += 3;
+        while (p < end && r >= 0) {
+                char *nl = memchr(p, '\n', end - p), *eol = nl ?: end;
+
+                s.line++;
+                for (char *q = p; q < eol; q++) {
+                        unsigned char b = *q;
+
+                        if (b == 0)
+                                r = parse_fail(&s, -EINVAL, "a NUL byte in the line");
+                        else if ((b < 0x20 && b != '\t' && !(b == '\r' && q + 1 == eol)) || b == 0x7f)
+                                r = parse_fail(&s, -EINVAL, "a control character (0x%02x) in the line", b);
+                        if (r < 0)
+                                break;
+                }
+                if (r < 0)
+                        break;
+                *eol = 0;
+                r = parse_line(&s, p);
+                p = eol + 1;
+        }
+        if (r == -ENOMEM) {
+                free(s.error);
+                return -ENOMEM;
+        }
+        *ret_error = s.error;
+        return r;
 }
 
 int config_parse_file(Config *c, FILE *f, const char *filename, char **ret_error) {
-        ParseState s = { .config = c, .f = f, .filename = filename };
-        int line;
+        _cleanup_free_ char *buf = NULL;
+        size_t size = 0;
 
-        line = ini_parse_stream(parse_reader, &s, parse_handler, &s);
-        if (line == 0 && !s.error)
-                return 0;
-        if (line < 0) {
-                free(s.error);
-                if (asprintf(ret_error, "%s: cannot parse: %s", filename, strerror(ENOMEM)) < 0)
-                        *ret_error = NULL;
+        *ret_error = NULL;
+        /* One more byte than allowed, to see that the file goes on. */
+        buf = malloc(CONFIG_FILE_MAX + 1);
+        if (!buf)
                 return -ENOMEM;
+        size = fread(buf, 1, CONFIG_FILE_MAX + 1, f);
+        if (ferror(f)) {
+                int r = errno > 0 ? -errno : -EIO;
+
+                if (asprintf(ret_error, "%s: %s", filename, strerror(-r)) < 0)
+                        *ret_error = NULL;
+                return r;
         }
-        if (!s.error || (unsigned) line < s.error_line) {
-                /* inih's own complaint: no '=' or an unclosed [section]. */
-                free(s.error);
-                s.error = strdup("syntax error (expected [Section] or Key=Value)");
-                s.error_line = line;
-                s.r = -EINVAL;
+        if (size > CONFIG_FILE_MAX) {
+                if (asprintf(ret_error, "%s: longer than %u bytes, the most a configuration file may be",
+                             filename, (unsigned) CONFIG_FILE_MAX) < 0)
+                        *ret_error = NULL;
+                return -EFBIG;
         }
-        if (asprintf(ret_error, "%s:%u: %s", filename, s.error_line, s.error ?: "error") < 0)
-                *ret_error = NULL;
-        free(s.error);
-        return s.r;
+        return config_parse_buffer(c, buf, size, filename, ret_error);
 }
 
 int config_load(const char *filename, bool must_exist, Config **ret, char **ret_error) {

@@ -45,9 +45,14 @@ static inline void config_freep(Config **c) {
 
 int config_new_default(Config **ret);
 
-/* Parses INI text from f into c (which holds the defaults or an earlier
- * file's values).  On error, returns a negative errno and, in *ret_error,
- * a message of the form "FILE:LINE: what is wrong". */
+/* Parses INI text (size bytes, need not be NUL-terminated) into c, which
+ * holds the defaults or an earlier file's values; filename only names it in
+ * errors.  Every line is taken whole, whatever its length.  On error,
+ * returns a negative errno and, in *ret_error, a message of the form
+ * "FILE:LINE: what is wrong" (c may then hold some of the file's values). */
+int config_parse_buffer(Config *c, const char *text, size_t size, const char *filename, char **ret_error);
+/* The same for the rest of f, at most CONFIG_FILE_MAX bytes. */
+#define CONFIG_FILE_MAX (1024 * 1024)
 int config_parse_file(Config *c, FILE *f, const char *filename, char **ret_error);
 
 /* Loads defaults, then filename if it exists (a missing file is not an
@@ -57,6 +62,15 @@ int config_load(const char *filename, bool must_exist, Config **ret, char **ret_
 /* The default Track= list, every top-level cgroup, when none was given
  * (or the list was emptied). */
 int config_default_cgroups(Config *c);
+
+/* The checks the file and the command line share.  Each returns 0, or a
+ * negative errno with *why saying what is wrong. */
+int config_parse_interval(const char *s, uint64_t *ret_usec, const char **why);
+/* A Track= path or pattern, in its normal form (cgroup_pattern_normalize()). */
+int config_parse_cgroup_pattern(const char *s, char **ret, const char **why);
+/* A JSONFile= path; "" is allowed (no file). */
+int config_check_json_file(const char *path, const char **why);
+int config_check_user(const char *name, const char **why);
 
 /* Number of whole intervals in the working-set window, at least one. */
 unsigned config_window_intervals(const Config *c);

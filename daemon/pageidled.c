@@ -35,6 +35,16 @@ enum {
         ARG_USER,
 };
 
+/* Names the value when it can go into a log line as it is. */
+static int log_invalid_option(const char *name, const char *value, int error, const char *why) {
+        for (const char *p = value; *p; p++)
+                if ((unsigned char) *p < 0x20 || *p == 0x7f)
+                        return log_error_errno(error, "Invalid %s= (with a control character): %s.", name, why);
+        if (!utf8_is_valid(value))
+                return log_error_errno(error, "Invalid %s= (not valid UTF-8): %s.", name, why);
+        return log_error_errno(error, "Invalid %s=%s: %s.", name, value, why);
+}
+
 static int parse_argv(int argc, char *argv[], Options *o) {
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
@@ -50,7 +60,12 @@ static int parse_argv(int argc, char *argv[], Options *o) {
         };
         int c, r;
 
-        while ((c = getopt_long(argc, argv, "hc:i:", options, NULL)) >= 0)
+        /* The values go through the checks of the config file's keys. */
+        while ((c = getopt_long(argc, argv, "hc:i:", options, NULL)) >= 0) {
+                _cleanup_free_ char *pattern = NULL;
+                const char *name = NULL, *why = NULL;
+
+                r = 0;
                 switch (c) {
                 case 'h':
                         help();
@@ -65,15 +80,13 @@ static int parse_argv(int argc, char *argv[], Options *o) {
                         o->once = true;
                         break;
                 case 'i':
-                        r = parse_duration(optarg, &o->interval_usec);
-                        if (r < 0 || o->interval_usec < 100 * USEC_PER_MSEC)
-                                return log_error_errno(r < 0 ? r : ERANGE,
-                                                       "Invalid --interval=%s: a duration of at least 100ms.", optarg);
+                        name = "--interval";
+                        r = config_parse_interval(optarg, &o->interval_usec, &why);
                         break;
                 case ARG_CGROUP:
-                        if (optarg[0] != '/')
-                                return log_error_errno(EINVAL, "Invalid --cgroup=%s: paths start with /.", optarg);
-                        if (strv_extend(&o->cgroups, optarg) < 0)
+                        name = "--cgroup";
+                        r = config_parse_cgroup_pattern(optarg, &pattern, &why);
+                        if (r == 0 && strv_extend(&o->cgroups, pattern) < 0)
                                 return log_oom();
                         break;
                 case ARG_BACKEND:
@@ -83,16 +96,23 @@ static int parse_argv(int argc, char *argv[], Options *o) {
                                                        optarg);
                         break;
                 case ARG_JSON_FILE:
-                        if (optarg[0] != 0 && optarg[0] != '/')
-                                return log_error_errno(EINVAL, "Invalid --json-file=%s: an absolute path.", optarg);
+                        name = "--json-file";
+                        r = config_check_json_file(optarg, &why);
                         o->json_file = optarg;
                         break;
                 case ARG_USER:
+                        name = "--user";
+                        r = config_check_user(optarg, &why);
                         o->user = optarg;
                         break;
                 default:
                         return -EINVAL;
                 }
+                if (r == -ENOMEM)
+                        return log_oom();
+                if (r < 0)
+                        return log_invalid_option(name, optarg, r, why);
+        }
         if (optind < argc)
                 return log_error_errno(EINVAL, "Unexpected argument %s; see --help.", argv[optind]);
         return 1;

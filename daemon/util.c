@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <ctype.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <string.h>
@@ -371,4 +372,38 @@ char *utf8_escape_invalid(const char *s) {
         }
         *o = 0;
         return out;
+}
+
+bool path_is_normal_file(const char *p) {
+        size_t len = strlen(p);
+
+        if (p[0] != '/' || len >= PATH_MAX || p[len - 1] == '/')
+                return false;
+        while (*p) {
+                size_t l;
+
+                p++;    /* the '/' */
+                l = strcspn(p, "/");
+                if (l == 0 || (l == 1 && p[0] == '.') || (l == 2 && p[0] == '.' && p[1] == '.'))
+                        return false;
+                if (!p[l] && l > NAME_MAX - strlen(".XXXXXX"))
+                        return false;
+                p += l;
+        }
+        return true;
+}
+
+bool user_name_is_valid(const char *s) {
+        size_t len = strlen(s);
+
+        if (len == 0 || len > 255 || s[0] == '-' || strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
+                return false;
+        if (strspn(s, "0123456789") == len)
+                return false;
+        if (!utf8_is_valid(s))
+                return false;
+        for (const char *p = s; *p; p++)
+                if ((unsigned char) *p < 0x20 || *p == 0x7f || strchr(" :,/", *p))
+                        return false;
+        return true;
 }

@@ -16,7 +16,8 @@
 #define _unused_ __attribute__((unused))
 
 #define ELEMENTSOF(x) (sizeof(x) / sizeof((x)[0]))
-#define DIV_ROUND_UP(x, y) (((x) + (y) - 1) / (y))
+/* Without the (x + y - 1) of the usual form, which wraps near the top. */
+#define DIV_ROUND_UP(x, y) ((x) / (y) + !!((x) % (y)))
 #define MIN(a, b) ((a) < (b) ? (a) : (b))
 #define MAX(a, b) ((a) > (b) ? (a) : (b))
 
@@ -122,3 +123,12 @@ bool utf8_is_valid(const char *s);
 /* A copy of s for a log line, each byte that is not part of well-formed
  * UTF-8 written as \xNN.  NULL when out of memory. */
 char *utf8_escape_invalid(const char *s);
+
+/* An absolute path in normal form (no empty, "." or ".." component) that
+ * names a file: not "/", no trailing slash, shorter than PATH_MAX, its last
+ * component short enough to take a ".XXXXXX" suffix within NAME_MAX. */
+bool path_is_normal_file(const char *p);
+/* A name getpwnam() may be asked for: valid UTF-8 of at most 255 bytes, no
+ * control character, space, ':', ',' or '/', not "." or "..", not starting
+ * with '-', not a number. */
+bool user_name_is_valid(const char *s);

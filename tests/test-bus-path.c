@@ -60,6 +60,39 @@ static void test_normalize(void) {
         CHECK(!cgroup_path_error_to_string(_CGROUP_PATH_ERROR_MAX));
 }
 
+/* Track= and --cgroup patterns: the same checks, with escapes read. */
+static void check_pattern(const char *in, int want, const char *want_out) {
+        _cleanup_free_ char *out = NULL;
+
+        CHECK_EQ_U64(cgroup_pattern_normalize(in, &out), want);
+        if (want_out)
+                CHECK_STREQ(out, want_out);
+        else
+                CHECK(!out);
+}
+
+static void test_pattern_normalize(void) {
+        check_pattern("/", CGROUP_PATH_OK, "/");
+        check_pattern("/a//*/", CGROUP_PATH_OK, "/a/*");
+        check_pattern("/system.slice/*.service", CGROUP_PATH_OK, "/system.slice/*.service");
+        check_pattern("/\\*", CGROUP_PATH_OK, "/\\*");
+        check_pattern("/a\\\\b", CGROUP_PATH_OK, "/a\\\\b");
+        check_pattern("/.*/..?", CGROUP_PATH_OK, "/.*/..?");
+        check_pattern("", CGROUP_PATH_EMPTY, NULL);
+        check_pattern("*", CGROUP_PATH_RELATIVE, NULL);
+        check_pattern("/a/..", CGROUP_PATH_DOT, NULL);
+        check_pattern("/a/./b", CGROUP_PATH_DOT, NULL);
+        check_pattern("/a/.", CGROUP_PATH_DOT, NULL);
+        check_pattern("/a/\\.\\.", CGROUP_PATH_DOT, NULL);
+        check_pattern("/\\./b", CGROUP_PATH_DOT, NULL);
+        check_pattern("/a\\", CGROUP_PATH_BAD_ESCAPE, NULL);
+        check_pattern("/a\\/b", CGROUP_PATH_BAD_ESCAPE, NULL);
+        check_pattern("/\xc3", CGROUP_PATH_NOT_UTF8, NULL);
+
+        /* For a literal path a backslash is a character like any other. */
+        check_ok("/a\\", "/a\\");
+}
+
 static void test_utf8(void) {
         CHECK(utf8_is_valid(""));
         CHECK(utf8_is_valid("plain"));
@@ -115,6 +148,7 @@ static void test_pattern(void) {
 
 int main(void) {
         test_normalize();
+        test_pattern_normalize();
         test_utf8();
         test_pattern();
         return 0;

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Config parsing: defaults, every key, and errors naming file:line. */
+#include <limits.h>
 #include <stdio.h>
 
 #include "conf.h"
@@ -63,7 +64,8 @@ static void test_every_key(void) {
         CHECK_EQ_U64(strv_length(c->cgroups), 3);
         CHECK_STREQ(c->cgroups[0], "/system.slice/*.service");
         CHECK_STREQ(c->cgroups[1], "/user.slice");
-        CHECK_STREQ(c->cgroups[2], "/machine.slice/");
+        /* Kept in normal form. */
+        CHECK_STREQ(c->cgroups[2], "/machine.slice");
         CHECK_STREQ(c->cgroup_root, "/sys/fs/cgroup/memory");
         CHECK_STREQ(c->json_file, "/var/lib/pageidled/stats.json");
         CHECK_STREQ(c->user, "nobody");
@@ -77,22 +79,30 @@ static void test_errors(void) {
                      ":3: syntax error (expected [Section] or Key=Value)");
 }
 
-static void parse_string(const char *text, int expect_r, const char *expect_error) {
+/* Parses size bytes of text (NULs and all) over the defaults; returns the
+ * config when the parse went as expected and expect_r is 0. */
+static Config *parse_text(const char *text, size_t size, int expect_r, const char *expect_error) {
         _cleanup_(config_freep) Config *c = NULL;
         char *error = NULL;
-        FILE *f = fmemopen((void *) text, strlen(text), "r");
+        FILE *f = fmemopen((void *) text, size, "r");
         int r;
 
         CHECK(f);
         CHECK(config_new_default(&c) == 0);
         r = config_parse_file(c, f, "t.conf", &error);
         fclose(f);
-        if (r != expect_r)
-                fprintf(stderr, "\"%s\": r=%d (%s)\n", text, r, error ?: "");
+        if (r != expect_r || (expect_error && (!error || strcmp(error, expect_error) != 0)))
+                fprintf(stderr, "\"%.200s\": r=%d (%.300s), expected r=%d (%s)\n", text, r, error ?: "",
+                        expect_r, expect_error ?: "");
         CHECK(r == expect_r);
         if (expect_error)
                 CHECK_STREQ(error, expect_error);
         free(error);
+        return expect_r == 0 ? TAKE_PTR(c) : NULL;
+}
+
+static void parse_string(const char *text, int expect_r, const char *expect_error) {
+        config_free(parse_text(text, strlen(text), expect_r, expect_error));
 }
 
 static void test_values(void) {
@@ -113,8 +123,264 @@ static void test_values(void) {
         parse_string("[Cgroups]\nTrack=/a/../b\n", -EINVAL, NULL);
         parse_string("[Cgroups]\nRoot=relative\n", -EINVAL, "t.conf:2: Root=relative: not an absolute path");
         parse_string("[Output]\nJSONFile=\n", 0, NULL);
-        parse_string("[Daemon]\nUser=\n", -EINVAL, "t.conf:2: User=: not a user name");
+        parse_string("[Daemon]\nUser=\n", -EINVAL,
+                     "t.conf:2: User=: not a user name (UTF-8, no control characters, spaces, ':', ',' or '/')");
         parse_string("# only a comment\n", 0, NULL);
+}
+
+/* A line of exactly n bytes before its newline: prefix, then 'x's, then tail. */
+static char *line_of(size_t n, const char *prefix, const char *tail) {
+        size_t lp = strlen(prefix), lt = strlen(tail);
+        char *l = malloc(n + 2);
+
+        CHECK(l && n >= lp + lt);
+        memcpy(l, prefix, lp);
+        memset(l + lp, 'x', n - lp - lt);
+        memcpy(l + n - lt, tail, lt);
+        l[n] = '\n';
+        l[n + 1] = 0;
+        return l;
+}
+
+static char *concat(const char *a, const char *b, const char *c) {
+        char *s = NULL;
+
+        CHECK(asprintf(&s, "%s%s%s", a, b, c) > 0);
+        return s;
+}
+
+/* No line is ever split, whatever its length (libinih as Debian builds it
+ * cut lines at 199 bytes, and its tail became a line of its own): a long
+ * comment stays a comment. */
+static void test_long_comment(void) {
+        for (size_t n = 190; n <= 8200; n += n < 420 ? 1 : 997) {
+                _cleanup_free_ char *comment = line_of(n, "# Do not set ", "Address=0.0.0.0"), *text = NULL;
+                _cleanup_(config_freep) Config *c = NULL;
+
+                text = concat("[HTTP]\n", comment, "Port=80\n");
+                c = parse_text(text, strlen(text), 0, NULL);
+                CHECK_STREQ(c->http_address, "127.0.0.1");
+                CHECK_EQ_U64(c->http_port, 80);
+        }
+}
+
+/* Long lines are taken whole, and errors name the right line. */
+static void test_long_lines(void) {
+        for (size_t n = 190; n <= 8200; n += n < 420 ? 1 : 997) {
+                _cleanup_free_ char *comment = line_of(n, "# Do not set ", "Address=0.0.0.0"), *text = NULL;
+                _cleanup_free_ char *bad = NULL, *after = NULL, *value = line_of(n, "Track=/", "");
+                _cleanup_free_ char *interval = NULL;
+                _cleanup_(config_freep) Config *c = NULL;
+                char want[64], *error = NULL;
+                FILE *f;
+
+                /* A long value arrives whole (and a path has a limit). */
+                text = concat("[Cgroups]\n", value, "");
+                if (n - strlen("Track=") < PATH_MAX) {
+                        c = parse_text(text, strlen(text), 0, NULL);
+                        CHECK_EQ_U64(strv_length(c->cgroups), 1);
+                        CHECK_EQ_U64(strlen(c->cgroups[0]), n - strlen("Track="));
+                } else {
+                        c = parse_text(text, strlen(text), -EINVAL, NULL);
+                        CHECK(config_new_default(&c) == 0);
+                        f = fmemopen(text, strlen(text), "r");
+                        CHECK(f);
+                        CHECK(config_parse_file(c, f, "t.conf", &error) == -EINVAL);
+                        fclose(f);
+                        CHECK(strstr(error, "t.conf:2: Track=/xxx") == error);
+                        CHECK(strstr(error, "x: longer than PATH_MAX"));
+                        free(error);
+                }
+
+                /* Errors after a long line name the right line. */
+                after = concat("[Scan]\n", comment, "Backend=bpf\n");
+                snprintf(want, sizeof(want), "t.conf:3: Backend=bpf: not one of auto, page_idle, refs");
+                parse_text(after, strlen(after), -EINVAL, want);
+
+                /* And a long bad line is refused at its own number. */
+                interval = line_of(n, "Interval=", "s");
+                bad = concat("[Scan]\n\n", interval, "");
+                c = config_free(c);
+                CHECK(config_new_default(&c) == 0);
+                f = fmemopen(bad, strlen(bad), "r");
+                CHECK(f);
+                CHECK(config_parse_file(c, f, "t.conf", &error) == -EINVAL);
+                fclose(f);
+                CHECK(strncmp(error, "t.conf:3: Interval=", strlen("t.conf:3: Interval=")) == 0);
+                free(error);
+        }
+}
+
+static void test_bytes(void) {
+        static const char nul[] = "[Scan]\nInterval=5s\0Backend=bpf\n\nBackend=refs\n";
+        _cleanup_(config_freep) Config *c = NULL;
+
+        /* A NUL byte is refused at its line, and does not shift the next ones. */
+        parse_text(nul, sizeof(nul) - 1, -EINVAL, "t.conf:2: a NUL byte in the line");
+        parse_string("[Scan]\nInterval=5s\x1b[2J\n", -EINVAL, "t.conf:2: a control character (0x1b) in the line");
+        parse_string("[Scan]\n\nInterval=5s\rBackend=refs\n", -EINVAL,
+                     "t.conf:3: a control character (0x0d) in the line");
+        /* DOS line ends, a byte order mark, tabs. */
+        c = parse_text("\xef\xbb\xbf[Scan]\r\n\tInterval = 5s\t\r\nBackend=refs\r\n", 41, 0, NULL);
+        CHECK_EQ_U64(c->interval_usec, 5 * USEC_PER_SEC);
+        CHECK(c->backend == BACKEND_REFS);
+        c = config_free(c);
+        /* An indented line is a line of its own (libinih took it as the
+         * rest of the value above). */
+        c = parse_text("[Scan]\nInterval=5s\n  Backend=refs\n", 34, 0, NULL);
+        CHECK(c->backend == BACKEND_REFS);
+        CHECK_EQ_U64(c->interval_usec, 5 * USEC_PER_SEC);
+        c = config_free(c);
+        /* The last line needs no newline. */
+        c = parse_text("[Scan]\nBackend=refs", 19, 0, NULL);
+        CHECK(c->backend == BACKEND_REFS);
+}
+
+static void test_syntax(void) {
+        parse_string("[Scan]\nInterval: 5s\n", -EINVAL, "t.conf:2: syntax error (expected [Section] or Key=Value)");
+        parse_string("[Scan] # a comment\nInterval=5s\n", -EINVAL, "t.conf:1: syntax error (expected [Section])");
+        parse_string("[Scan\n", -EINVAL, "t.conf:1: syntax error (expected [Section])");
+        parse_string("[]\n", -EINVAL, "t.conf:1: syntax error (expected [Section])");
+        parse_string("\n[Colours]\n", -EINVAL, "t.conf:2: unknown section [Colours]");
+        parse_string("Interval=5s\n", -EINVAL, "t.conf:1: Interval= before any [Section]");
+        parse_string("[Scan]\n=5s\n", -EINVAL, "t.conf:2: syntax error (expected [Section] or Key=Value)");
+        /* What follows = is the value, ; and # included. */
+        parse_string("[Scan]\nInterval=5s ; fast\n", -EINVAL,
+                     "t.conf:2: Interval=5s ; fast: not a duration (e.g. 30s, 500ms, 2min)");
+        parse_string("[Scan]\nInterval=5s\n; Backend=bpf\n  # Backend=bpf\n", 0, NULL);
+}
+
+static void test_duplicates(void) {
+        _cleanup_(config_freep) Config *c = NULL;
+
+        parse_string("[Scan]\nInterval=5s\nBackend=refs\nInterval=10s\n", -EINVAL,
+                     "t.conf:4: Interval= already set on line 2; a key may be given once");
+        parse_string("[Scan]\nInterval=5s\n[HTTP]\nPort=1\n[Scan]\nInterval=5s\n", -EINVAL,
+                     "t.conf:6: Interval= already set on line 2; a key may be given once");
+        parse_string("[HTTP]\nPort=1\nPort=\n", -EINVAL, "t.conf:3: Port= already set on line 2; a key may be given once");
+        /* Track= is a list: each line adds to it. */
+        c = parse_text("[Cgroups]\nTrack=/a\nTrack=/b /c\n", 31, 0, NULL);
+        CHECK_EQ_U64(strv_length(c->cgroups), 3);
+}
+
+/* The window in intervals does not wrap around. */
+static void test_window(void) {
+        _cleanup_(config_freep) Config *c = NULL;
+
+        c = parse_text("[Scan]\nWorkingSetWindow=18446744073709551615us\n", 47, 0, NULL);
+        CHECK_EQ_U64(config_window_intervals(c), 254);
+        c->interval_usec = 100 * USEC_PER_MSEC;
+        c->window_usec = UINT64_MAX - 5;
+        CHECK_EQ_U64(config_window_intervals(c), 254);
+        c->interval_usec = 24 * 3600 * USEC_PER_SEC;
+        CHECK_EQ_U64(config_window_intervals(c), 254);
+        c->window_usec = 1;
+        CHECK_EQ_U64(config_window_intervals(c), 1);
+}
+
+/* Track= paths: one validator with the bus and --cgroup. */
+static void test_track_paths(void) {
+        _cleanup_(config_freep) Config *c = NULL;
+
+        parse_string("[Cgroups]\nTrack=/a/.\n", -EINVAL, "t.conf:2: Track=/a/.: has a . or .. component");
+        parse_string("[Cgroups]\nTrack=/a/./b\n", -EINVAL, NULL);
+        parse_string("[Cgroups]\nTrack=/..\n", -EINVAL, NULL);
+        parse_string("[Cgroups]\nTrack=/*/..\n", -EINVAL, NULL);
+        parse_string("[Cgroups]\nTrack=/a/\\.\\.\n", -EINVAL, NULL);
+        parse_string("[Cgroups]\nTrack=/a\\\n", -EINVAL, "t.conf:2: Track=/a\\: has a \\ before / or at its end");
+        parse_string("[Cgroups]\nTrack=/\xff\n", -EINVAL, "t.conf:2: Track=/\\xff: not valid UTF-8");
+        c = parse_text("[Cgroups]\nTrack=//a//b/ /.x/..y/\n", 33, 0, NULL);
+        CHECK_EQ_U64(strv_length(c->cgroups), 2);
+        CHECK_STREQ(c->cgroups[0], "/a/b");
+        CHECK_STREQ(c->cgroups[1], "/.x/..y");
+}
+
+/* Port= takes digits only. */
+static void test_port(void) {
+        _cleanup_(config_freep) Config *c = NULL;
+
+        parse_string("[HTTP]\nPort=+80\n", -ERANGE, "t.conf:2: Port=+80: not a port number from 0 to 65535");
+        parse_string("[HTTP]\nPort=0x50\n", -ERANGE, NULL);
+        parse_string("[HTTP]\nPort=8 0\n", -ERANGE, NULL);
+        parse_string("[HTTP]\nPort=000080\n", -ERANGE, NULL);
+        parse_string("[HTTP]\nPort=18446744073709551697\n", -ERANGE, NULL);
+        c = parse_text("[HTTP]\nPort= 080\n", 17, 0, NULL);
+        CHECK_EQ_U64(c->http_port, 80);
+}
+
+/* JSONFile= names a file. */
+static void test_json_file(void) {
+        _cleanup_(config_freep) Config *c = NULL;
+        char *text;
+
+        parse_string("[Output]\nJSONFile=/\n", -EINVAL,
+                     "t.conf:2: JSONFile=/: not an absolute path to a file (no trailing /, no . or .. or empty component)");
+        parse_string("[Output]\nJSONFile=/run/pageidled/\n", -EINVAL, NULL);
+        parse_string("[Output]\nJSONFile=/run/pageidled/.\n", -EINVAL, NULL);
+        parse_string("[Output]\nJSONFile=/run/pageidled/..\n", -EINVAL, NULL);
+        parse_string("[Output]\nJSONFile=/run/../etc/x.json\n", -EINVAL, NULL);
+        parse_string("[Output]\nJSONFile=/run//x.json\n", -EINVAL, NULL);
+        parse_string("[Output]\nJSONFile=run/x.json\n", -EINVAL, NULL);
+        /* The temporary file beside it needs 7 more bytes within NAME_MAX. */
+        for (size_t l = 247; l <= 249; l++) {
+                _cleanup_free_ char *line = line_of(strlen("JSONFile=/run/") + l, "JSONFile=/run/", "");
+
+                text = concat("[Output]\n", line, "");
+                parse_string(text, l <= 248 ? 0 : -EINVAL, NULL);
+                free(text);
+        }
+        c = parse_text("[Output]\nJSONFile=/run/.p/x..json\n", 34, 0, NULL);
+        CHECK_STREQ(c->json_file, "/run/.p/x..json");
+}
+
+/* User= names a user. */
+static void test_user(void) {
+        _cleanup_(config_freep) Config *c = NULL;
+
+        parse_string("[Daemon]\nUser=nob\xffody\n", -EINVAL,
+                     "t.conf:2: User=nob\\xffody: not a user name (UTF-8, no control characters, spaces, ':', ',' or '/')");
+        parse_string("[Daemon]\nUser=a b\n", -EINVAL, NULL);
+        parse_string("[Daemon]\nUser=a,b\n", -EINVAL, NULL);
+        parse_string("[Daemon]\nUser=-a\n", -EINVAL, NULL);
+        parse_string("[Daemon]\nUser=1000\n", -EINVAL, NULL);
+        parse_string("[Daemon]\nUser=..\n", -EINVAL, NULL);
+        c = parse_text("[Daemon]\nUser=j\xc3\xb6rg_1$\n", 23, 0, NULL);
+        CHECK_STREQ(c->user, "j\xc3\xb6rg_1$");
+}
+
+/* What the command line shares with the file. */
+static void test_shared_checks(void) {
+        const char *why;
+        char *p = NULL;
+        uint64_t u;
+
+        why = NULL;
+        CHECK(config_check_user("pageidled", &why) == 0 && !why);
+        CHECK(config_check_user("root\nx", &why) == -EINVAL && why);
+        CHECK(config_check_user("\xc3", &why) == -EINVAL);
+        CHECK(config_check_user("", &why) == -EINVAL);
+        CHECK(config_check_json_file("", &why) == 0);
+        CHECK(config_check_json_file("/run/pageidled/", &why) == -EINVAL);
+        CHECK(config_parse_cgroup_pattern("/a/../b", &p, &why) == -EINVAL && !p);
+        CHECK(config_parse_cgroup_pattern("a", &p, &why) == -EINVAL && !p);
+        CHECK(config_parse_cgroup_pattern("/a//*/", &p, &why) == 0);
+        CHECK_STREQ(p, "/a/*");
+        free(p);
+        CHECK(config_parse_interval("25h", &u, &why) == -ERANGE);
+        CHECK(config_parse_interval("1h", &u, &why) == 0 && u == 3600 * USEC_PER_SEC);
+}
+
+/* The whole file is read, up to its limit. */
+static void test_size(void) {
+        size_t size = CONFIG_FILE_MAX + 1;
+        char *big = malloc(size);
+
+        CHECK(big);
+        memset(big, '\n', size);
+        memcpy(big, "[Scan]\n", 7);
+        config_free(parse_text(big, size - 1, 0, NULL));
+        parse_text(big, size, -EFBIG, "t.conf: longer than 1048576 bytes, the most a configuration file may be");
+        free(big);
 }
 
 static void test_durations(void) {
@@ -141,5 +407,17 @@ int main(void) {
         test_errors();
         test_values();
         test_durations();
+        test_long_comment();
+        test_long_lines();
+        test_bytes();
+        test_syntax();
+        test_duplicates();
+        test_window();
+        test_track_paths();
+        test_port();
+        test_json_file();
+        test_user();
+        test_shared_checks();
+        test_size();
         return 0;
 }

@@ -295,6 +295,36 @@ static void test_command_line(void) {
         err = slurp("badopt.err");
         CHECK(strstr(err, "Invalid --interval=soon"));
 
+        /* Values get the checks of the keys they stand for (the old code let
+         * these through: a missing config file then stopped it). */
+        {
+                static const struct {
+                        const char *arg, *error;
+                } bad_args[] = {
+                        { "--cgroup=/a/..", "Invalid --cgroup=/a/..: has a . or .. component." },
+                        { "--cgroup=/..", "Invalid --cgroup=/..: has a . or .. component." },
+                        { "--cgroup=/a/.", "Invalid --cgroup=/a/.: has a . or .. component." },
+                        { "--cgroup=/\xff", "Invalid --cgroup= (not valid UTF-8): not valid UTF-8." },
+                        { "--json-file=/", "Invalid --json-file=/: not an absolute path to a file" },
+                        { "--json-file=/run/pageidled/", "Invalid --json-file=/run/pageidled/: not an absolute" },
+                        { "--user=root\nx", "Invalid --user= (with a control character): not a user name" },
+                        { "--user=r\xc3\x28t", "Invalid --user= (not valid UTF-8): not a user name" },
+                        { "--interval=25h", "Invalid --interval=25h: out of range (100ms to 24h)." },
+                };
+
+                for (size_t i = 0; i < ELEMENTSOF(bad_args); i++) {
+                        _cleanup_free_ char *e = NULL;
+
+                        CHECK(run("badarg", (char *[]) { "--config=/nonexistent/pageidled.conf",
+                                                         (char *) bad_args[i].arg, NULL }) == 1);
+                        e = slurp("badarg.err");
+                        if (!strstr(e, bad_args[i].error))
+                                fprintf(stderr, "%s: %s", bad_args[i].arg, e);
+                        CHECK(strstr(e, bad_args[i].error));
+                        CHECK(!strstr(e, "nonexistent"));
+                }
+        }
+
         /* A bad config file: refuses to start, naming file:line. */
         write_text("bad.conf", "[Scan]\nInterval=5s\nBackend=magic\n");
         path_of(bad, sizeof(bad), "bad.conf");
