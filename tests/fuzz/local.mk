@@ -13,8 +13,8 @@
 SAN_CFLAGS = -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
 	-fno-sanitize-recover=all
 san_cc = $(CLANG) $(SAN_CFLAGS) $(DEFS) -I$(top_srcdir)/daemon -I$(top_srcdir)/tests \
-	$(JSONC_CFLAGS) $(LIBSYSTEMD_CFLAGS) $(WARN_CFLAGS)
-san_libs = $(JSONC_LIBS) $(LIBSYSTEMD_LIBS) -lm
+	$(JSONC_CFLAGS) $(LIBCAP_CFLAGS) $(LIBSYSTEMD_CFLAGS) $(WARN_CFLAGS)
+san_libs = $(JSONC_LIBS) $(LIBCAP_LIBS) $(LIBSYSTEMD_LIBS) -lm
 
 san_lib_objects = $(daemon_libpageidled_a_OBJECTS:daemon/libpageidled_a-%.$(OBJEXT)=tests/san/lib/%.o)
 san_bus_objects = tests/san/lib/bus.o tests/san/lib/track.o
@@ -42,7 +42,10 @@ san_tests = \
 	tests/san/test-bus-path \
 	tests/san/test-bus-objects \
 	tests/san/test-metrics \
-	tests/san/test-http-conf
+	tests/san/test-http-conf \
+	tests/san/test-log \
+	tests/san/test-opener \
+	tests/san/test-privs
 
 $(san_tests): tests/san/%: tests/%.c tests/san/libpageidled.a
 	@$(MKDIR_P) $(@D)
