@@ -603,7 +603,7 @@ static int on_disconnected(sd_bus_message *msg, void *userdata, sd_bus_error *er
         Manager *m = userdata;
 
         log_error("Lost the connection to the system bus; exiting, to be restarted with the D-Bus API.");
-        return sd_event_exit(m->event, -ECONNRESET);
+        return sd_event_exit(m->event, EXIT_FAILURE);
 }
 
 int bus_start(Manager *m) {

@@ -832,7 +832,7 @@ static int manager_begin_pass(Manager *m) {
         m->log_patterns = false;
         if (m->options->once && set->n_tracked == 0) {
                 log_error("Nothing to measure: no cgroup matches --cgroup= or Track=.");
-                return sd_event_exit(m->event, -ENOENT);
+                return sd_event_exit(m->event, EXIT_FAILURE);
         }
         manager_log_cgroup_changes(m, set);
         manager_carry_measured(m, set);
@@ -976,7 +976,7 @@ static int on_opener_hangup(sd_event_source *s, int fd, uint32_t revents, void *
 
         opener_reap(m->opener);
         log_error("The privileged opener is gone; exiting, to be restarted.");
-        return sd_event_exit(m->event, -ENOTCONN);
+        return sd_event_exit(m->event, EXIT_FAILURE);
 }
 
 static int manager_watch_opener(Manager *m) {

@@ -146,13 +146,15 @@ int main(int argc, char *argv[]) {
         r = bus_start(m);
         if (r < 0)
                 goto finish;
+        /* A handler that logged why it gives up ends the loop with
+         * EXIT_FAILURE; a negative code is a failure no one has told of yet. */
         r = manager_run(m);
         if (r < 0)
                 log_error_errno(r, "Event loop failed: %m");
-        else if (o.once && m->once_output)
+        else if (r == 0 && o.once && m->once_output)
                 fputs(m->once_output, stdout);
 
 finish:
         strv_free(o.cgroups);
-        return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+        return r != 0 ? EXIT_FAILURE : EXIT_SUCCESS;
 }
