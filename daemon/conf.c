@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
 #include <arpa/inet.h>
+#include <ini.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -295,19 +296,28 @@ static const struct {
         { "HTTP", "Port", parse_port, offsetof(Config, http_port) },
 };
 
-/* The INI reader.  It is ours rather than libinih's because what libinih
- * does is fixed when the library is built, not by its header: Debian's cuts
- * lines at 199 bytes and reads the rest as a line of its own, joins an
- * indented line to the value above, takes ':' for '=' and ';' for a comment
- * mid-value, and reports no line numbers to the handler.  Here every line
- * is taken whole and each error names its line. */
+/* libinih parses, with the options Debian's build has as variables, set
+ * before each parse (the configuration is parsed on the main thread only):
+ * no continuation lines, no comments after a value, a heap line buffer for
+ * a line of CONFIG_LINE_MAX bytes, a stop at the first error (and no byte
+ * order mark: the reader skips it).  The reader hands it one whole line per
+ * call, or stops the parse at a line that would not fit, so no line is ever
+ * split; and it counts lines for the errors. */
+static void parse_setup_inih(void) {
+        ini_use_stack = ini_allow_realloc = ini_allow_multiline = ini_allow_inline_comments = ini_allow_bom = false;
+        ini_initial_alloc = ini_max_line = CONFIG_LINE_MAX + 3;
+        ini_stop_on_first_error = true;
+        ini_start_comment_prefixes = (char *) "#;";
+}
+
 typedef struct ParseState {
         Config *config;
         const char *filename;
-        const char *section;            /* NULL before the first [Section] */
+        const char *next, *end;         /* what libinih has not been handed yet */
         unsigned line;
         unsigned set_line[ELEMENTSOF(config_table)];    /* 0: not set in this file */
         char *error;
+        int r;
 } ParseState;
 
 _printf_(3, 4)
@@ -326,36 +336,72 @@ static int parse_fail(ParseState *s, int r, const char *format, ...) {
         return r;
 }
 
-static bool is_blank(char c) {
-        return c == ' ' || c == '\t' || c == '\r';
-}
+/* What libinih would read otherwise than pageidled.conf(5) says: a ':'
+ * before the first '=' (it takes it for one), or a [Section] line with more
+ * than blanks after its ']' or a name we do not know (it takes what lies
+ * before the first ']', cut at 49 bytes). */
+static int parse_check_line(ParseState *s, const char *l) {
+        size_t k;
 
-static char *strip(char *p) {
-        char *e;
-
-        while (is_blank(*p))
-                p++;
-        e = p + strlen(p);
-        while (e > p && is_blank(e[-1]))
-                e--;
-        *e = 0;
-        return p;
-}
-
-/* The table's copy of a section name, NULL if no key is in it. */
-static const char *section_lookup(const char *name) {
+        l += strspn(l, " \t");
+        if (strchr("#;\r\n", *l))
+                return 0;
+        if (*l != '[') {
+                k = strcspn(l, "=:");
+                return k > 0 && l[k] == '=' ? 0 :
+                        parse_fail(s, -EINVAL, "syntax error (expected [Section] or Key=Value)");
+        }
+        k = strcspn(++l, "[]");
+        if (k == 0 || l[k] != ']' || l[k + 1 + strspn(l + k + 1, " \t\r\n")])
+                return parse_fail(s, -EINVAL, "syntax error (expected [Section])");
         for (size_t i = 0; i < ELEMENTSOF(config_table); i++)
-                if (strcmp(name, config_table[i].section) == 0)
-                        return config_table[i].section;
-        return NULL;
+                if (strncmp(l, config_table[i].section, k) == 0 && !config_table[i].section[k])
+                        return 0;
+        return parse_fail(s, -EINVAL, "unknown section [%.*s]", (int) k, l);
 }
 
-static int parse_assignment(ParseState *s, const char *key, const char *value) {
+/* libinih's reader: the next line and its newline into buf (size bytes),
+ * or NULL at the end or at an error. */
+static char *parse_read(char *buf, int size, void *userdata) {
+        ParseState *s = userdata;
+        const char *eol;
+        size_t n;
+
+        if (s->next >= s->end)
+                return NULL;
+        eol = memchr(s->next, '\n', s->end - s->next) ?: s->end;
+        n = eol - s->next;
+        s->line++;
+        /* Its newline and NUL fit with a byte to spare: libinih never
+         * takes it for the start of a longer line. */
+        if (n + 2 >= (size_t) size) {
+                s->r = parse_fail(s, -EINVAL, "longer than %d bytes, the longest a line may be", size - 3);
+                return NULL;
+        }
+        for (const char *q = s->next; q < eol; q++) {
+                unsigned char b = *q;
+
+                if ((b < 0x20 && b != '\t' && !(b == '\r' && q + 1 == eol)) || b == 0x7f) {
+                        s->r = b ? parse_fail(s, -EINVAL, "a control character (0x%02x) in the line", b) :
+                                parse_fail(s, -EINVAL, "a NUL byte in the line");
+                        return NULL;
+                }
+        }
+        memcpy(buf, s->next, n);
+        memcpy(buf + n, "\n", 2);
+        s->next = eol + (eol < s->end);
+        s->r = parse_check_line(s, buf);
+        return s->r < 0 ? NULL : buf;
+}
+
+static int parse_assignment(ParseState *s, const char *section, const char *key, const char *value) {
+        if (!*section)
+                return parse_fail(s, -EINVAL, "%s= before any [Section]", key);
         for (size_t i = 0; i < ELEMENTSOF(config_table); i++) {
                 const char *why = NULL;
                 int r;
 
-                if (strcmp(s->section, config_table[i].section) != 0 || strcmp(key, config_table[i].key) != 0)
+                if (strcmp(section, config_table[i].section) != 0 || strcmp(key, config_table[i].key) != 0)
                         continue;
                 if (s->set_line[i] && !config_table[i].list)
                         return parse_fail(s, -EINVAL, "%s= already set on line %u; a key may be given once",
@@ -373,80 +419,36 @@ static int parse_assignment(ParseState *s, const char *key, const char *value) {
                 }
                 return 0;
         }
-        return parse_fail(s, -EINVAL, "unknown setting [%s] %s=", s->section, key);
+        return parse_fail(s, -EINVAL, "unknown setting [%s] %s=", section, key);
 }
 
-/* One line, its newline removed, with no NUL or control character in it. */
-static int parse_line(ParseState *s, char *line) {
-        char *p = strip(line), *eq;
+/* libinih's handler: nonzero to go on. */
+static int parse_handle(void *userdata, const char *section, const char *key, const char *value) {
+        ParseState *s = userdata;
 
-        if (!*p || *p == '#' || *p == ';')
-                return 0;
-        if (*p == '[') {
-                size_t l = strlen(p);
-
-                if (p[l - 1] != ']' || l < 3 || strpbrk(p + 1, "[]") != p + l - 1)
-                        return parse_fail(s, -EINVAL, "syntax error (expected [Section])");
-                p[l - 1] = 0;
-                s->section = section_lookup(p + 1);
-                if (!s->section)
-                        return parse_fail(s, -EINVAL, "unknown section [%s]", p + 1);
-                return 0;
-        }
-        eq = strchr(p, '=');
-        if (!eq || eq == p)
-                return parse_fail(s, -EINVAL, "syntax error (expected [Section] or Key=Value)");
-        *eq = 0;
-        p = strip(p);
-        if (!s->section)
-                return parse_fail(s, -EINVAL, "%s= before any [Section]", p);
-        return parse_assignment(s, p, strip(eq + 1));
+        s->r = parse_assignment(s, section, key, value);
+        return s->r >= 0;
 }
 
 int config_parse_buffer(Config *c, const char *text, size_t size, const char *filename, char **ret_error) {
-        ParseState s = { .config = c, .filename = filename };
-        _cleanup_free_ char *copy = NULL;
-        char *p, *end;
-        int r = 0;
+        ParseState s = { .config = c, .filename = filename, .next = text, .end = text + size };
+        int r;
 
         *ret_error = NULL;
-        /* One NUL-terminated copy, cut into lines in place: no line is ever
-         * split, whatever its length. */
-        copy = malloc(size + 1);
-        if (!copy)
-                return -ENOMEM;
-        memcpy(copy, text, size);
-        copy[size] = 0;
-        p = copy;
-        end = copy + size;
-        if (size >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0)     /* a UTF-8 byte order mark */
-                p += 3;
-        while (p < end && r >= 0) {
-                char *nl = memchr(p, '\n', end - p), *eol = nl ?: end;
-
-                s.line++;
-                for (char *q = p; q < eol; q++) {
-                        unsigned char b = *q;
-
-                        if (b == 0)
-                                r = parse_fail(&s, -EINVAL, "a NUL byte in the line");
-                        else if ((b < 0x20 && b != '\t' && !(b == '\r' && q + 1 == eol)) || b == 0x7f)
-                                r = parse_fail(&s, -EINVAL, "a control character (0x%02x) in the line", b);
-                        if (r < 0)
-                                break;
-                }
-                if (r < 0)
-                        break;
-                *eol = 0;
-                r = parse_line(&s, p);
-                p = eol + 1;
-        }
-        if (r == -ENOMEM) {
+        if (size >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0)     /* a UTF-8 byte order mark */
+                s.next += 3;
+        parse_setup_inih();
+        r = ini_parse_stream(parse_read, &s, parse_handle, &s);
+        if (r == -2)
+                s.r = -ENOMEM;
+        else if (r > 0 && s.r == 0)     /* a line libinih refused that the reader let through */
+                s.r = parse_fail(&s, -EINVAL, "syntax error");
+        if (s.r == -ENOMEM) {
                 free(s.error);
                 return -ENOMEM;
         }
         *ret_error = s.error;
-        return r;
+        return s.r;
 }
 
 int config_parse_file(Config *c, FILE *f, const char *filename, char **ret_error) {

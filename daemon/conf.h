@@ -47,9 +47,11 @@ int config_new_default(Config **ret);
 
 /* Parses INI text (size bytes, need not be NUL-terminated) into c, which
  * holds the defaults or an earlier file's values; filename only names it in
- * errors.  Every line is taken whole, whatever its length.  On error,
+ * errors.  Every line is taken whole: one longer than CONFIG_LINE_MAX bytes
+ * (without its newline) is an error.  On error,
  * returns a negative errno and, in *ret_error, a message of the form
  * "FILE:LINE: what is wrong" (c may then hold some of the file's values). */
+#define CONFIG_LINE_MAX (64 * 1024)
 int config_parse_buffer(Config *c, const char *text, size_t size, const char *filename, char **ret_error);
 /* The same for the rest of f, at most CONFIG_FILE_MAX bytes. */
 #define CONFIG_FILE_MAX (1024 * 1024)

@@ -14,8 +14,8 @@ daemon_libpageidled_a_SOURCES = \
 	daemon/json.c daemon/json.h \
 	daemon/privs.c daemon/privs.h \
 	daemon/opener.c daemon/opener.h
-daemon_libpageidled_a_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS) $(LIBCAP_CFLAGS)
-pageidled_libs = daemon/libpageidled.a $(JSONC_LIBS) $(LIBCAP_LIBS)
+daemon_libpageidled_a_CFLAGS = $(AM_CFLAGS) $(INIH_CFLAGS) $(JSONC_CFLAGS) $(LIBCAP_CFLAGS)
+pageidled_libs = daemon/libpageidled.a $(INIH_LIBS) $(JSONC_LIBS) $(LIBCAP_LIBS)
 
 sbin_PROGRAMS = daemon/pageidled
 daemon_pageidled_SOURCES = \

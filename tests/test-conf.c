@@ -248,6 +248,60 @@ static void test_syntax(void) {
         parse_string("[Scan]\nInterval=5s ; fast\n", -EINVAL,
                      "t.conf:2: Interval=5s ; fast: not a duration (e.g. 30s, 500ms, 2min)");
         parse_string("[Scan]\nInterval=5s\n; Backend=bpf\n  # Backend=bpf\n", 0, NULL);
+        /* What libinih would take otherwise is refused: ':' for '=', and
+         * a [Section] line read up to its first ']', its name cut at 49
+         * bytes. */
+        parse_string("[Scan]\nBackend:x=refs\n", -EINVAL, "t.conf:2: syntax error (expected [Section] or Key=Value)");
+        parse_string("[Scan]\nBackend : refs\n", -EINVAL, "t.conf:2: syntax error (expected [Section] or Key=Value)");
+        parse_string("[Scan]junk\nInterval=5s\n", -EINVAL, "t.conf:1: syntax error (expected [Section])");
+        parse_string("[Sc]an]\n", -EINVAL, "t.conf:1: syntax error (expected [Section])");
+        parse_string("[Sc[an]\n", -EINVAL, "t.conf:1: syntax error (expected [Section])");
+        parse_string("[Scan] ; a comment\n", -EINVAL, "t.conf:1: syntax error (expected [Section])");
+        parse_string(" [HTTP] \r\n Port = 80 \r\n", 0, NULL);
+        parse_string("[HTTPxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx]\nPort=80\n", -EINVAL,
+                     "t.conf:1: unknown section [HTTPxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx]");
+        /* No line is the rest of the one above, indented or not. */
+        parse_string("[Scan]\nInterval=5s\n\tBackend\n", -EINVAL,
+                     "t.conf:3: syntax error (expected [Section] or Key=Value)");
+        parse_string("[Cgroups]\nTrack=/a\n  /b\n", -EINVAL, "t.conf:3: syntax error (expected [Section] or Key=Value)");
+}
+
+/* Lines of up to CONFIG_LINE_MAX bytes are taken whole; a longer one is
+ * refused at its number, never split. */
+static void test_line_limit(void) {
+        _cleanup_free_ char *comment = line_of(CONFIG_LINE_MAX, "# Do not set ", "Address=0.0.0.0");
+        _cleanup_free_ char *longer = line_of(CONFIG_LINE_MAX + 1, "# Do not set ", "Address=0.0.0.0");
+        _cleanup_free_ char *track = malloc(CONFIG_LINE_MAX + 2), *text = NULL;
+        _cleanup_(config_freep) Config *c = NULL;
+        char want[128];
+        size_t n;
+
+        text = concat("[HTTP]\n", comment, "Port=80\n");
+        c = parse_text(text, strlen(text), 0, NULL);
+        CHECK_STREQ(c->http_address, "127.0.0.1");
+        CHECK_EQ_U64(c->http_port, 80);
+        c = config_free(c);
+        free(text);
+
+        snprintf(want, sizeof(want), "t.conf:2: longer than %d bytes, the longest a line may be", CONFIG_LINE_MAX);
+        text = concat("[HTTP]\n", longer, "Port=80\n");
+        parse_text(text, strlen(text), -EINVAL, want);
+        /* Also as the last line, without its newline. */
+        parse_text(text, strlen("[HTTP]\n") + CONFIG_LINE_MAX + 1, -EINVAL, want);
+        config_free(parse_text(text, strlen("[HTTP]\n") + CONFIG_LINE_MAX, 0, NULL));
+        free(text);
+
+        /* A list that long arrives whole. */
+        CHECK(track);
+        memset(track, ' ', CONFIG_LINE_MAX);
+        memcpy(track, "Track=", 6);
+        for (n = 0; 6 + 3 * (n + 1) <= CONFIG_LINE_MAX - 3; n++)
+                memcpy(track + 6 + 3 * n, " /a", 3);
+        memcpy(track + CONFIG_LINE_MAX - 3, " /b\n", 5);
+        text = concat("[Cgroups]\n", track, "");
+        c = parse_text(text, strlen(text), 0, NULL);
+        CHECK_EQ_U64(strv_length(c->cgroups), n + 1);
+        CHECK_STREQ(c->cgroups[strv_length(c->cgroups) - 1], "/b");
 }
 
 static void test_duplicates(void) {
@@ -411,6 +465,7 @@ int main(void) {
         test_long_lines();
         test_bytes();
         test_syntax();
+        test_line_limit();
         test_duplicates();
         test_window();
         test_track_paths();

@@ -13,8 +13,8 @@
 SAN_CFLAGS = -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
 	-fno-sanitize-recover=all
 san_cc = $(CLANG) $(SAN_CFLAGS) $(DEFS) -I$(top_srcdir)/daemon -I$(top_srcdir)/tests \
-	$(JSONC_CFLAGS) $(LIBCAP_CFLAGS) $(LIBSYSTEMD_CFLAGS) $(WARN_CFLAGS)
-san_libs = $(JSONC_LIBS) $(LIBCAP_LIBS) $(LIBSYSTEMD_LIBS) -lm
+	$(INIH_CFLAGS) $(JSONC_CFLAGS) $(LIBCAP_CFLAGS) $(LIBSYSTEMD_CFLAGS) $(WARN_CFLAGS)
+san_libs = $(INIH_LIBS) $(JSONC_LIBS) $(LIBCAP_LIBS) $(LIBSYSTEMD_LIBS) -lm
 
 san_lib_objects = $(daemon_libpageidled_a_OBJECTS:daemon/libpageidled_a-%.$(OBJEXT)=tests/san/lib/%.o)
 san_bus_objects = tests/san/lib/bus.o tests/san/lib/track.o
