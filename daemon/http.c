@@ -60,7 +60,11 @@
 #define HTTP_MHD_CONNECTION_LIMIT (HTTP_MAX_CONNECTIONS + 64u)
 #define HTTP_CONNECTION_MEMORY (16u * 1024u)
 #define HTTP_MAX_QUERY_ARGUMENTS 64u
-#define HTTP_IDLE_TIMEOUT_SEC 10u
+/* libmicrohttpd's idle timeout, a backstop only: every connection the
+ * thread tracks meets one of its deadlines first, and is reset then.  At
+ * the same 10 s as the deadlines, it closed slow readers first, gently,
+ * and the kernel went on sending them what it held. */
+#define HTTP_IDLE_TIMEOUT_SEC 30u
 #define HTTP_REQUEST_DEADLINE_USEC (10 * USEC_PER_SEC)
 /* Prometheus's own default scrape timeout: an answer still being read
  * then has no one waiting for it. */
@@ -396,7 +400,9 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
                 info = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
                 c = calloc(1, sizeof(*c));
                 if (!c || !info) {
-                        free(c);        /* not watched: the idle timeout still applies */
+                        free(c);        /* not watched: not kept either */
+                        if (info)
+                                (void) shutdown(info->connect_fd, SHUT_RDWR);
                         return;
                 }
                 c->fd = info->connect_fd;
