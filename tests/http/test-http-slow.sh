@@ -8,9 +8,10 @@
 # they cared to, each holding the document of its scan.
 #  - scanning every 200 ms: every reader is cut once its document is
 #    three scans old, within seconds;
-#  - scanning every 5 s: every reader is cut by the answer deadline,
-#    10 s after its request, before its document is three scans old;
-#  - meanwhile /healthz answers at once.
+#  - scanning every 5 s, 300 readers from four addresses: every reader is
+#    cut by the answer deadline, 10 s after its request (before its
+#    document is three scans old), or to make room for a newcomer;
+#  - meanwhile /healthz answers at once, even with 300 readers.
 # What the readers cost in memory is measured, not asserted: see
 # bench/http-slow-readers.
 set -u
@@ -38,9 +39,10 @@ trap cleanup EXIT
 need_host_tools
 make_fake_tree "$work/tree"
 
-# slow_readers NAME COUNT SECONDS: runs them, sets $cut and $longest_ms.
+# slow_readers NAME COUNT SECONDS [SOURCES]: runs them, sets $cut and
+# $longest_ms.
 slow_readers() {
-	"$hostile" "$host" "$port" slowread "$2" 256 "$3" /stats.json > "$work/$1.out" &
+	"$hostile" ${4:+-s "$4"} "$host" "$port" slowread "$2" 256 "$3" /stats.json > "$work/$1.out" &
 	readers=$!
 	sleep 2
 	for i in 1 2 3; do
@@ -63,9 +65,11 @@ slow_readers fast 20 20
 	check_failed "a slow reader kept a document many scans old for $longest_ms ms"
 stop_daemon
 
+# More readers than the connection limit: the probes (from 127.0.0.1)
+# still get in, each in place of the oldest answer.
 start_daemon "$work/tree" slow 5s 300
-slow_readers slow 20 25
-[ "$cut" = 20 ] || check_failed "$((20 - cut)) of 20 slow readers were not cut in 25 s"
+slow_readers slow 300 25 127.0.0.2,127.0.0.3,127.0.0.4,127.0.0.5
+[ "$cut" = 300 ] || check_failed "$((300 - cut)) of 300 slow readers were not cut in 25 s"
 [ "${longest_ms:-99999}" -le 15000 ] ||
 	check_failed "a slow reader stayed $longest_ms ms, past the 10 s answer deadline"
 [ "${longest_ms:-0}" -ge 8000 ] ||
