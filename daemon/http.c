@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <systemd/sd-daemon.h>
 #include <time.h>
@@ -18,16 +19,60 @@
 #include "util.h"
 
 /* Limits that keep many scrapers served and hostile clients contained.
+ *
  * Requests are a line and a few headers: anything longer than the
- * per-connection memory gets 414 (URL) or 431 (headers). */
+ * per-connection memory gets 414 (URL) or 431 (headers).  libmicrohttpd
+ * keeps every query argument in that memory too, and 0.9.75 answers
+ * nothing when they do not fit (the connection just hangs): a URL with
+ * more than HTTP_MAX_QUERY_ARGUMENTS gets 431 from us before it parses
+ * them (at most 64 of its 64-byte records, a quarter of the memory).
+ *
+ * Connections: at most HTTP_MAX_CONNECTIONS, from any addresses, each in
+ * one of three lists of the serving thread:
+ *  - waiting for a whole request, HTTP_REQUEST_DEADLINE_USEC from the
+ *    connection (or the end of its previous answer: keep-alive) to the
+ *    end of the request headers, however slowly it trickles;
+ *  - answering, HTTP_ANSWER_DEADLINE_USEC from the request to the last
+ *    byte of the answer, however slowly the client reads, and cut sooner
+ *    when its document is more than HTTP_MAX_OLD_DOCUMENTS scans old;
+ *  - cut: shut down, for libmicrohttpd to close at its next run.
+ * When a connection arrives with HTTP_MAX_CONNECTIONS already open, it is
+ * let in and the oldest connection still waiting for its request is cut
+ * (the oldest answer when none waits): a newcomer is never refused, and
+ * loses its place only if more connections than the limit arrive before
+ * it sends its request, which a scraper does at once.  There is no limit
+ * per address: on loopback every local client has 127.0.0.1 (and any
+ * 127.x address is there for the taking), so a limit per address only
+ * locked the local Prometheus out behind 64 idle connections.
+ *
+ * What one client can hold, then: a slot for 10 s without a request, or
+ * 10 s with one; its 16 KiB of libmicrohttpd memory; twice
+ * HTTP_SEND_BUFFER in the kernel, dropped by the reset that cuts it; and a
+ * reference to a document, which are shared (one per scan) and at most
+ * 1 + HTTP_MAX_OLD_DOCUMENTS of which are kept alive, each in a mapping of
+ * its own that goes back to the system with the last answer sent from it. */
 #define HTTP_MAX_CONNECTIONS 256u
-#define HTTP_MAX_CONNECTIONS_PER_IP 64u
+/* libmicrohttpd's own limit is higher: the connections cut in one run are
+ * closed at the next, and up to 10 are accepted per run meanwhile.  Were
+ * it reached, 0.9.75 would take its listening socket out of its epoll set
+ * until a later run, which the thread then makes at once (see
+ * http_thread()). */
+#define HTTP_MHD_CONNECTION_LIMIT (HTTP_MAX_CONNECTIONS + 64u)
 #define HTTP_CONNECTION_MEMORY (16u * 1024u)
-#define HTTP_IDLE_TIMEOUT_SEC 10u
-/* From the connection (or the end of the previous answer on it) to the
- * end of the request headers: the idle timeout alone would let a client
- * sending a byte every few seconds keep its connection for ever. */
+#define HTTP_MAX_QUERY_ARGUMENTS 64u
+/* libmicrohttpd's idle timeout, a backstop only: every connection the
+ * thread tracks meets one of its deadlines first, and is reset then.  At
+ * the same 10 s as the deadlines, it closed slow readers first, gently,
+ * and the kernel went on sending them what it held. */
+#define HTTP_IDLE_TIMEOUT_SEC 30u
 #define HTTP_REQUEST_DEADLINE_USEC (10 * USEC_PER_SEC)
+/* Prometheus's own default scrape timeout: an answer still being read
+ * then has no one waiting for it. */
+#define HTTP_ANSWER_DEADLINE_USEC (10 * USEC_PER_SEC)
+#define HTTP_MAX_OLD_DOCUMENTS 3u
+/* Per connection, as SO_SNDBUF (the kernel doubles it): 128 KiB in
+ * flight are gigabytes a second on loopback, 12 MB/s at a 10 ms RTT. */
+#define HTTP_SEND_BUFFER (64 * 1024)
 
 #define STRINGIFY_(x) #x
 #define STRINGIFY(x) STRINGIFY_(x)
@@ -36,9 +81,12 @@
  * freed by whoever drops the last reference. */
 typedef struct HttpContent {
         unsigned refcount;
-        char *json;
+        uint64_t seq;                   /* 1 for the first published, then one more each */
+        char *body;                     /* mmap()ed: the document, NUL, the metrics, NUL */
+        size_t body_size;
+        const char *json;               /* in body */
         size_t json_size;
-        char *metrics;
+        const char *metrics;            /* in body */
         size_t metrics_size;
         char *state;
         uint64_t scan_count;
@@ -46,12 +94,28 @@ typedef struct HttpContent {
         uint64_t last_scan_usec;        /* CLOCK_MONOTONIC: the last complete scan, or the start */
 } HttpContent;
 
-/* A connection waiting for its request, in the serving thread's list. */
+typedef enum HttpConnectionState {
+        HTTP_CONNECTION_WAITING,        /* for a whole request */
+        HTTP_CONNECTION_ANSWERING,      /* from the request to the last byte of its answer */
+        HTTP_CONNECTION_CUT,            /* shut down, not closed yet */
+        _HTTP_CONNECTION_STATE_MAX,
+} HttpConnectionState;
+
+/* One connection, in the serving thread's list for its state. */
 typedef struct HttpConnection {
         int fd;                         /* MHD's; valid until its CLOSED notification */
-        uint64_t deadline_usec;         /* CLOCK_MONOTONIC; UINT64_MAX: none (answering, or cut) */
+        HttpConnectionState state;
+        uint64_t deadline_usec;         /* CLOCK_MONOTONIC, of the state; none when cut */
+        uint64_t seq;                   /* answering: of the document it is sent */
         struct HttpConnection *prev, *next;
 } HttpConnection;
+
+/* A list of connections in the order they entered it, which is the order
+ * of their deadlines: each state's deadline is the same time after entry. */
+typedef struct HttpList {
+        HttpConnection *head, *tail;
+        unsigned n;
+} HttpList;
 
 struct HttpServer {
         struct MHD_Daemon *daemon;
@@ -59,19 +123,28 @@ struct HttpServer {
         char *where;                    /* for the logs */
 
         /* The serving thread runs libmicrohttpd (MHD_run on its epoll fd)
-         * and cuts connections past their request deadline between two
-         * runs, where their fds are sure to be open. */
+         * and cuts connections between two runs, or from libmicrohttpd's
+         * callbacks, where their fds are sure to be open. */
         pthread_t thread;
         bool thread_started;
         int stop_fd;                    /* eventfd: the thread exits */
-        HttpConnection *connections;    /* serving thread only */
+        int wake_fd;                    /* eventfd: a new document is published */
+        HttpList lists[_HTTP_CONNECTION_STATE_MAX];     /* serving thread only */
+        bool run_again;                 /* serving thread only: a connection closed in the last run */
 
         pthread_mutex_t lock;
         HttpContent *content;           /* under lock */
+        uint64_t seq;                   /* the content's; atomic */
 
         /* Main thread only. */
         uint64_t last_scan_usec;
         uint64_t last_scan_count;
+};
+
+static const char *const connection_state_table[_HTTP_CONNECTION_STATE_MAX] = {
+        [HTTP_CONNECTION_WAITING] = "waiting for its request",
+        [HTTP_CONNECTION_ANSWERING] = "being answered",
+        [HTTP_CONNECTION_CUT] = "cut",
 };
 
 static HttpContent *content_ref(HttpContent *c) {
@@ -83,8 +156,8 @@ static HttpContent *content_ref(HttpContent *c) {
 static HttpContent *content_unref(HttpContent *c) {
         if (!c || __atomic_sub_fetch(&c->refcount, 1, __ATOMIC_ACQ_REL) > 0)
                 return NULL;
-        free(c->json);
-        free(c->metrics);
+        if (c->body)
+                munmap(c->body, c->body_size);
         free(c->state);
         free(c);
         return NULL;
@@ -117,6 +190,64 @@ static void http_log(void *cls, const char *format, va_list ap) {
         while (n > 0 && buf[n - 1] == '\n')
                 buf[--n] = 0;
         log_debug("HTTP: %s", buf);
+}
+
+static void list_remove(HttpList *l, HttpConnection *c) {
+        if (c->prev)
+                c->prev->next = c->next;
+        else
+                l->head = c->next;
+        if (c->next)
+                c->next->prev = c->prev;
+        else
+                l->tail = c->prev;
+        c->prev = c->next = NULL;
+        l->n--;
+}
+
+static void list_append(HttpList *l, HttpConnection *c) {
+        c->prev = l->tail;
+        c->next = NULL;
+        if (l->tail)
+                l->tail->next = c;
+        else
+                l->head = c;
+        l->tail = c;
+        l->n++;
+}
+
+/* Moves c to the end of the list of state, with the deadline of state
+ * from now. */
+static void http_set_state(HttpServer *h, HttpConnection *c, HttpConnectionState state) {
+        list_remove(&h->lists[c->state], c);
+        c->state = state;
+        if (state == HTTP_CONNECTION_WAITING)
+                c->deadline_usec = now_usec(CLOCK_MONOTONIC) + HTTP_REQUEST_DEADLINE_USEC;
+        else if (state == HTTP_CONNECTION_ANSWERING)
+                c->deadline_usec = now_usec(CLOCK_MONOTONIC) + HTTP_ANSWER_DEADLINE_USEC;
+        else
+                c->deadline_usec = UINT64_MAX;
+        list_append(&h->lists[state], c);
+}
+
+/* Shuts c down: libmicrohttpd then sees the end of the stream (or fails
+ * to send) and closes it at its next run.  Unless what was sent must
+ * still reach the client, the close then resets the connection, which
+ * drops what the kernel still holds for it. */
+static void http_cut(HttpServer *h, HttpConnection *c, bool reset, const char *why) {
+        static const struct linger now = { .l_onoff = 1, .l_linger = 0 };
+
+        log_debug("HTTP: cutting a connection %s: %s.", connection_state_table[c->state], why);
+        if (reset)
+                (void) setsockopt(c->fd, SOL_SOCKET, SO_LINGER, &now, sizeof(now));
+        (void) shutdown(c->fd, SHUT_RDWR);
+        http_set_state(h, c, HTTP_CONNECTION_CUT);
+}
+
+static HttpConnection *connection_of(struct MHD_Connection *conn) {
+        const union MHD_ConnectionInfo *info = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+
+        return info ? info->socket_context : NULL;
 }
 
 static enum MHD_Result queue_text(struct MHD_Connection *conn, unsigned status, const char *text,
@@ -170,19 +301,38 @@ static enum MHD_Result queue_health(struct MHD_Connection *conn, HttpContent *c)
         return queue_text(conn, ok ? MHD_HTTP_OK : MHD_HTTP_SERVICE_UNAVAILABLE, buf, NULL);
 }
 
+/* Marks a request whose headers were seen: its answer waits for the
+ * second call, once libmicrohttpd has the whole request, so that the
+ * connection can be kept alive (an answer queued from the first call
+ * closes it). */
+static int request_seen;
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
                                   const char *version, const char *upload_data, size_t *upload_data_size,
                                   void **req_cls) {
         _cleanup_(content_unrefp) HttpContent *c = NULL;
-        const union MHD_ConnectionInfo *info;
+        HttpConnection *hc = connection_of(conn);
         HttpServer *h = cls;
+        bool get;
 
-        /* The request is in: no deadline while it is answered. */
-        info = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
-        if (info && info->socket_context)
-                ((HttpConnection *) info->socket_context)->deadline_usec = UINT64_MAX;
+        if (!*req_cls) {
+                /* The headers are in: the answer's deadline runs. */
+                if (hc && hc->state == HTTP_CONNECTION_WAITING) {
+                        http_set_state(h, hc, HTTP_CONNECTION_ANSWERING);
+                        hc->seq = __atomic_load_n(&h->seq, __ATOMIC_ACQUIRE);
+                }
+                *req_cls = &request_seen;
+                get = strcmp(method, MHD_HTTP_METHOD_GET) == 0 || strcmp(method, MHD_HTTP_METHOD_HEAD) == 0;
+                /* Anything with a body is answered now, the body unread
+                 * (and the connection then closed). */
+                if (get && !MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH) &&
+                    !MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING))
+                        return MHD_YES;
+        } else if (*upload_data_size > 0) {
+                *upload_data_size = 0;          /* not reached: requests with a body are answered above */
+                return MHD_YES;
+        }
 
-        /* Answered as soon as the headers are in: a body, if any, is not read. */
         if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
                 return queue_text(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "Method not allowed: use GET or HEAD.\n",
                                   "GET, HEAD");
@@ -200,6 +350,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         c = http_get_content(h);
         if (!c)
                 return queue_text(conn, MHD_HTTP_SERVICE_UNAVAILABLE, "Starting.\n", NULL);
+        if (hc && hc->state == HTTP_CONNECTION_ANSWERING)
+                hc->seq = c->seq;
         if (strcmp(url, "/healthz") == 0)
                 return queue_health(conn, c);
         if (strcmp(url, "/metrics") == 0)
@@ -207,9 +359,40 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         return queue_content(conn, c, c->json, c->json_size, "application/json");
 }
 
+/* Called with the request line, before libmicrohttpd parses the query
+ * arguments: a URL with more of them than its memory holds gets 431 here.
+ * Nothing else is on the connection yet (a previous answer on it has been
+ * sent whole), so the answer is written as it is and the connection cut;
+ * libmicrohttpd then closes it. */
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn) {
+        HttpConnection *hc = connection_of(conn);
+        const char *q = strchr(uri, '?');
+        char body[64], answer[256];
+        unsigned n = 0;
+        int len;
+
+        for (; q && n <= HTTP_MAX_QUERY_ARGUMENTS; q = strchr(q + 1, '&'))
+                n++;
+        if (n <= HTTP_MAX_QUERY_ARGUMENTS || !hc || hc->state == HTTP_CONNECTION_CUT)
+                return NULL;
+        snprintf(body, sizeof(body), "Too many query arguments: %u at the most.\n", HTTP_MAX_QUERY_ARGUMENTS);
+        len = snprintf(answer, sizeof(answer),
+                       "HTTP/1.1 431 Request Header Fields Too Large\r\n"
+                       "Connection: close\r\n"
+                       "Content-Type: text/plain; charset=utf-8\r\n"
+                       "Cache-Control: no-store\r\n"
+                       "Content-Length: %zu\r\n"
+                       "\r\n"
+                       "%s", strlen(body), body);
+        (void) send(hc->fd, answer, (size_t) len, MSG_NOSIGNAL | MSG_DONTWAIT);
+        http_cut(cls, hc, false, "too many query arguments");
+        return NULL;
+}
+
 static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
                           enum MHD_ConnectionNotificationCode code) {
         const union MHD_ConnectionInfo *info;
+        HttpList *waiting, *answering;
         HttpServer *h = cls;
         HttpConnection *c;
 
@@ -217,24 +400,33 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
                 info = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
                 c = calloc(1, sizeof(*c));
                 if (!c || !info) {
-                        free(c);        /* not watched: the idle timeout still applies */
+                        free(c);        /* not watched: not kept either */
+                        if (info)
+                                (void) shutdown(info->connect_fd, SHUT_RDWR);
                         return;
                 }
                 c->fd = info->connect_fd;
+                /* What the kernel may hold for the client: unbounded, it
+                 * took a whole document from a reader that had read 4 KiB
+                 * of it, out of reach of the answer deadline. */
+                (void) setsockopt(c->fd, SOL_SOCKET, SO_SNDBUF, &(int) { HTTP_SEND_BUFFER }, sizeof(int));
+                c->state = HTTP_CONNECTION_WAITING;
                 c->deadline_usec = now_usec(CLOCK_MONOTONIC) + HTTP_REQUEST_DEADLINE_USEC;
-                c->next = h->connections;
-                if (c->next)
-                        c->next->prev = c;
-                h->connections = c;
+                waiting = &h->lists[HTTP_CONNECTION_WAITING];
+                answering = &h->lists[HTTP_CONNECTION_ANSWERING];
+                list_append(waiting, c);
                 *socket_context = c;
-        } else if (code == MHD_CONNECTION_NOTIFY_CLOSED && *socket_context) {
+                /* Full: the oldest that has not sent its request goes
+                 * (not this one), else the oldest answer. */
+                if (waiting->n + answering->n > HTTP_MAX_CONNECTIONS)
+                        http_cut(h, waiting->head != c ? waiting->head : answering->head, true,
+                                 "the connection limit is reached and it is the oldest");
+        } else if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
+                h->run_again = true;
                 c = *socket_context;
-                if (c->prev)
-                        c->prev->next = c->next;
-                else
-                        h->connections = c->next;
-                if (c->next)
-                        c->next->prev = c->prev;
+                if (!c)
+                        return;
+                list_remove(&h->lists[c->state], c);
                 free(c);
                 *socket_context = NULL;
         }
@@ -243,44 +435,53 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
 /* An answer is sent: the next request on the connection has its deadline. */
 static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
                          enum MHD_RequestTerminationCode code) {
-        const union MHD_ConnectionInfo *info = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+        HttpConnection *hc = connection_of(conn);
 
-        if (info && info->socket_context)
-                ((HttpConnection *) info->socket_context)->deadline_usec =
-                        now_usec(CLOCK_MONOTONIC) + HTTP_REQUEST_DEADLINE_USEC;
+        *req_cls = NULL;
+        if (hc && hc->state == HTTP_CONNECTION_ANSWERING)
+                http_set_state(cls, hc, HTTP_CONNECTION_WAITING);
 }
 
-/* Shuts down connections past their deadline (libmicrohttpd then sees
- * the end of the stream and closes them); returns the next deadline. */
+/* Cuts connections past their deadline, and answers from a document more
+ * than HTTP_MAX_OLD_DOCUMENTS scans old; returns the next deadline.  The
+ * lists are in deadline order, and the answers also in document order. */
 static uint64_t http_cut_late(HttpServer *h, uint64_t now) {
-        uint64_t next = UINT64_MAX;
+        HttpList *waiting = &h->lists[HTTP_CONNECTION_WAITING], *answering = &h->lists[HTTP_CONNECTION_ANSWERING];
+        uint64_t seq = __atomic_load_n(&h->seq, __ATOMIC_ACQUIRE);
 
-        for (HttpConnection *c = h->connections; c; c = c->next) {
-                if (c->deadline_usec <= now) {
-                        log_debug("HTTP: closing a connection with no complete request after %" PRIu64 " s.",
-                                  HTTP_REQUEST_DEADLINE_USEC / USEC_PER_SEC);
-                        (void) shutdown(c->fd, SHUT_RDWR);
-                        c->deadline_usec = UINT64_MAX;
-                }
-                next = MIN(next, c->deadline_usec);
-        }
-        return next;
+        while (waiting->head && waiting->head->deadline_usec <= now)
+                http_cut(h, waiting->head, true, "past its request deadline");
+        while (answering->head && answering->head->deadline_usec <= now)
+                http_cut(h, answering->head, true, "past its answer deadline");
+        while (answering->head && answering->head->seq + HTTP_MAX_OLD_DOCUMENTS < seq)
+                http_cut(h, answering->head, true, "its document is too many scans old");
+        return MIN(waiting->head ? waiting->head->deadline_usec : UINT64_MAX,
+                   answering->head ? answering->head->deadline_usec : UINT64_MAX);
 }
 
 static void *http_thread(void *userdata) {
         HttpServer *h = userdata;
         const union MHD_DaemonInfo *info = MHD_get_daemon_info(h->daemon, MHD_DAEMON_INFO_EPOLL_FD);
-        struct pollfd p[2] = {
+        struct pollfd p[3] = {
                 { .fd = info->epoll_fd, .events = POLLIN },
                 { .fd = h->stop_fd, .events = POLLIN },
+                { .fd = h->wake_fd, .events = POLLIN },
         };
 
         for (;;) {
-                uint64_t now = now_usec(CLOCK_MONOTONIC), next = http_cut_late(h, now);
+                uint64_t now = now_usec(CLOCK_MONOTONIC), next = http_cut_late(h, now), n;
                 MHD_UNSIGNED_LONG_LONG mhd_ms;
                 int timeout_ms = -1;
 
-                if (MHD_get_timeout(h->daemon, &mhd_ms) == MHD_YES)
+                /* libmicrohttpd 0.9.75 takes its listening socket out of
+                 * the epoll set at its connection limit (or when accept()
+                 * runs out of fds), and puts it back only at the start of
+                 * a run: after a run that closed connections, run again
+                 * at once, or with none left, nothing would ever wake
+                 * this thread and the endpoint would never accept again. */
+                if (h->run_again)
+                        timeout_ms = 0;
+                else if (MHD_get_timeout(h->daemon, &mhd_ms) == MHD_YES)
                         timeout_ms = (int) MIN(mhd_ms, (MHD_UNSIGNED_LONG_LONG) INT_MAX);
                 if (next != UINT64_MAX) {
                         int ms = (int) MIN(DIV_ROUND_UP(next - now, USEC_PER_MSEC), (uint64_t) INT_MAX);
@@ -293,6 +494,9 @@ static void *http_thread(void *userdata) {
                 }
                 if (p[1].revents)
                         break;
+                if (p[2].revents && read(h->wake_fd, &n, sizeof(n)) < 0 && errno != EAGAIN)
+                        log_debug_errno(errno, "HTTP: failed to read the wake-up eventfd: %m");
+                h->run_again = false;
                 if (MHD_run(h->daemon) != MHD_YES)
                         log_debug("HTTP: MHD_run() failed.");
         }
@@ -403,7 +607,7 @@ int http_open(const Config *c, HttpServer **ret) {
                 return log_oom();
         }
         h->listen_fd = fd;
-        h->stop_fd = -EBADF;
+        h->stop_fd = h->wake_fd = -EBADF;
         pthread_mutex_init(&h->lock, NULL);
         h->last_scan_usec = now_usec(CLOCK_MONOTONIC);
         if (getsockname(fd, (struct sockaddr *) &sa, &len) < 0)
@@ -421,7 +625,8 @@ int http_start(HttpServer *h) {
         int r;
 
         h->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-        if (h->stop_fd < 0)
+        h->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+        if (h->stop_fd < 0 || h->wake_fd < 0)
                 return log_error_errno(errno, "Failed to create an eventfd: %m");
         /* Run from our thread (below), on libmicrohttpd's epoll fd. */
         h->daemon = MHD_start_daemon(
@@ -431,8 +636,8 @@ int http_start(HttpServer *h) {
                 MHD_OPTION_EXTERNAL_LOGGER, http_log, NULL,
                 MHD_OPTION_NOTIFY_CONNECTION, on_connection, h,
                 MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
-                MHD_OPTION_CONNECTION_LIMIT, (unsigned) HTTP_MAX_CONNECTIONS,
-                MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned) HTTP_MAX_CONNECTIONS_PER_IP,
+                MHD_OPTION_URI_LOG_CALLBACK, on_uri, h,
+                MHD_OPTION_CONNECTION_LIMIT, (unsigned) HTTP_MHD_CONNECTION_LIMIT,
                 MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t) HTTP_CONNECTION_MEMORY,
                 MHD_OPTION_CONNECTION_TIMEOUT, (unsigned) HTTP_IDLE_TIMEOUT_SEC,
                 MHD_OPTION_STRICT_FOR_CLIENT, (int) 1,
@@ -447,24 +652,45 @@ int http_start(HttpServer *h) {
         return 0;
 }
 
+/* The document and the metrics in one mapping of their own: freed from
+ * the serving thread after a slow reader, megabytes from malloc() stayed
+ * in the heap (and in the RSS) long after the readers had left. */
+static int content_set_body(HttpContent *c, const char *json, const char *metrics) {
+        c->json_size = strlen(json);
+        c->metrics_size = strlen(metrics);
+        c->body_size = c->json_size + 1 + c->metrics_size + 1;
+        c->body = mmap(NULL, c->body_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (c->body == MAP_FAILED) {
+                c->body = NULL;
+                return -ENOMEM;
+        }
+        memcpy(c->body, json, c->json_size + 1);
+        memcpy(c->body + c->json_size + 1, metrics, c->metrics_size + 1);
+        c->json = c->body;
+        c->metrics = c->body + c->json_size + 1;
+        return 0;
+}
+
 int http_publish(HttpServer *h, const Snapshot *s, const char *json) {
         _cleanup_(content_unrefp) HttpContent *c = NULL;
+        _cleanup_free_ char *metrics = NULL;
         HttpContent *old;
+        uint64_t one = 1;
         int r;
 
         c = calloc(1, sizeof(*c));
         if (!c)
                 return -ENOMEM;
         c->refcount = 1;
-        c->json = strdup(json);
         c->state = strdup(s->state ?: "unknown");
-        if (!c->json || !c->state)
+        if (!c->state)
                 return -ENOMEM;
-        c->json_size = strlen(c->json);
-        r = metrics_format(s, &c->metrics);
+        r = metrics_format(s, &metrics);
         if (r < 0)
                 return r;
-        c->metrics_size = strlen(c->metrics);
+        r = content_set_body(c, json, metrics);
+        if (r < 0)
+                return r;
 
         if (s->scan_count != h->last_scan_count) {
                 h->last_scan_count = s->scan_count;
@@ -476,9 +702,14 @@ int http_publish(HttpServer *h, const Snapshot *s, const char *json) {
 
         pthread_mutex_lock(&h->lock);
         old = h->content;
+        c->seq = (old ? old->seq : 0) + 1;
+        __atomic_store_n(&h->seq, c->seq, __ATOMIC_RELEASE);
         h->content = TAKE_PTR(c);
         pthread_mutex_unlock(&h->lock);
         content_unref(old);
+        /* The serving thread cuts the answers that now hold too old a document. */
+        if (h->wake_fd >= 0 && write(h->wake_fd, &one, sizeof(one)) < 0)
+                log_debug_errno(errno, "HTTP: failed to wake the serving thread: %m");
         return 0;
 }
 
@@ -498,6 +729,7 @@ HttpServer *http_free(HttpServer *h) {
                 MHD_stop_daemon(h->daemon);
         safe_close(h->listen_fd);
         safe_close(h->stop_fd);
+        safe_close(h->wake_fd);
         content_unref(h->content);
         pthread_mutex_destroy(&h->lock);
         free(h->where);

@@ -10,9 +10,11 @@
  * libmicrohttpd runs in a thread of its own (on its epoll fd), not in the
  * sd-event loop: a scan at CPUBudget=100% runs a whole pass without
  * returning to the loop, and neither a scraper nor a scan may wait for
- * the other.  The thread also cuts connections that have not sent a whole
- * request 10 s after connecting (or after their previous answer), which
- * libmicrohttpd's idle timeout alone would let a trickling client keep.
+ * the other.  The thread also keeps the connections in check, which
+ * libmicrohttpd's own limits do not (see the top of http.c): deadlines
+ * for the request and for its answer, however slowly a client trickles
+ * or reads, and, when full, room for the newcomer made by cutting the
+ * oldest connection that has not sent its request.
  *
  * The two threads share one pointer: the manager renders the document and
  * the metrics once per scan into an immutable, reference-counted content

@@ -21,13 +21,25 @@ tests_test_http_conf_CFLAGS = $(daemon_test_cflags)
 tests_test_http_conf_LDADD = $(daemon_test_ldadd)
 
 # The daemon on the host against a fake /proc and /sys, scraped with curl,
-# checked with jq (against the schema) and promtool.
-TESTS += tests/http/test-http-e2e.sh
+# checked with jq (against the schema) and promtool; then against hostile
+# clients (connection floods, idle and slow ones, odd requests), each run
+# by http-hostile.
+check_PROGRAMS += tests/http/http-hostile
+tests_http_http_hostile_SOURCES = tests/http/http-hostile.c
+TESTS += \
+	tests/http/test-http-e2e.sh \
+	tests/http/test-http-limits.sh \
+	tests/http/test-http-slow.sh
 EXTRA_DIST += \
 	tests/http/test-http-e2e.sh \
+	tests/http/test-http-limits.sh \
+	tests/http/test-http-slow.sh \
+	tests/http/host-daemon.sh \
 	tests/http/lib.sh \
 	tests/http/schema-check.jq \
-	tests/http/fake-tree.sh
+	tests/http/fake-tree.sh \
+	bench/http-slow-readers \
+	bench/results/http-slow-readers.md
 
 VM_HTTP_CASES = \
 	tests/vm/cases/http-endpoint.sh

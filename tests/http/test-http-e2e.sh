@@ -158,7 +158,7 @@ slow_client 30 "$work/slow-cut"
 [ -f "$work/slow-cut" ] || fail "a slow client kept its connection 30 s"
 echo "a slow client was cut after $(cat "$work/slow-cut") s"
 [ "$(cat "$work/slow-cut")" -le 15 ] || fail "a slow client kept its connection $(cat "$work/slow-cut") s"
-# An idle connection is closed after the idle timeout (10 s).
+# An idle connection is closed after 10 s (its request deadline).
 exec 6<> "/dev/tcp/$host/$port"
 t0=$SECONDS
 timeout 20 cat <&6 > /dev/null
