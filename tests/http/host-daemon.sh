@@ -1,14 +1,30 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
-# Sourced (by bash) from the hostile-client tests on the host: pageidled
-# on a fake tree (tests/http/fake-tree.sh), one fresh daemon per check,
-# so that a check that wedges the endpoint does not fail the next ones.
-# Callers set $top_srcdir, $top_builddir, $work and define fail(); each
-# check calls check_failed when it fails and goes on, and the script ends
-# with finish.
+# Sourced (by bash) from the HTTP tests on the host: pageidled on a fake
+# tree (tests/http/fake-tree.sh).  Callers set $top_srcdir and
+# $top_builddir; this gives them a scratch directory $work, removed at
+# exit with the daemon and every client still running, and fail(), which
+# ends the test with the daemon's last words.  The hostile-client tests
+# start one fresh daemon per check (start_daemon), so that a check that
+# wedges the endpoint does not fail the next ones: each calls check_failed
+# when it fails and goes on, and the script ends with finish.
 pageidled=$top_builddir/daemon/pageidled
 hostile=$top_builddir/tests/http/http-hostile
+work=$(mktemp -d "/tmp/$(basename "$0" .sh).XXXXXX")
+log=$work/none.log
 daemon_pid=
 failures=
+
+fail() {
+	echo "FAIL: $*"
+	[ -f "$log" ] && { echo "--- daemon log"; tail -n 50 "$log"; }
+	exit 1
+}
+cleanup() {
+	[ -n "$daemon_pid" ] && kill "$daemon_pid" 2> /dev/null
+	jobs -p | xargs -r kill 2> /dev/null
+	rm -rf "$work"
+}
+trap cleanup EXIT
 
 . "$top_srcdir/tests/http/lib.sh"
 . "$top_srcdir/tests/http/fake-tree.sh"
@@ -16,9 +32,8 @@ failures=
 need_host_tools() {
 	[ -x "$pageidled" ] || fail "no $pageidled"
 	[ -x "$hostile" ] || fail "no $hostile (make check builds it)"
-	for t in curl jq; do
-		command -v $t > /dev/null || fail "$t is not installed (apt-get install $t)"
-	done
+	require curl curl
+	require jq jq
 }
 
 # start_daemon TREE NAME INTERVAL [EXTRA_CGROUPS]: sets $base, $host, $port

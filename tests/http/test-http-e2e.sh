@@ -20,26 +20,8 @@ if [ -z "${HTTP_E2E_TIMEOUT:-}" ]; then
 fi
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 top_builddir=${top_builddir:-.}
-pageidled=$top_builddir/daemon/pageidled
-work=$(mktemp -d /tmp/test-http.XXXXXX)
-log=$work/daemon.log
-daemon_pid=
 metric_families=14
-
-fail() {
-	echo "FAIL: $*"
-	[ -f "$log" ] && { echo "--- daemon log"; tail -n 50 "$log"; }
-	exit 1
-}
-cleanup() {
-	[ -n "$daemon_pid" ] && kill "$daemon_pid" 2> /dev/null
-	jobs -p | xargs -r kill 2> /dev/null
-	rm -rf "$work"
-}
-trap cleanup EXIT
-
-. "$top_srcdir/tests/http/lib.sh"
-. "$top_srcdir/tests/http/fake-tree.sh"
+. "$top_srcdir/tests/http/host-daemon.sh"
 need_tools
 [ -x "$pageidled" ] || fail "no $pageidled"
 

@@ -23,21 +23,6 @@ if [ -z "${HTTP_LIMITS_TIMEOUT:-}" ]; then
 fi
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 top_builddir=${top_builddir:-.}
-work=$(mktemp -d /tmp/test-http-limits.XXXXXX)
-log=$work/none.log
-
-fail() {
-	echo "FAIL: $*"
-	[ -f "$log" ] && { echo "--- daemon log"; tail -n 20 "$log"; }
-	exit 1
-}
-cleanup() {
-	[ -n "$daemon_pid" ] && kill "$daemon_pid" 2> /dev/null
-	jobs -p | xargs -r kill 2> /dev/null
-	rm -rf "$work"
-}
-trap cleanup EXIT
-
 . "$top_srcdir/tests/http/host-daemon.sh"
 need_host_tools
 make_fake_tree "$work/tree"
