@@ -246,11 +246,13 @@ check_signals() {
 	echo "--- PropertiesChanged and ScanCompleted, watched by nobody"
 	"$pageidlectl" untrack "$CG_TRACKED" > /dev/null || fail "pageidlectl untrack $CG_TRACKED"
 	"$pageidlectl" scan > /dev/null || fail "pageidlectl scan"
-	"$pageidlectl" track "$CG_TRACKED" > /dev/null || fail "pageidlectl track $CG_TRACKED"
-	obj=$(object_of "$CG_TRACKED")
+	# Watched from before the track: the scan that fills the object may
+	# be a scheduled one that comes before ours.
 	as_nobody dbus-monitor --system "type='signal',sender='org.pageidled1'" > signals.txt 2> monitor.err &
 	mon=$!
 	sleep 1
+	"$pageidlectl" track "$CG_TRACKED" > /dev/null || fail "pageidlectl track $CG_TRACKED"
+	obj=$(object_of "$CG_TRACKED")
 	n=$(scan_count)
 	"$pageidlectl" scan > /dev/null || fail "pageidlectl scan"
 	wait_scans $((n + 1))
