@@ -225,9 +225,16 @@ check_basics() {
 	grep -qi '^Content-Type: application/json' "$work/h" || fail "/stats.json is not application/json"
 	curl -s -D "$work/h" -o /dev/null "$base/metrics"
 	grep -qi '^Content-Type: text/plain; version=0.0.4' "$work/h" || fail "/metrics has the wrong type"
-	# A 1 MB body on a POST: refused without reading it all.
+	# A 1 MB body on a POST: refused without reading it all.  The close
+	# with the body unread resets the connection, which now and then
+	# (about 1 in 200, before and after the HTTP hardening) overtakes the
+	# 405 on its way to curl: three tries.
 	head -c 1048576 /dev/zero > "$work/big"
-	[ "$(status /stats.json -X POST --data-binary @"$work/big")" = 405 ] || fail "a big POST did not answer 405"
+	for i in 1 2 3; do
+		big_post=$(status /stats.json -X POST --data-binary @"$work/big")
+		[ "$big_post" = 405 ] && break
+	done
+	[ "$big_post" = 405 ] || fail "a big POST did not answer 405 ($big_post)"
 	# Oversized requests.
 	long=$(head -c 100000 /dev/zero | tr '\0' a)
 	code=$(status "/$long")
