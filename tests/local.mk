@@ -45,7 +45,8 @@ AM_TESTS_ENVIRONMENT = \
 	VM_CASES='$(VM_CASES:%=$(abs_top_srcdir)/%)'; \
 	VM_SYSTEMD_CASES='$(VM_SYSTEMD_CASES:%=$(abs_top_srcdir)/%)'; \
 	VM_CGROUP_V1_CASES='$(VM_CGROUP_V1_CASES:%=$(abs_top_srcdir)/%)'; \
-	export top_srcdir top_builddir VM_CASES VM_SYSTEMD_CASES VM_CGROUP_V1_CASES;
+	FUZZ_MISSING='$(FUZZ_MISSING)'; \
+	export top_srcdir top_builddir VM_CASES VM_SYSTEMD_CASES VM_CGROUP_V1_CASES FUZZ_MISSING;
 
 clean-vm:
 	rm -rf tests/vm/out tests/vm/stage tests/vm/stage.dirs

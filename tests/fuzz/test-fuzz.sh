@@ -7,6 +7,7 @@
 # FUZZ_RUNS=N sets the number of inputs (default 100000 per target).
 set -u
 : "${top_srcdir:?run from make check}" "${top_builddir:?run from make check}"
+[ -z "${FUZZ_MISSING:-}" ] || { echo "FAIL: $FUZZ_MISSING, then run configure again"; exit 1; }
 runs=${FUZZ_RUNS:-100000}
 export ASAN_OPTIONS=detect_leaks=1:halt_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1

@@ -5,6 +5,7 @@
 # fails them, as does a failed check.
 set -u
 : "${top_srcdir:?run from make check}" "${top_builddir:?run from make check}"
+[ -z "${FUZZ_MISSING:-}" ] || { echo "FAIL: $FUZZ_MISSING, then run configure again"; exit 1; }
 list=$top_builddir/tests/san/list
 [ -s "$list" ] || { echo "no $list: build with make check" >&2; exit 1; }
 
