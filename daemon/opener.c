@@ -136,28 +136,9 @@ static void close_passed_fds(struct msghdr *mh) {
 }
 
 static int send_reply(int fd, const OpenerReply *reply, int pass_fd) {
-        union {
-                struct cmsghdr align;
-                char buf[CMSG_SPACE(sizeof(int))];
-        } control = {};
-        struct iovec iov = { (void *) reply, OPENER_REPLY_HEADER + reply->size };
-        struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+        ssize_t n = send_with_fd(fd, reply, OPENER_REPLY_HEADER + reply->size, pass_fd);
 
-        if (pass_fd >= 0) {
-                struct cmsghdr *c;
-
-                mh.msg_control = control.buf;
-                mh.msg_controllen = sizeof(control.buf);
-                c = CMSG_FIRSTHDR(&mh);
-                c->cmsg_level = SOL_SOCKET;
-                c->cmsg_type = SCM_RIGHTS;
-                c->cmsg_len = CMSG_LEN(sizeof(int));
-                memcpy(CMSG_DATA(c), &pass_fd, sizeof(int));
-        }
-        while (sendmsg(fd, &mh, MSG_NOSIGNAL) < 0)
-                if (errno != EINTR)
-                        return -errno;
-        return 0;
+        return n < 0 ? (int) n : 0;
 }
 
 int opener_serve(int fd, int proc_fd, const char *bitmap_path) {

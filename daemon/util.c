@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <stdarg.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/resource.h>
 #include <time.h>
 
@@ -406,4 +407,30 @@ bool user_name_is_valid(const char *s) {
                 if ((unsigned char) *p < 0x20 || *p == 0x7f || strchr(" :,/", *p))
                         return false;
         return true;
+}
+
+ssize_t send_with_fd(int sock, const void *buf, size_t size, int fd) {
+        union {
+                struct cmsghdr align;
+                char buf[CMSG_SPACE(sizeof(int))];
+        } control = {};
+        struct iovec iov = { (void *) buf, size };
+        struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+        ssize_t n;
+
+        if (fd >= 0) {
+                struct cmsghdr *c;
+
+                mh.msg_control = control.buf;
+                mh.msg_controllen = sizeof(control.buf);
+                c = CMSG_FIRSTHDR(&mh);
+                c->cmsg_level = SOL_SOCKET;
+                c->cmsg_type = SCM_RIGHTS;
+                c->cmsg_len = CMSG_LEN(sizeof(int));
+                memcpy(CMSG_DATA(c), &fd, sizeof(int));
+        }
+        while ((n = sendmsg(sock, &mh, MSG_NOSIGNAL)) < 0)
+                if (errno != EINTR)
+                        return -errno;
+        return n;
 }

@@ -114,6 +114,9 @@ int read_full_fileat(int dirfd, const char *path, char **ret, size_t *ret_size);
  * moves nothing (end of file) ends it, and the bytes done are returned. */
 ssize_t pread_full(int fd, void *buf, size_t count, off_t offset);
 ssize_t pwrite_full(int fd, const void *buf, size_t count, off_t offset);
+/* One sendmsg() of size bytes on a socket, with fd passed along (SCM_RIGHTS)
+ * when it is >= 0; retried on EINTR.  Returns the bytes sent or -errno. */
+ssize_t send_with_fd(int sock, const void *buf, size_t size, int fd);
 
 /* Well-formed UTF-8 (RFC 3629): no overlong forms, surrogates or values
  * above U+10FFFF.  utf8_char_len() is the length of the character at p,

@@ -54,27 +54,10 @@ static void make_tree(void) {
 
 /* A raw record of size bytes (with fd attached if >= 0); returns the reply's error. */
 static int raw_call(Opener *o, const void *record, size_t size, int fd) {
-        union {
-                struct cmsghdr align;
-                char buf[CMSG_SPACE(sizeof(int))];
-        } control = {};
-        struct iovec iov = { (void *) record, size };
-        struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
         OpenerReply reply;
         ssize_t n;
 
-        if (fd >= 0) {
-                struct cmsghdr *c;
-
-                mh.msg_control = control.buf;
-                mh.msg_controllen = sizeof(control.buf);
-                c = CMSG_FIRSTHDR(&mh);
-                c->cmsg_level = SOL_SOCKET;
-                c->cmsg_type = SCM_RIGHTS;
-                c->cmsg_len = CMSG_LEN(sizeof(int));
-                memcpy(CMSG_DATA(c), &fd, sizeof(int));
-        }
-        CHECK(sendmsg(o->fd, &mh, MSG_NOSIGNAL) == (ssize_t) size);
+        CHECK(send_with_fd(o->fd, record, size, fd) == (ssize_t) size);
         n = recv(o->fd, &reply, sizeof(reply), 0);
         CHECK(n == (ssize_t) OPENER_REPLY_HEADER);
         return reply.error;
