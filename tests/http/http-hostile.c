@@ -59,12 +59,16 @@ static void die(const char *what) {
         exit(2);
 }
 
-/* A non-blocking connection under way, from source i (any when none). */
-static int connect_from(unsigned i) {
+/* A non-blocking connection under way, from source i (any when none),
+ * with a receive buffer of rcvbuf bytes (0: the kernel's default), set
+ * before connect so the window is small from the start. */
+static int connect_from(unsigned i, int rcvbuf) {
         int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 
         if (fd < 0)
                 die("socket");
+        if (rcvbuf > 0 && setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf)) < 0)
+                die("SO_RCVBUF");
         if (n_sources > 0) {
                 struct sockaddr_in src = { .sin_family = AF_INET, .sin_addr = sources[i % n_sources] };
 
@@ -157,7 +161,7 @@ static int do_burst(unsigned conns, unsigned rounds) {
                 unsigned up;
 
                 for (unsigned i = 0; i < conns; i++)
-                        fds[i] = connect_from(i);
+                        fds[i] = connect_from(i, 0);
                 up = wait_connected(fds, conns, now_msec() + 3000);
                 usleep(500000);
                 if (freeze_pid > 0 && kill(freeze_pid, SIGSTOP) < 0)
@@ -182,7 +186,7 @@ static int do_hold(unsigned conns, unsigned seconds, unsigned probes) {
         if (!fds)
                 die("calloc");
         for (unsigned i = 0; i < conns; i++)
-                fds[i] = connect_from(i);
+                fds[i] = connect_from(i, 0);
         up = wait_connected(fds, conns, now_msec() + 3000);
         printf("%u of %u idle connections up\n", up, conns);
         for (unsigned i = 1; i <= probes; i++) {
@@ -221,24 +225,8 @@ static int do_slowread(unsigned conns, unsigned rate, unsigned seconds, const ch
         snprintf(req, sizeof(req), "GET %s HTTP/1.1\r\nHost: slow\r\n\r\n", path);
         start = now_msec();
         end = start + seconds * 1000ull;
-        for (unsigned i = 0; i < conns; i++) {
-                int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-
-                if (fd < 0)
-                        die("socket");
-                /* Before connect, so the window is small from the start. */
-                if (setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small)) < 0)
-                        die("SO_RCVBUF");
-                if (n_sources > 0) {
-                        struct sockaddr_in src = { .sin_family = AF_INET, .sin_addr = sources[i % n_sources] };
-
-                        if (bind(fd, (struct sockaddr *) &src, sizeof(src)) < 0)
-                                die("bind");
-                }
-                if (connect(fd, (struct sockaddr *) &server, sizeof(server)) < 0 && errno != EINPROGRESS)
-                        die("connect");
-                rd[i].fd = fd;
-        }
+        for (unsigned i = 0; i < conns; i++)
+                rd[i].fd = connect_from(i, small);
         fds = calloc(conns, sizeof(*fds));
         if (!fds)
                 die("calloc");
