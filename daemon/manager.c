@@ -17,11 +17,11 @@
 
 #include "bus.h"
 #include "http.h"
+#include "json.h"
 #include "manager.h"
 #include "opener.h"
 #include "privs.h"
 #include "refs.h"
-#include "track.h"
 #include "util.h"
 
 /* CPU time one burst of batches may take before the loop sleeps to stay
@@ -54,8 +54,7 @@ Manager *manager_free(Manager *m) {
                 return NULL;
         http_free(m->http);
         bus_free(m->bus);
-        strv_free(m->track_added);
-        strv_free(m->track_removed);
+        tracking_done(&m->tracking);
         sd_event_source_disable_unref(m->pass_timer);
         sd_event_source_disable_unref(m->step_timer);
         sd_event_source_disable_unref(m->watchdog_timer);
@@ -73,8 +72,7 @@ Manager *manager_free(Manager *m) {
         cgroup_set_free(m->marked);
         free(m->unnamed_inodes);
         free(m->state_detail);
-        free(m->once_output);
-        free(m->json_text);
+        snapshot_unref(m->snapshot);
         free(m);
         return NULL;
 }
@@ -396,6 +394,23 @@ static int manager_open_page_idle(Manager *m) {
         return 0;
 }
 
+/* The one value every output renders: made once per publish. */
+static int manager_make_snapshot(Manager *m, Snapshot **ret) {
+        SnapshotInfo info = {
+                .backend = backend_to_string(m->backend),
+                .state = manager_state_to_string(m->state),
+                .state_detail = m->state_detail,
+                .interval_usec = m->config->interval_usec,
+                .window_usec = config_window_intervals(m->config) * m->config->interval_usec,
+                .scan_count = m->scan_count,
+                .last_scan_timestamp_usec = m->last_scan_timestamp_usec,
+                .last_scan_duration_usec = m->last_scan_duration_usec,
+                .page_size = m->page_size,
+        };
+
+        return snapshot_new(&info, m->published, ret);
+}
+
 int manager_open(Manager *m) {
         PrivsPlan plan;
         int r;
@@ -422,83 +437,63 @@ int manager_open(Manager *m) {
         if (!m->options->once && http_open(m->config, &m->http) < 0)
                 return -ENOMEM;
 
-        return manager_drop_privileges(m, &plan);
+        r = manager_drop_privileges(m, &plan);
+        if (r < 0)
+                return r;
+        /* What the bus and HTTP serve until the first pass is published. */
+        if (manager_make_snapshot(m, &m->snapshot) < 0)
+                return log_oom();
+        return 0;
 }
 
-void manager_snapshot(Manager *m, Snapshot *ret) {
-        *ret = (Snapshot) {
-                .backend = backend_to_string(m->backend),
-                .state = manager_state_to_string(m->state),
-                .state_detail = m->state_detail,
-                .interval_usec = m->config->interval_usec,
-                .window_usec = config_window_intervals(m->config) * m->config->interval_usec,
-                .scan_count = m->scan_count,
-                .last_scan_timestamp_usec = m->last_scan_timestamp_usec,
-                .last_scan_duration_usec = m->last_scan_duration_usec,
-                .page_size = m->page_size,
-                .cgroups = m->published,
-        };
-}
-
-int manager_snapshot_json(Manager *m, char **ret) {
-        Snapshot s;
-
-        manager_snapshot(m, &s);
-        return json_format(&s, ret);
-}
-
-/* The HTTP endpoint serves this until the next publish. */
-static void manager_publish_http(Manager *m, const char *json) {
-        Snapshot s;
-
-        if (!m->http)
-                return;
-        manager_snapshot(m, &s);
-        if (http_publish(m->http, &s, json) < 0)
-                log_oom();
-}
-
+/* The outputs, each from the same snapshot: the JSON file, HTTP, the bus. */
 static void manager_publish(Manager *m) {
-        _cleanup_free_ char *text = NULL;
+        _cleanup_(snapshot_unrefp) Snapshot *s = NULL;
         int r;
 
-        r = manager_snapshot_json(m, &text);
+        r = manager_make_snapshot(m, &s);
         if (r < 0) {
                 log_oom();
                 return;
         }
-        if (m->options->once) {
-                free(m->once_output);
-                m->once_output = TAKE_PTR(text);
-                return;
-        }
-        manager_publish_http(m, text);
+        snapshot_unref(m->snapshot);
+        m->snapshot = snapshot_ref(s);
+        if (m->options->once)
+                return;         /* main() prints the last one */
+        if (m->http && http_publish(m->http, s) < 0)
+                log_oom();
         if (m->config->json_file) {
-                r = json_write_atomic(m->config->json_file, text);
+                r = json_write_atomic(m->config->json_file, s->json);
                 if (r < 0 && r != m->json_error)
                         log_error_errno(r, "Failed to write %s: %m", m->config->json_file);
                 else if (r >= 0 && m->json_error != 0)
                         log_info("Writing %s works again.", m->config->json_file);
                 m->json_error = r < 0 ? r : 0;
         }
-        free(m->json_text);
-        m->json_text = TAKE_PTR(text);
-        if (m->state == MANAGER_RUNNING) {
-                uint64_t bytes = 0;
-
-                for (size_t i = 0; m->published && i < m->published->n_nodes; i++)
-                        if (m->published->nodes[i].parent == CGROUP_NO_PARENT)
-                                bytes += (m->published->nodes[i].total.pages[0] +
-                                          m->published->nodes[i].total.pages[1]) * m->page_size;
+        if (m->state == MANAGER_RUNNING)
                 sd_notifyf(false, "STATUS=Tracking %zu cgroups, %" PRIu64 " MiB; scan %" PRIu64
                            " took %" PRIu64 " ms (%" PRIu64 " ms CPU)",
-                           m->published ? m->published->n_tracked : 0, bytes >> 20, m->scan_count,
+                           m->published ? m->published->n_tracked : 0, s->bytes >> 20, m->scan_count,
                            m->last_scan_duration_usec / USEC_PER_MSEC,
                            (m->last_scan_user_usec + m->last_scan_sys_usec) / USEC_PER_MSEC);
-        } else
+        else
                 sd_notifyf(false, "STATUS=%s%s%s", manager_state_to_string(m->state),
                            m->state_detail ? ": " : "", m->state_detail ?: "");
-        bus_publish(m);
+        bus_publish(m->bus, s, true);
+}
+
+/* ScanNow() (bus.c's method_scan_now() through manager-bus.c): between
+ * passes, the pass timer fires at once; during one, manager_schedule_pass()
+ * arms it for now when that pass ends.  The call is answered by
+ * bus_publish() when the pass it asked for is published. */
+int manager_scan_now(Manager *m) {
+        if (m->scanning) {
+                m->scan_requested = true;
+                return 1;
+        }
+        if (sd_event_source_set_time(m->pass_timer, now_usec(CLOCK_MONOTONIC)) >= 0)
+                (void) sd_event_source_set_enabled(m->pass_timer, SD_EVENT_ONESHOT);
+        return 0;
 }
 
 static int manager_schedule_pass(Manager *m) {
@@ -815,7 +810,7 @@ static int manager_begin_pass(Manager *m) {
         manager_pace_begin(m);
         m->pass_start_usec = now_usec(CLOCK_MONOTONIC);
         manager_cpu_times_usec(m, &m->pass_user_usec, &m->pass_sys_usec);
-        r = manager_build_cgroup_set(m, &set);
+        r = tracking_build_set(&m->tracking, m->cgroup_root_fd, m->config->cgroups, &set);
         if (r == -ENOMEM)
                 return log_oom();
         if (r < 0) {
@@ -1047,11 +1042,10 @@ int manager_start(Manager *m) {
                         log_info("Removed %d stale temporary files of %s.", r, m->config->json_file);
         }
 
-        /* What GetSnapshot() and HTTP serve until the first pass is published. */
-        if (manager_snapshot_json(m, &m->json_text) < 0)
-                return log_oom();
+        /* What HTTP serves until the first pass is published. */
         if (m->http) {
-                manager_publish_http(m, m->json_text);
+                if (http_publish(m->http, m->snapshot) < 0)
+                        return log_oom();
                 if (http_start(m->http) < 0)
                         m->http = http_free(m->http);
         }
