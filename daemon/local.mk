@@ -11,6 +11,7 @@ daemon_libpageidled_a_SOURCES = \
 	daemon/attrib.c daemon/attrib.h \
 	daemon/ram.c daemon/ram.h \
 	daemon/scan.c daemon/scan.h \
+	daemon/backend.h daemon/backend-page-idle.c \
 	daemon/snapshot.c daemon/snapshot.h \
 	daemon/tracking.c daemon/tracking.h \
 	daemon/json.c daemon/json.h \

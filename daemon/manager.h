@@ -7,7 +7,6 @@
 
 #include "cgroup.h"
 #include "conf.h"
-#include "scan.h"
 #include "snapshot.h"
 #include "tracking.h"
 
@@ -55,8 +54,8 @@ typedef struct Manager {
 
         int cgroup_root_fd;
         char *cgroup_root_path;
-        Scanner *scanner;                       /* page_idle, or NULL */
-        struct RefsScanner *refs;               /* refs (refs.c), or NULL */
+        const struct BackendVTable *vtable;     /* the backend's (backend.h) */
+        void *backend_state;                    /* its state */
 
         /* The pass under way. */
         CgroupSet *scanning;
