@@ -963,7 +963,7 @@ int manager_start(Manager *m) {
         /* What HTTP serves until the first pass is published. */
         if (m->http) {
                 if (http_publish(m->http, m->snapshot) < 0)
-                        return log_oom();
+                        log_oom();
                 if (http_start(m->http) < 0)
                         m->http = http_free(m->http);
         }
