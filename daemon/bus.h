@@ -74,8 +74,8 @@ int bus_new(sd_bus *bus, const BusHandler *h, void *userdata, const Tracking *t,
 /* Registers the objects, and the ObjectManager on BUS_MANAGER_PATH. */
 int bus_add_objects(Bus *b);
 
-/* The daemon: connects to the system bus while still root, so that the
- * bus knows it as root whatever user it switches to.  *ret is NULL when
+/* The daemon: connects to the system bus (after privileges are dropped,
+ * so that the bus knows it by the user it runs as).  *ret is NULL when
  * there is no bus: the daemon goes on without the API. */
 int bus_open(const BusHandler *h, void *userdata, const Tracking *t, Snapshot *s, Bus **ret);
 /* Attaches to the event loop, registers the objects, takes the name.

@@ -112,8 +112,8 @@ int manager_reload(Manager *m);
  * returns 1 if one is under way, else 0. */
 int manager_scan_now(Manager *m);
 
-/* manager-bus.c: the D-Bus API, served with the manager as its handler.
- * Connects while still root (see bus_open()). */
+/* manager-bus.c: the D-Bus API, served with the manager as its handler
+ * (bus_open(), after manager_open() dropped privileges). */
 int manager_bus_open(Manager *m);
 /* Attaches to the loop and takes the name; without it, goes on without the API. */
 int manager_bus_start(Manager *m);
