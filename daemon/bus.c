@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "bus.h"
-#include "track.h"
+#include "cgroup-path.h"
 #include "util.h"
 
 static const char version[] = PACKAGE_VERSION;
@@ -16,16 +16,13 @@ static void sd_bus_message_unrefp_(sd_bus_message **m) {
 }
 #define _cleanup_message_ _cleanup_(sd_bus_message_unrefp_)
 
-static void bus_cgroups_free(BusCgroup *l, size_t n) {
+static void bus_objects_free(BusObject *l, size_t n) {
         for (size_t i = 0; i < n; i++)
-                free(l[i].path);
+                if (l[i].pending) {
+                        free(l[i].pending->path);
+                        free(l[i].pending);
+                }
         free(l);
-}
-
-static void bus_cgroups_clear(Bus *b) {
-        bus_cgroups_free(b->cgroups, b->n_cgroups);
-        b->cgroups = NULL;
-        b->n_cgroups = 0;
 }
 
 Bus *bus_free(Bus *b) {
@@ -34,7 +31,8 @@ Bus *bus_free(Bus *b) {
         for (size_t i = 0; i < b->n_waiters; i++)
                 sd_bus_message_unref(b->waiters[i].call);
         free(b->waiters);
-        bus_cgroups_clear(b);
+        bus_objects_free(b->objects, b->n_objects);
+        snapshot_unref(b->snapshot);
         sd_bus_flush_close_unref(b->bus);
         free(b);
         return NULL;
@@ -63,30 +61,6 @@ static int property_get_version(sd_bus *bus, const char *path, const char *inter
         return sd_bus_message_append_basic(reply, 's', version);
 }
 
-static int property_get_backend(sd_bus *bus, const char *path, const char *interface, const char *property,
-                                sd_bus_message *reply, void *userdata, sd_bus_error *error) {
-        return sd_bus_message_append_basic(reply, 's', backend_to_string(*(Backend *) userdata) ?: "");
-}
-
-static int property_get_state(sd_bus *bus, const char *path, const char *interface, const char *property,
-                              sd_bus_message *reply, void *userdata, sd_bus_error *error) {
-        return sd_bus_message_append_basic(reply, 's', manager_state_to_string(*(ManagerState *) userdata) ?: "");
-}
-
-static int property_get_interval(sd_bus *bus, const char *path, const char *interface, const char *property,
-                                 sd_bus_message *reply, void *userdata, sd_bus_error *error) {
-        const Manager *m = userdata;
-
-        return sd_bus_message_append(reply, "t", m->config->interval_usec);
-}
-
-static int property_get_window(sd_bus *bus, const char *path, const char *interface, const char *property,
-                               sd_bus_message *reply, void *userdata, sd_bus_error *error) {
-        const Manager *m = userdata;
-
-        return sd_bus_message_append(reply, "t", config_window_intervals(m->config) * m->config->interval_usec);
-}
-
 static int property_get_histogram(sd_bus *bus, const char *path, const char *interface, const char *property,
                                   sd_bus_message *reply, void *userdata, sd_bus_error *error) {
         const Estimate *e = userdata;
@@ -103,64 +77,67 @@ static int property_get_histogram(sd_bus *bus, const char *path, const char *int
         return sd_bus_message_close_container(reply);
 }
 
-static BusCgroup *bus_find_cgroup(Bus *b, const char *path) {
-        for (size_t i = 0; i < b->n_cgroups; i++)
-                if (strcmp(b->cgroups[i].path, path) == 0)
-                        return &b->cgroups[i];
+static const BusObject *bus_find_object(const BusObject *l, size_t n, const char *path) {
+        for (size_t i = 0; i < n; i++)
+                if (strcmp(l[i].cgroup->path, path) == 0)
+                        return &l[i];
         return NULL;
 }
 
-static int bus_cgroup_add(Bus *b, const char *path, const CgroupNode *n, uint64_t timestamp) {
-        const Manager *m = b->manager;
-        BusCgroup *l, *c;
+static const SnapshotCgroup *bus_find_cgroup(const Bus *b, const char *path) {
+        const BusObject *o = bus_find_object(b->objects, b->n_objects, path);
 
-        l = realloc(b->cgroups, sizeof(BusCgroup) * (b->n_cgroups + 1));
-        if (!l)
-                return -ENOMEM;
-        b->cgroups = l;
-        c = &b->cgroups[b->n_cgroups];
-        *c = (BusCgroup) { .last_scan_timestamp_usec = timestamp };
-        estimate_from_stats(&c->estimate, n ? &n->total : &(PageStats) {}, m->page_size, m->config->interval_usec);
-        if (n)
-                c->working_set_measured_usec =
-                        cgroup_node_ws_measured_usec(n, m->config->interval_usec,
-                                                     config_window_intervals(m->config) * m->config->interval_usec);
-        c->path = strdup(path);
-        if (!c->path)
-                return -ENOMEM;
-        b->n_cgroups++;
-        return 0;
+        return o ? o->cgroup : NULL;
 }
 
-/* The objects: every tracked cgroup of the last published pass, then the
- * Track()ed ones that no pass has seen yet, without the Untrack()ed ones. */
-static int bus_cgroups_build(Bus *b) {
-        Manager *m = b->manager;
-        int r;
+static bool strv_has(char * const *l, const char *s) {
+        for (size_t i = 0; l && l[i]; i++)
+                if (strcmp(l[i], s) == 0)
+                        return true;
+        return false;
+}
 
-        for (size_t i = 0; m->published && i < m->published->n_nodes; i++) {
-                const CgroupNode *n = &m->published->nodes[i];
+/* The objects: every cgroup of the snapshot, then the Track()ed ones that
+ * no pass has seen yet, without the Untrack()ed ones. */
+static int bus_objects_build(const Bus *b, BusObject **ret, size_t *ret_n) {
+        const Snapshot *s = b->snapshot;
+        char * const *added = b->tracking->added;
+        BusObject *l;
+        size_t n = 0;
 
-                if (!n->tracked || !manager_is_tracked(m, n->path))
+        l = calloc((s ? s->n_cgroups : 0) + strv_length(added) + 1, sizeof(BusObject));
+        if (!l)
+                return -ENOMEM;
+        for (size_t i = 0; s && i < s->n_cgroups; i++)
+                if (!strv_has(b->tracking->removed, s->cgroups[i].path))
+                        l[n++].cgroup = &s->cgroups[i];
+        for (size_t i = 0; added && added[i]; i++) {
+                SnapshotCgroup *c;
+
+                if (bus_find_object(l, n, added[i]))
                         continue;
-                r = bus_cgroup_add(b, n->path, n, m->last_scan_timestamp_usec);
-                if (r < 0)
-                        return r;
+                c = malloc(sizeof(*c));
+                if (!c) {
+                        bus_objects_free(l, n);
+                        return -ENOMEM;
+                }
+                snapshot_cgroup_empty(c, b->info.interval_usec);
+                c->path = strdup(added[i]);
+                l[n++] = (BusObject) { .cgroup = c, .pending = c };
+                if (!c->path) {
+                        bus_objects_free(l, n);
+                        return -ENOMEM;
+                }
         }
-        for (size_t i = 0; m->track_added && m->track_added[i]; i++) {
-                if (bus_find_cgroup(b, m->track_added[i]))
-                        continue;
-                r = bus_cgroup_add(b, m->track_added[i], NULL, 0);
-                if (r < 0)
-                        return r;
-        }
+        *ret = l;
+        *ret_n = n;
         return 0;
 }
 
 /* The names of the properties of c that differ from o, NULL-terminated in
  * names (room for all); LastScanTimestamp does not count (it changes at
  * every scan, and ScanCompleted says so). */
-static void bus_cgroup_changes(const BusCgroup *o, const BusCgroup *c, const char **names) {
+static void bus_cgroup_changes(const SnapshotCgroup *o, const SnapshotCgroup *c, const char **names) {
         const Estimate *x = &o->estimate, *y = &c->estimate;
         size_t n = 0;
 
@@ -184,22 +161,37 @@ static void bus_cgroup_changes(const BusCgroup *o, const BusCgroup *c, const cha
         names[n] = NULL;
 }
 
+static void bus_emit_interfaces(Bus *b, const char *cgroup, bool added) {
+        _cleanup_free_ char *path = NULL;
+        int r;
+
+        r = sd_bus_path_encode(BUS_CGROUP_PREFIX, cgroup, &path);
+        if (r < 0) {
+                log_oom();
+                return;
+        }
+        r = added ? sd_bus_emit_object_added(b->bus, path) : sd_bus_emit_object_removed(b->bus, path);
+        if (r < 0)
+                log_debug_errno(r, "Failed to emit %s for %s: %m", added ? "InterfacesAdded" : "InterfacesRemoved",
+                                path);
+}
+
 /* PropertiesChanged for each object with what changed since old (the
  * objects as the last signals or calls left them); a new object with all
  * its properties. */
-static void bus_emit_cgroup_changes(Bus *b, const BusCgroup *old, size_t n_old) {
-        for (size_t i = 0; i < b->n_cgroups; i++) {
-                const BusCgroup *c = &b->cgroups[i], *o = NULL;
+static void bus_emit_cgroup_changes(Bus *b, const BusObject *old, size_t n_old) {
+        for (size_t i = 0; i < b->n_objects; i++) {
+                const SnapshotCgroup *c = b->objects[i].cgroup, *o = NULL;
                 _cleanup_free_ char *path = NULL;
                 const char *names[16];
                 int r;
 
                 /* Both lists come in the order of the hierarchy's walk. */
-                if (i < n_old && strcmp(old[i].path, c->path) == 0)
-                        o = &old[i];
+                if (i < n_old && strcmp(old[i].cgroup->path, c->path) == 0)
+                        o = old[i].cgroup;
                 for (size_t j = 0; !o && j < n_old; j++)
-                        if (strcmp(old[j].path, c->path) == 0)
-                                o = &old[j];
+                        if (strcmp(old[j].cgroup->path, c->path) == 0)
+                                o = old[j].cgroup;
                 if (o) {
                         bus_cgroup_changes(o, c, names);
                         if (!names[0])
@@ -217,37 +209,57 @@ static void bus_emit_cgroup_changes(Bus *b, const BusCgroup *old, size_t n_old) 
         }
 }
 
-int bus_refresh(Bus *b, bool emit) {
-        Manager *m = b->manager;
-        BusCgroup *old = TAKE_PTR(b->cgroups);
-        size_t n_old = b->n_cgroups;
+/* Rebuilds the objects from snapshot s (taking the reference) and the
+ * tracking changes.  InterfacesRemoved goes out while the old objects can
+ * still be found, InterfacesAdded once the new ones can; with emit (a
+ * published pass), PropertiesChanged and ScanCompleted too. */
+static int bus_update(Bus *b, Snapshot *s, bool emit) {
+        _cleanup_(snapshot_unrefp) Snapshot *old_snapshot = b->snapshot;
+        BusObject *old = b->objects, *l;
+        size_t n_old = b->n_objects, n;
+        bool attached = b->registered;
         int r;
 
-        b->n_cgroups = 0;
-        r = bus_cgroups_build(b);
+        b->snapshot = s;
+        b->info = s->info;
+        r = bus_objects_build(b, &l, &n);
         if (r < 0) {
-                bus_cgroups_clear(b);
-                b->cgroups = old;
-                b->n_cgroups = n_old;
+                /* Keep what was shown. */
+                b->snapshot = TAKE_PTR(old_snapshot);
+                b->info = b->snapshot->info;
+                snapshot_unref(s);
                 return r;
         }
-        if (emit)
+        for (size_t i = 0; attached && i < n_old; i++)
+                if (!bus_find_object(l, n, old[i].cgroup->path))
+                        bus_emit_interfaces(b, old[i].cgroup->path, false);
+        b->objects = l;
+        b->n_objects = n;
+        for (size_t i = 0; attached && i < n; i++)
+                if (!bus_find_object(old, n_old, l[i].cgroup->path))
+                        bus_emit_interfaces(b, l[i].cgroup->path, true);
+        if (emit && attached)
                 bus_emit_cgroup_changes(b, old, n_old);
-        bus_cgroups_free(old, n_old);
-        if (!emit)
+        bus_objects_free(old, n_old);
+        if (!emit || !attached)
                 return 0;
 
         r = sd_bus_emit_properties_changed_strv(b->bus, BUS_MANAGER_PATH, BUS_MANAGER_INTERFACE, NULL);
         if (r < 0)
                 log_debug_errno(r, "Failed to emit PropertiesChanged for the manager: %m");
-        if (m->scan_count != b->emitted_scan_count) {
+        if (b->info.scan_count != b->emitted_scan_count) {
                 r = sd_bus_emit_signal(b->bus, BUS_MANAGER_PATH, BUS_MANAGER_INTERFACE, "ScanCompleted", "tt",
-                                       m->scan_count, m->last_scan_duration_usec);
+                                       b->info.scan_count, b->info.last_scan_duration_usec);
                 if (r < 0)
                         log_debug_errno(r, "Failed to emit ScanCompleted: %m");
-                b->emitted_scan_count = m->scan_count;
+                b->emitted_scan_count = b->info.scan_count;
         }
         return 0;
+}
+
+/* After Track() or Untrack(): the same snapshot, other objects. */
+static int bus_refresh(Bus *b) {
+        return bus_update(b, snapshot_ref(b->snapshot), false);
 }
 
 /* Track(), Untrack() and ScanNow() change what the daemon does: only root
@@ -313,7 +325,7 @@ static int bus_read_path(sd_bus_message *msg, char **ret, sd_bus_error *error) {
 
 /* Any caller may read it: it names the path asked for, not where the
  * hierarchy is mounted. */
-static int bus_no_such_cgroup(const Manager *m, const char *path, int error_code, sd_bus_error *error) {
+static int bus_no_such_cgroup(const char *path, int error_code, sd_bus_error *error) {
         return sd_bus_error_setf(error, BUS_ERROR_NO_SUCH_CGROUP, "No cgroup %s: %s.", path,
                                  error_code == -ENOTDIR ? "not a directory" : strerror(-error_code));
 }
@@ -330,8 +342,7 @@ static int reply_object_path(sd_bus_message *msg, const char *cgroup) {
 
 static int method_list_cgroups(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
         _cleanup_message_ sd_bus_message *reply = NULL;
-        Manager *m = userdata;
-        Bus *b = m->bus;
+        Bus *b = userdata;
         int r;
 
         r = sd_bus_message_new_method_return(msg, &reply);
@@ -340,13 +351,14 @@ static int method_list_cgroups(sd_bus_message *msg, void *userdata, sd_bus_error
         r = sd_bus_message_open_container(reply, 'a', "(so)");
         if (r < 0)
                 return r;
-        for (size_t i = 0; i < b->n_cgroups; i++) {
+        for (size_t i = 0; i < b->n_objects; i++) {
+                const char *cgroup = b->objects[i].cgroup->path;
                 _cleanup_free_ char *path = NULL;
 
-                r = sd_bus_path_encode(BUS_CGROUP_PREFIX, b->cgroups[i].path, &path);
+                r = sd_bus_path_encode(BUS_CGROUP_PREFIX, cgroup, &path);
                 if (r < 0)
                         return r;
-                r = sd_bus_message_append(reply, "(so)", b->cgroups[i].path, path);
+                r = sd_bus_message_append(reply, "(so)", cgroup, path);
                 if (r < 0)
                         return r;
         }
@@ -358,16 +370,16 @@ static int method_list_cgroups(sd_bus_message *msg, void *userdata, sd_bus_error
 
 static int method_get_cgroup(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
         _cleanup_free_ char *path = NULL;
-        Manager *m = userdata;
+        Bus *b = userdata;
         int r;
 
         r = bus_read_path(msg, &path, error);
         if (r < 0)
                 return r;
-        if (!bus_find_cgroup(m->bus, path)) {
-                r = manager_cgroup_exists(m, path);
+        if (!bus_find_cgroup(b, path)) {
+                r = b->handler->cgroup_exists(b->userdata, path);
                 if (r < 0)
-                        return bus_no_such_cgroup(m, path, r, error);
+                        return bus_no_such_cgroup(path, r, error);
                 return sd_bus_error_setf(error, BUS_ERROR_NOT_TRACKED, "Cgroup %s is not tracked.", path);
         }
         return reply_object_path(msg, path);
@@ -375,7 +387,7 @@ static int method_get_cgroup(sd_bus_message *msg, void *userdata, sd_bus_error *
 
 static int method_track(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
         _cleanup_free_ char *path = NULL;
-        Manager *m = userdata;
+        Bus *b = userdata;
         int r;
 
         r = bus_check_root(msg, "Track", error);
@@ -384,16 +396,15 @@ static int method_track(sd_bus_message *msg, void *userdata, sd_bus_error *error
         r = bus_read_path(msg, &path, error);
         if (r < 0)
                 return r;
-        if (manager_is_tracked(m, path))
+        r = b->handler->track(b->userdata, path);
+        if (r == -EEXIST)
                 return sd_bus_error_setf(error, BUS_ERROR_ALREADY_TRACKED, "Cgroup %s is already tracked.", path);
-        r = manager_cgroup_exists(m, path);
-        if (r < 0)
-                return bus_no_such_cgroup(m, path, r, error);
-        r = manager_track(m, path);
-        if (r < 0)
+        if (r == -ENOMEM)
                 return r;
+        if (r < 0)
+                return bus_no_such_cgroup(path, r, error);
         log_info("Tracking cgroup %s from the next scan on, as asked over the bus.", path);
-        r = bus_refresh(m->bus, false);
+        r = bus_refresh(b);
         if (r < 0)
                 return r;
         return reply_object_path(msg, path);
@@ -401,7 +412,7 @@ static int method_track(sd_bus_message *msg, void *userdata, sd_bus_error *error
 
 static int method_untrack(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
         _cleanup_free_ char *path = NULL;
-        Manager *m = userdata;
+        Bus *b = userdata;
         int r;
 
         r = bus_check_root(msg, "Untrack", error);
@@ -410,22 +421,23 @@ static int method_untrack(sd_bus_message *msg, void *userdata, sd_bus_error *err
         r = bus_read_path(msg, &path, error);
         if (r < 0)
                 return r;
-        if (!manager_is_tracked(m, path))
+        r = b->handler->untrack(b->userdata, path);
+        if (r == -ESRCH)
                 return sd_bus_error_setf(error, BUS_ERROR_NOT_TRACKED, "Cgroup %s is not tracked.", path);
-        r = manager_untrack(m, path);
         if (r < 0)
                 return r;
         log_info("No longer tracking cgroup %s, as asked over the bus.", path);
-        r = bus_refresh(m->bus, false);
+        r = bus_refresh(b);
         if (r < 0)
                 return r;
         return sd_bus_reply_method_return(msg, NULL);
 }
 
-/* Answered when the pass it starts has finished: see bus_publish(). */
+/* ScanNow(), the whole path: the handler starts a pass (manager_scan_now():
+ * at once, or when the pass under way ends), and the call waits here until
+ * bus_publish() gets the snapshot of that pass and answers it. */
 static int method_scan_now(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
-        Manager *m = userdata;
-        Bus *b = m->bus;
+        Bus *b = userdata;
         BusWaiter *w;
         int r;
 
@@ -436,46 +448,50 @@ static int method_scan_now(sd_bus_message *msg, void *userdata, sd_bus_error *er
         if (!w)
                 return -ENOMEM;
         b->waiters = w;
+        r = b->handler->scan_now(b->userdata);
+        if (r < 0)
+                return r;
         b->waiters[b->n_waiters++] = (BusWaiter) {
                 .call = sd_bus_message_ref(msg),
                 /* A pass under way may have begun before a Track(): wait for the next. */
-                .ready = !m->scanning,
+                .ready = r == 0,
         };
-        manager_scan_now(m);
         return 1;
 }
 
-/* The document made when the last pass was published, as the JSON file
- * and HTTP have it: a call costs a copy, not a rendering of every cgroup. */
+/* The document of the last published snapshot, as the JSON file and HTTP
+ * have it: a call costs a copy, not a rendering of every cgroup. */
 static int method_get_snapshot(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
-        const Manager *m = userdata;
+        const Bus *b = userdata;
 
-        if (!m->json_text)
+        if (!b->snapshot || !b->snapshot->json)
                 return sd_bus_error_set(error, SD_BUS_ERROR_FAILED, "No document yet.");
-        return sd_bus_reply_method_return(msg, "s", m->json_text);
+        return sd_bus_reply_method_return(msg, "s", b->snapshot->json);
 }
 
 /* Every method is SD_BUS_VTABLE_UNPRIVILEGED: on the system bus sd-bus would
  * otherwise serve only callers it deems privileged (root, CAP_SYS_ADMIN read
  * from /proc, or the daemon's own user), refusing readers and letting user
  * pageidled through.  Reads are for everyone; bus_check_root() guards the
- * rest. */
+ * rest.  The properties are the last published snapshot's (Bus.info). */
 static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_VTABLE_START(0),
         SD_BUS_PROPERTY("Version", "s", property_get_version, 0, SD_BUS_VTABLE_PROPERTY_CONST),
-        SD_BUS_PROPERTY("Backend", "s", property_get_backend, offsetof(Manager, backend),
+        SD_BUS_PROPERTY("Backend", "s", property_get_string, offsetof(Bus, info.backend),
                         SD_BUS_VTABLE_PROPERTY_CONST),
-        SD_BUS_PROPERTY("State", "s", property_get_state, offsetof(Manager, state),
+        SD_BUS_PROPERTY("State", "s", property_get_string, offsetof(Bus, info.state),
                         SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
-        SD_BUS_PROPERTY("StateDetail", "s", property_get_string, offsetof(Manager, state_detail),
+        SD_BUS_PROPERTY("StateDetail", "s", property_get_string, offsetof(Bus, info.state_detail),
                         SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
-        SD_BUS_PROPERTY("ScanIntervalUSec", "t", property_get_interval, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
-        SD_BUS_PROPERTY("WorkingSetWindowUSec", "t", property_get_window, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
-        SD_BUS_PROPERTY("LastScanTimestamp", "t", property_get_uint64, offsetof(Manager, last_scan_timestamp_usec),
+        SD_BUS_PROPERTY("ScanIntervalUSec", "t", property_get_uint64, offsetof(Bus, info.interval_usec),
+                        SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("WorkingSetWindowUSec", "t", property_get_uint64, offsetof(Bus, info.window_usec),
+                        SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("LastScanTimestamp", "t", property_get_uint64, offsetof(Bus, info.last_scan_timestamp_usec),
                         SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("LastScanDurationUSec", "t", property_get_uint64,
-                        offsetof(Manager, last_scan_duration_usec), SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
-        SD_BUS_PROPERTY("ScanCount", "t", property_get_uint64, offsetof(Manager, scan_count),
+                        offsetof(Bus, info.last_scan_duration_usec), SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("ScanCount", "t", property_get_uint64, offsetof(Bus, info.scan_count),
                         SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_METHOD_WITH_NAMES("ListCgroups", NULL, , "a(so)", SD_BUS_PARAM(cgroups),
                                  method_list_cgroups, SD_BUS_VTABLE_UNPRIVILEGED),
@@ -493,36 +509,36 @@ static const sd_bus_vtable manager_vtable[] = {
 };
 
 #define CGROUP_U64(name, field)                                                         \
-        SD_BUS_PROPERTY(name, "t", property_get_uint64, offsetof(BusCgroup, estimate.field), \
+        SD_BUS_PROPERTY(name, "t", property_get_uint64, offsetof(SnapshotCgroup, estimate.field), \
                         SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE)
 
 static const sd_bus_vtable cgroup_vtable[] = {
         SD_BUS_VTABLE_START(0),
-        SD_BUS_PROPERTY("Path", "s", property_get_string, offsetof(BusCgroup, path), SD_BUS_VTABLE_PROPERTY_CONST),
+        SD_BUS_PROPERTY("Path", "s", property_get_string, offsetof(SnapshotCgroup, path), SD_BUS_VTABLE_PROPERTY_CONST),
         CGROUP_U64("Bytes", bytes),
         CGROUP_U64("IdleBytes", idle_bytes),
-        SD_BUS_PROPERTY("IdleRatio", "d", property_get_double, offsetof(BusCgroup, estimate.idle_ratio),
+        SD_BUS_PROPERTY("IdleRatio", "d", property_get_double, offsetof(SnapshotCgroup, estimate.idle_ratio),
                         SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         CGROUP_U64("WorkingSetBytes", working_set_bytes),
         SD_BUS_PROPERTY("WorkingSetMeasuredUSec", "t", property_get_uint64,
-                        offsetof(BusCgroup, working_set_measured_usec), SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+                        offsetof(SnapshotCgroup, working_set_measured_usec), SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         CGROUP_U64("AnonBytes", anon_bytes),
         CGROUP_U64("AnonIdleBytes", anon_idle_bytes),
         CGROUP_U64("FileBytes", file_bytes),
         CGROUP_U64("FileIdleBytes", file_idle_bytes),
-        SD_BUS_PROPERTY("IdleAgeHistogram", "a(tt)", property_get_histogram, offsetof(BusCgroup, estimate),
+        SD_BUS_PROPERTY("IdleAgeHistogram", "a(tt)", property_get_histogram, offsetof(SnapshotCgroup, estimate),
                         SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         /* The same for every object at every scan: ScanCompleted says when
          * it changes, rather than a signal from each object. */
         SD_BUS_PROPERTY("LastScanTimestamp", "t", property_get_uint64,
-                        offsetof(BusCgroup, last_scan_timestamp_usec), 0),
+                        offsetof(SnapshotCgroup, last_scan_timestamp_usec), 0),
         SD_BUS_VTABLE_END,
 };
 
 static int cgroup_find(sd_bus *bus, const char *path, const char *interface, void *userdata, void **found,
                        sd_bus_error *error) {
         _cleanup_free_ char *cgroup = NULL;
-        BusCgroup *c;
+        const SnapshotCgroup *c;
         int r;
 
         r = sd_bus_path_decode(path, BUS_CGROUP_PREFIX, &cgroup);
@@ -531,19 +547,19 @@ static int cgroup_find(sd_bus *bus, const char *path, const char *interface, voi
         c = bus_find_cgroup(userdata, cgroup);
         if (!c)
                 return 0;
-        *found = c;
+        *found = (void *) c;
         return 1;
 }
 
 static int cgroup_enumerate(sd_bus *bus, const char *prefix, void *userdata, char ***ret, sd_bus_error *error) {
         Bus *b = userdata;
-        _cleanup_strv_free_ char **l = calloc(b->n_cgroups + 1, sizeof(char *));
+        _cleanup_strv_free_ char **l = calloc(b->n_objects + 1, sizeof(char *));
         int r;
 
         if (!l)
                 return -ENOMEM;
-        for (size_t i = 0; i < b->n_cgroups; i++) {
-                r = sd_bus_path_encode(BUS_CGROUP_PREFIX, b->cgroups[i].path, &l[i]);
+        for (size_t i = 0; i < b->n_objects; i++) {
+                r = sd_bus_path_encode(BUS_CGROUP_PREFIX, b->objects[i].cgroup->path, &l[i]);
                 if (r < 0)
                         return r;
         }
@@ -551,14 +567,18 @@ static int cgroup_enumerate(sd_bus *bus, const char *prefix, void *userdata, cha
         return 0;
 }
 
-int bus_new(Manager *m, sd_bus *bus, Bus **ret) {
+int bus_new(sd_bus *bus, const BusHandler *h, void *userdata, const Tracking *t, Snapshot *s, Bus **ret) {
         Bus *b = calloc(1, sizeof(*b));
 
         if (!b)
                 return -ENOMEM;
         b->bus = sd_bus_ref(bus);
-        b->manager = m;
-        b->emitted_scan_count = m->scan_count;
+        b->handler = h;
+        b->userdata = userdata;
+        b->tracking = t;
+        b->snapshot = snapshot_ref(s);
+        b->info = s->info;
+        b->emitted_scan_count = s->info.scan_count;
         *ret = b;
         return 0;
 }
@@ -566,8 +586,7 @@ int bus_new(Manager *m, sd_bus *bus, Bus **ret) {
 int bus_add_objects(Bus *b) {
         int r;
 
-        r = sd_bus_add_object_vtable(b->bus, NULL, BUS_MANAGER_PATH, BUS_MANAGER_INTERFACE, manager_vtable,
-                                     b->manager);
+        r = sd_bus_add_object_vtable(b->bus, NULL, BUS_MANAGER_PATH, BUS_MANAGER_INTERFACE, manager_vtable, b);
         if (r < 0)
                 return r;
         r = sd_bus_add_fallback_vtable(b->bus, NULL, BUS_CGROUP_PREFIX, BUS_CGROUP_INTERFACE, cgroup_vtable,
@@ -577,21 +596,30 @@ int bus_add_objects(Bus *b) {
         r = sd_bus_add_node_enumerator(b->bus, NULL, BUS_CGROUP_PREFIX, cgroup_enumerate, b);
         if (r < 0)
                 return r;
-        return bus_refresh(b, false);
+        /* GetManagedObjects(), InterfacesAdded and InterfacesRemoved for
+         * the cgroup objects, as busctl and bus clients expect of a
+         * dynamic tree. */
+        r = sd_bus_add_object_manager(b->bus, NULL, BUS_MANAGER_PATH);
+        if (r < 0)
+                return r;
+        r = bus_refresh(b);
+        if (r < 0)
+                return r;
+        b->registered = true;
+        return 0;
 }
 
-int bus_open(Manager *m) {
+int bus_open(const BusHandler *h, void *userdata, const Tracking *t, Snapshot *s, Bus **ret) {
         _cleanup_(sd_bus_unrefp) sd_bus *bus = NULL;
         int r;
 
-        if (m->options->once)
-                return 0;
+        *ret = NULL;
         r = sd_bus_open_system_with_description(&bus, "pageidled");
         if (r < 0) {
                 log_warning_errno(r, "Failed to connect to the system bus: %m; going on without the D-Bus API.");
                 return 0;
         }
-        r = bus_new(m, bus, &m->bus);
+        r = bus_new(bus, h, userdata, t, s, ret);
         if (r < 0)
                 return log_oom();
         return 0;
@@ -600,55 +628,51 @@ int bus_open(Manager *m) {
 /* The bus went away (dbus-daemon restarted): exit with an error, so that the
  * service manager restarts the daemon and the API comes back. */
 static int on_disconnected(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
-        Manager *m = userdata;
-
         log_error("Lost the connection to the system bus; exiting, to be restarted with the D-Bus API.");
-        return sd_event_exit(m->event, EXIT_FAILURE);
+        return sd_event_exit(userdata, EXIT_FAILURE);
 }
 
-int bus_start(Manager *m) {
+int bus_start(Bus *b, sd_event *e) {
         int r;
 
-        if (!m->bus)
-                return 0;
-        r = sd_bus_attach_event(m->bus->bus, m->event, SD_EVENT_PRIORITY_NORMAL);
+        r = sd_bus_attach_event(b->bus, e, SD_EVENT_PRIORITY_NORMAL);
         if (r < 0)
                 return log_error_errno(r, "Failed to attach the bus to the event loop: %m");
-        r = sd_bus_match_signal(m->bus->bus, NULL, NULL, "/org/freedesktop/DBus/Local", "org.freedesktop.DBus.Local",
-                                "Disconnected", on_disconnected, m);
+        r = sd_bus_match_signal(b->bus, NULL, NULL, "/org/freedesktop/DBus/Local", "org.freedesktop.DBus.Local",
+                                "Disconnected", on_disconnected, e);
         if (r < 0)
                 return log_error_errno(r, "Failed to watch the bus connection: %m");
-        r = bus_add_objects(m->bus);
+        r = bus_add_objects(b);
         if (r == -ENOMEM)
                 return log_oom();
         if (r < 0)
                 return log_error_errno(r, "Failed to register the bus objects: %m");
 
         /* Last: callers may come as soon as the name is ours. */
-        r = sd_bus_request_name(m->bus->bus, BUS_NAME, 0);
+        r = sd_bus_request_name(b->bus, BUS_NAME, 0);
         if (r == -EEXIST)
                 return log_error_errno(r, "Another process owns %s on the system bus: is pageidled running already?",
                                        BUS_NAME);
         if (r < 0) {
                 log_error_errno(r, "Failed to acquire %s on the system bus: %m (is org.pageidled1.conf installed in "
                                 "the bus's system.d?); going on without the D-Bus API.", BUS_NAME);
-                m->bus = bus_free(m->bus);
                 return 0;
         }
         log_debug("Serving %s on the system bus.", BUS_NAME);
-        return 0;
+        return 1;
 }
 
-void bus_publish(Manager *m) {
-        Bus *b = m->bus;
+void bus_publish(Bus *b, Snapshot *s, bool pass_done) {
         size_t j = 0;
         int r;
 
         if (!b)
                 return;
-        r = bus_refresh(b, true);
+        r = bus_update(b, snapshot_ref(s), true);
         if (r < 0)
                 log_warning_errno(r, "Failed to update the bus objects: %m");
+        if (!pass_done)
+                return;
 
         for (size_t i = 0; i < b->n_waiters; i++) {
                 BusWaiter *w = &b->waiters[i];
@@ -659,9 +683,9 @@ void bus_publish(Manager *m) {
                         b->waiters[j++] = *w;
                         continue;
                 }
-                if (m->state == MANAGER_DEGRADED)
+                if (strcmp(s->info.state ?: "", "degraded") == 0)
                         r = sd_bus_reply_method_errorf(w->call, BUS_ERROR_SCAN_FAILED, "The scan failed: %s.",
-                                                       m->state_detail ?: "see the daemon's log");
+                                                       s->info.state_detail ?: "see the daemon's log");
                 else
                         r = sd_bus_reply_method_return(w->call, NULL);
                 if (r < 0)

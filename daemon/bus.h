@@ -3,9 +3,10 @@
 
 #include <stdbool.h>
 #include <systemd/sd-bus.h>
+#include <systemd/sd-event.h>
 
-#include "estimate.h"
-#include "manager.h"
+#include "snapshot.h"
+#include "tracking.h"
 
 /* Names of the API (contract: org.pageidled1(5)). */
 #define BUS_NAME "org.pageidled1"
@@ -20,45 +21,72 @@
 #define BUS_ERROR_NOT_TRACKED "org.pageidled1.Error.NotTracked"
 #define BUS_ERROR_SCAN_FAILED "org.pageidled1.Error.ScanFailed"
 
-/* One org.pageidled1.Cgroup object, as of the last published scan. */
-typedef struct BusCgroup {
-        char *path;
-        Estimate estimate;
-        uint64_t working_set_measured_usec;     /* of the window, what working_set_bytes covers */
-        uint64_t last_scan_timestamp_usec;      /* 0: not measured yet */
-} BusCgroup;
+/* What the bus asks of whoever scans (the manager, or a test): the
+ * methods that change what the daemon does.  Everything the bus shows
+ * comes from the snapshots it is given (bus_publish()) and the Tracking
+ * it lists Track()ed paths from; it reads nothing else. */
+typedef struct BusHandler {
+        /* Track(path): 0, -EEXIST if tracked already, or why there is no
+         * such cgroup (-ENOENT, -ENOTDIR, ...). */
+        int (*track)(void *userdata, const char *path);
+        /* Untrack(path): 0, or -ESRCH if not tracked. */
+        int (*untrack)(void *userdata, const char *path);
+        /* GetCgroup() of a path without an object: 0 if the cgroup exists
+         * (it is just not tracked), else why not. */
+        int (*cgroup_exists)(void *userdata, const char *path);
+        /* ScanNow(): starts a pass now, or right after the one under way.
+         * Returns 1 if one is under way (it may have begun before a
+         * Track(), so the caller waits for the next), else 0. */
+        int (*scan_now)(void *userdata);
+} BusHandler;
+
+/* One org.pageidled1.Cgroup object. */
+typedef struct BusObject {
+        const SnapshotCgroup *cgroup;   /* in the snapshot, or pending */
+        SnapshotCgroup *pending;        /* Track()ed, not scanned yet: owned; else NULL */
+} BusObject;
 
 typedef struct BusWaiter {
         sd_bus_message *call;
-        bool ready;             /* the next finished pass answers it */
+        bool ready;             /* the next published snapshot answers it */
 } BusWaiter;
 
 typedef struct Bus {
         sd_bus *bus;
-        Manager *manager;
-        BusCgroup *cgroups;
-        size_t n_cgroups;
+        const BusHandler *handler;
+        void *userdata;
+        const Tracking *tracking;
+        Snapshot *snapshot;     /* the last published; a reference */
+        SnapshotInfo info;      /* the snapshot's, for the manager's properties */
+        BusObject *objects;
+        size_t n_objects;
         uint64_t emitted_scan_count;
+        bool registered;        /* the objects are served: signal their changes */
         BusWaiter *waiters;     /* ScanNow() calls waiting for their pass */
         size_t n_waiters;
 } Bus;
 
 Bus *bus_free(Bus *b);
 
-/* Serves the API for m on an existing connection (tests use a socketpair). */
-int bus_new(Manager *m, sd_bus *bus, Bus **ret);
+/* Serves the API on an existing connection (tests use a socketpair):
+ * the objects of snapshot s, the methods through h. */
+int bus_new(sd_bus *bus, const BusHandler *h, void *userdata, const Tracking *t, Snapshot *s, Bus **ret);
+/* Registers the objects, and the ObjectManager on BUS_MANAGER_PATH. */
 int bus_add_objects(Bus *b);
-/* Rebuilds the cgroup objects from m; with emit, signals what changed:
- * PropertiesChanged for each object with the properties whose values
- * changed (none: no signal), and for the manager. */
-int bus_refresh(Bus *b, bool emit);
 
-/* The daemon: connects to the system bus while still root, so that the bus
- * knows it as root whatever user it switches to; without a bus it goes on
- * without the API. */
-int bus_open(Manager *m);
-/* Attaches to m's event loop, registers the objects, takes the name. */
-int bus_start(Manager *m);
-/* After every published pass: PropertiesChanged, ScanCompleted, and the
- * replies to ScanNow(). */
-void bus_publish(Manager *m);
+/* The daemon: connects to the system bus (after privileges are dropped,
+ * so that the bus knows it by the user it runs as).  *ret is NULL when
+ * there is no bus: the daemon goes on without the API. */
+int bus_open(const BusHandler *h, void *userdata, const Tracking *t, Snapshot *s, Bus **ret);
+/* Attaches to the event loop, registers the objects, takes the name.
+ * Returns 0 if the name is taken elsewhere or refused: go on without the
+ * API (free b); 1 when serving. */
+int bus_start(Bus *b, sd_event *e);
+
+/* After every published pass, with its snapshot: PropertiesChanged for
+ * each object with the properties whose values changed (none: no
+ * signal) and for the manager, ScanCompleted, InterfacesAdded and
+ * InterfacesRemoved as objects come and go; with pass_done, the replies
+ * to ScanNow().  Without (a pass began, and says so in its state), the
+ * calls keep waiting. */
+void bus_publish(Bus *b, Snapshot *s, bool pass_done);

@@ -1,9 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # The D-Bus API (org.pageidled1(5)): the daemon's bus objects, pageidlectl,
 # the bus policy, activation file and interface description, and their tests.
-daemon_pageidled_SOURCES += \
-	daemon/bus.c daemon/bus.h \
-	daemon/track.c daemon/track.h
+daemon_pageidled_SOURCES += daemon/bus.c daemon/bus.h
 
 bin_PROGRAMS = daemon/pageidlectl
 daemon_pageidlectl_SOURCES = daemon/pageidlectl.c
@@ -23,9 +21,9 @@ TESTS += $(bus_tests) tests/test-bus-daemon.sh
 tests_test_bus_path_SOURCES = tests/test-bus-path.c tests/test-util.h
 tests_test_bus_path_CFLAGS = $(AM_CFLAGS) -I$(top_srcdir)/daemon
 tests_test_bus_path_LDADD = $(pageidled_libs)
-# bus.c and track.c over a socketpair, with a Manager made by hand.
+# bus.c over a socketpair, with a handler of the test's own.
 tests_test_bus_objects_SOURCES = tests/test-bus-objects.c tests/test-util.h \
-	daemon/bus.c daemon/bus.h daemon/track.c daemon/track.h
+	daemon/bus.c daemon/bus.h
 tests_test_bus_objects_CFLAGS = $(AM_CFLAGS) -I$(top_srcdir)/daemon $(LIBSYSTEMD_CFLAGS) $(JSONC_CFLAGS)
 tests_test_bus_objects_LDADD = $(pageidled_libs) $(LIBSYSTEMD_LIBS)
 EXTRA_DIST += \

@@ -671,7 +671,8 @@ static int content_set_body(HttpContent *c, const char *json, const char *metric
         return 0;
 }
 
-int http_publish(HttpServer *h, const Snapshot *s, const char *json) {
+int http_publish(HttpServer *h, const Snapshot *snapshot) {
+        const SnapshotInfo *s = &snapshot->info;
         _cleanup_(content_unrefp) HttpContent *c = NULL;
         _cleanup_free_ char *metrics = NULL;
         HttpContent *old;
@@ -685,10 +686,10 @@ int http_publish(HttpServer *h, const Snapshot *s, const char *json) {
         c->state = strdup(s->state ?: "unknown");
         if (!c->state)
                 return -ENOMEM;
-        r = metrics_format(s, &metrics);
+        r = metrics_format(snapshot, &metrics);
         if (r < 0)
                 return r;
-        r = content_set_body(c, json, metrics);
+        r = content_set_body(c, snapshot->json, metrics);
         if (r < 0)
                 return r;
 

@@ -2,7 +2,7 @@
 #pragma once
 
 #include "conf.h"
-#include "json.h"
+#include "snapshot.h"
 
 /* The HTTP endpoint: GET /stats.json (the JSON document), /metrics
  * (Prometheus text), /healthz (200 while scans are recent, else 503).
@@ -35,9 +35,9 @@ int http_open(const Config *c, HttpServer **ret);
  * is set and privileges are dropped, as the thread inherits both. */
 int http_start(HttpServer *h);
 
-/* Replaces what is served (main thread only): json is the document, the
- * metrics are rendered here from s. */
-int http_publish(HttpServer *h, const Snapshot *s, const char *json);
+/* Replaces what is served (main thread only): s's document, and the
+ * metrics rendered here from s. */
+int http_publish(HttpServer *h, const Snapshot *s);
 
 /* Stops the thread (waiting for it) and closes every connection. */
 HttpServer *http_free(HttpServer *h);

@@ -49,30 +49,28 @@ static int append(json_object *a, json_object *v) {
         return 0;
 }
 
-static json_object *cgroup_to_json(const CgroupNode *n, const Snapshot *s) {
+static json_object *cgroup_to_json(const SnapshotCgroup *c) {
         _cleanup_json_ json_object *o = json_object_new_object(), *hist = json_object_new_array();
-        Estimate e;
+        const Estimate *e = &c->estimate;
 
         if (!o || !hist)
                 return NULL;
-        estimate_from_stats(&e, &n->total, s->page_size, s->interval_usec);
-        if (json_add_str(o, "path", n->path) < 0 ||
-            json_add_u64(o, "bytes", e.bytes) < 0 ||
-            json_add_u64(o, "idle_bytes", e.idle_bytes) < 0 ||
-            json_add(o, "idle_ratio", json_object_new_double(e.idle_ratio)) < 0 ||
-            json_add_u64(o, "working_set_bytes", e.working_set_bytes) < 0 ||
-            json_add_u64(o, "working_set_measured_usec",
-                         cgroup_node_ws_measured_usec(n, s->interval_usec, s->window_usec)) < 0 ||
-            json_add_u64(o, "anon_bytes", e.anon_bytes) < 0 ||
-            json_add_u64(o, "anon_idle_bytes", e.anon_idle_bytes) < 0 ||
-            json_add_u64(o, "file_bytes", e.file_bytes) < 0 ||
-            json_add_u64(o, "file_idle_bytes", e.file_idle_bytes) < 0)
+        if (json_add_str(o, "path", c->path) < 0 ||
+            json_add_u64(o, "bytes", e->bytes) < 0 ||
+            json_add_u64(o, "idle_bytes", e->idle_bytes) < 0 ||
+            json_add(o, "idle_ratio", json_object_new_double(e->idle_ratio)) < 0 ||
+            json_add_u64(o, "working_set_bytes", e->working_set_bytes) < 0 ||
+            json_add_u64(o, "working_set_measured_usec", c->working_set_measured_usec) < 0 ||
+            json_add_u64(o, "anon_bytes", e->anon_bytes) < 0 ||
+            json_add_u64(o, "anon_idle_bytes", e->anon_idle_bytes) < 0 ||
+            json_add_u64(o, "file_bytes", e->file_bytes) < 0 ||
+            json_add_u64(o, "file_idle_bytes", e->file_idle_bytes) < 0)
                 return NULL;
         for (unsigned i = 0; i < AGE_BUCKETS; i++) {
                 json_object *b = json_object_new_object();
 
-                if (!b || json_add_u64(b, "idle_usec", e.hist_lower_usec[i]) < 0 ||
-                    json_add_u64(b, "bytes", e.hist_bytes[i]) < 0) {
+                if (!b || json_add_u64(b, "idle_usec", e->hist_lower_usec[i]) < 0 ||
+                    json_add_u64(b, "bytes", e->hist_bytes[i]) < 0) {
                         json_object_put(b);
                         return NULL;
                 }
@@ -84,7 +82,8 @@ static json_object *cgroup_to_json(const CgroupNode *n, const Snapshot *s) {
         return TAKE_PTR(o);
 }
 
-int json_format(const Snapshot *s, char **ret) {
+int json_format(const Snapshot *snapshot, char **ret) {
+        const SnapshotInfo *s = &snapshot->info;
         _cleanup_json_ json_object *o = json_object_new_object(), *cgroups = json_object_new_array();
         const char *text;
 
@@ -102,9 +101,8 @@ int json_format(const Snapshot *s, char **ret) {
             json_add_u64(o, "last_scan_duration_usec", s->last_scan_duration_usec) < 0 ||
             json_add_u64(o, "page_size", s->page_size) < 0)
                 return -ENOMEM;
-        for (size_t i = 0; s->cgroups && i < s->cgroups->n_nodes; i++)
-                if (s->cgroups->nodes[i].tracked &&
-                    append(cgroups, cgroup_to_json(&s->cgroups->nodes[i], s)) < 0)
+        for (size_t i = 0; i < snapshot->n_cgroups; i++)
+                if (append(cgroups, cgroup_to_json(&snapshot->cgroups[i])) < 0)
                         return -ENOMEM;
         if (json_add(o, "cgroups", TAKE_PTR(cgroups)) < 0)
                 return -ENOMEM;

@@ -3,24 +3,10 @@
 
 #include <stdint.h>
 
-#include "cgroup.h"
+#include "snapshot.h"
 
 /* Bumped when a field changes meaning or goes away; adding one does not. */
 #define JSON_SCHEMA_VERSION 1
-
-/* Everything the document says, from the last complete scan. */
-typedef struct Snapshot {
-        const char *backend;
-        const char *state;
-        const char *state_detail;       /* why it is not "running", or NULL */
-        uint64_t interval_usec;
-        uint64_t window_usec;           /* whole intervals */
-        uint64_t scan_count;
-        uint64_t last_scan_timestamp_usec;      /* CLOCK_REALTIME, 0: none yet */
-        uint64_t last_scan_duration_usec;
-        uint64_t page_size;
-        const CgroupSet *cgroups;       /* tracked nodes are listed; NULL: none */
-} Snapshot;
 
 /* json-c's object, declared rather than included so that the many users
  * of this header need not build against json-c. */
@@ -34,7 +20,8 @@ int json_add_u64(struct json_object *o, const char *key, uint64_t v);
 /* A NULL v is added as JSON null. */
 int json_add_str(struct json_object *o, const char *key, const char *v);
 
-/* The document as text, ending in a newline. */
+/* The document as text, ending in a newline (snapshot_new() renders it once
+ * into s->json). */
 int json_format(const Snapshot *s, char **ret);
 /* Replaces path atomically (a temporary file in its directory, renamed
  * over it); where that is not tmpfs or ramfs, syncs the file before the

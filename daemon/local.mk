@@ -11,6 +11,9 @@ daemon_libpageidled_a_SOURCES = \
 	daemon/attrib.c daemon/attrib.h \
 	daemon/ram.c daemon/ram.h \
 	daemon/scan.c daemon/scan.h \
+	daemon/backend.h daemon/backend-page-idle.c \
+	daemon/snapshot.c daemon/snapshot.h \
+	daemon/tracking.c daemon/tracking.h \
 	daemon/json.c daemon/json.h \
 	daemon/privs.c daemon/privs.h \
 	daemon/opener.c daemon/opener.h
@@ -20,6 +23,7 @@ pageidled_libs = daemon/libpageidled.a $(INIH_LIBS) $(JSONC_LIBS) $(LIBCAP_LIBS)
 sbin_PROGRAMS = daemon/pageidled
 daemon_pageidled_SOURCES = \
 	daemon/pageidled.c \
-	daemon/manager.c daemon/manager.h
+	daemon/manager.c daemon/manager.h \
+	daemon/manager-bus.c
 daemon_pageidled_CFLAGS = $(AM_CFLAGS) $(LIBSYSTEMD_CFLAGS) $(LIBCAP_CFLAGS) $(JSONC_CFLAGS)
 daemon_pageidled_LDADD = $(pageidled_libs) $(LIBSYSTEMD_LIBS) $(LIBCAP_LIBS)

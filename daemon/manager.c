@@ -15,13 +15,13 @@
 #include <systemd/sd-daemon.h>
 #include <time.h>
 
+#include "backend.h"
 #include "bus.h"
 #include "http.h"
+#include "json.h"
 #include "manager.h"
 #include "opener.h"
 #include "privs.h"
-#include "refs.h"
-#include "track.h"
 #include "util.h"
 
 /* CPU time one burst of batches may take before the loop sleeps to stay
@@ -29,15 +29,6 @@
 #define STEP_QUANTUM_USEC (10 * USEC_PER_MSEC)
 #define STEP_PFNS (64 * 1024)
 #define TIMER_ACCURACY_USEC USEC_PER_MSEC
-
-/* What the privileged opener keeps, of what the process is given, for
- * the page_idle backend: CAP_DAC_OVERRIDE to reopen the bitmap (mode 0600,
- * root) when pageidle.ko is loaded again.  For refs: CAP_SYS_PTRACE to
- * read the smaps_rollup of other users' processes (a ptrace-mode read
- * check), CAP_DAC_OVERRIDE to open their clear_refs (mode 0200, owned by
- * the process's user).  The daemon's own process keeps none. */
-#define PAGE_IDLE_CAPS PRIVS_CAP(CAP_DAC_OVERRIDE)
-#define REFS_CAPS (PRIVS_CAP(CAP_DAC_OVERRIDE) | PRIVS_CAP(CAP_SYS_PTRACE))
 
 static const char * const manager_state_table[_MANAGER_STATE_MAX] = {
         [MANAGER_STARTING] = "starting",
@@ -54,8 +45,7 @@ Manager *manager_free(Manager *m) {
                 return NULL;
         http_free(m->http);
         bus_free(m->bus);
-        strv_free(m->track_added);
-        strv_free(m->track_removed);
+        tracking_done(&m->tracking);
         sd_event_source_disable_unref(m->pass_timer);
         sd_event_source_disable_unref(m->step_timer);
         sd_event_source_disable_unref(m->watchdog_timer);
@@ -64,8 +54,8 @@ Manager *manager_free(Manager *m) {
         free(m->bitmap_path);
         safe_close(m->cgroup_root_fd);
         free(m->cgroup_root_path);
-        scanner_free(m->scanner);
-        refs_scanner_free(m->refs);
+        if (m->vtable)
+                m->vtable->free(m->backend_state);
         sd_event_source_disable_unref(m->opener_source);
         opener_free(m->opener);
         cgroup_set_free(m->scanning);
@@ -73,8 +63,7 @@ Manager *manager_free(Manager *m) {
         cgroup_set_free(m->marked);
         free(m->unnamed_inodes);
         free(m->state_detail);
-        free(m->once_output);
-        free(m->json_text);
+        snapshot_unref(m->snapshot);
         free(m);
         return NULL;
 }
@@ -171,21 +160,6 @@ static void manager_fault(Manager *m, int error, const char *file) {
         manager_set_state(m, MANAGER_DEGRADED, "%s: %m", file);
 }
 
-static int open_proc_file(Manager *m, const char *name, int flags) {
-        char path[PATH_MAX];
-        int fd;
-
-        snprintf(path, sizeof(path), "%s/%s", m->proc_root, name);
-        fd = open(path, flags | O_CLOEXEC);
-        if (fd < 0)
-                return log_error_errno(errno, "Failed to open %s: %m", path);
-        return fd;
-}
-
-static int manager_open_bitmap(Manager *m) {
-        return opener_open_bitmap(m->opener);
-}
-
 /* A writable directory for the JSON file, owned by the user we switch to. */
 static int manager_prepare_json_dir(Manager *m, uid_t uid, gid_t gid) {
         _cleanup_free_ char *copy = NULL;
@@ -216,7 +190,9 @@ typedef struct PrivsPlan {
 } PrivsPlan;
 
 static int manager_plan_privileges(Manager *m, PrivsPlan *ret) {
-        uint64_t need = m->backend == BACKEND_REFS ? REFS_CAPS : PAGE_IDLE_CAPS;
+        /* Of what the process is given: what the backend's opener needs.
+         * The daemon's own process keeps none. */
+        uint64_t need = m->vtable->caps;
         uid_t uid;
         gid_t gid;
         int r;
@@ -258,8 +234,8 @@ static int manager_plan_privileges(Manager *m, PrivsPlan *ret) {
 /* Before anything is opened: the helper holds no fd of the daemon's. */
 static int manager_start_opener(Manager *m, const PrivsPlan *p) {
         OpenerConfig c = {
-                .proc_root = m->backend == BACKEND_REFS ? m->proc_root : NULL,
-                .bitmap_path = m->backend == BACKEND_REFS ? NULL : m->bitmap_path,
+                .proc_root = m->vtable->opener_proc ? m->proc_root : NULL,
+                .bitmap_path = m->vtable->opener_bitmap ? m->bitmap_path : NULL,
                 .uid = p->uid,
                 .gid = p->gid,
                 .keep = p->keep,
@@ -350,50 +326,43 @@ static int manager_choose_backend(Manager *m) {
         return 0;
 }
 
-/* The opener reads and clears the processes' files. */
-static int manager_open_refs(Manager *m) {
-        if (refs_scanner_new(m->opener, m->page_size, &m->refs) < 0)
-                return log_oom();
-        return 0;
-}
-
-static int manager_open_page_idle(Manager *m) {
-        _cleanup_close_ int flags_fd = -EBADF, cgroup_fd = -EBADF, bitmap_fd = -EBADF;
-        _cleanup_free_ RamRange *ranges = NULL;
-        uint64_t max_pfn = 0;
-        size_t n_ranges = 0;
+/* The backend's own files, through the opener where they need privileges. */
+static int manager_open_backend(Manager *m) {
+        BackendContext c = {
+                .proc_root = m->proc_root,
+                .bitmap_path = m->bitmap_path,
+                .page_size = m->page_size,
+                .opener = m->opener,
+                .once = m->options->once,
+        };
         int r;
 
-        bitmap_fd = manager_open_bitmap(m);
-        if (bitmap_fd < 0) {
-                if (bitmap_fd != -ENOENT || m->options->once)
-                        return log_error_errno(bitmap_fd, "Failed to open %s: %m%s", m->bitmap_path,
-                                               bitmap_fd == -ENOENT ? " (load pageidle.ko: modprobe pageidle)" : "");
-                log_warning("%s does not exist yet (load pageidle.ko: modprobe pageidle); waiting for it.",
-                            m->bitmap_path);
+        r = m->vtable->open(&c, &m->backend_state);
+        if (r < 0)
+                return r;
+        if (r > 0) {
+                /* Waiting for its device: each pass tries again. */
                 m->last_error = -ENOENT;
                 manager_set_state(m, MANAGER_DEGRADED, "%s: %s", m->bitmap_path, strerror(ENOENT));
         }
-
-        flags_fd = open_proc_file(m, "kpageflags", O_RDONLY);
-        if (flags_fd < 0)
-                return flags_fd;
-        cgroup_fd = open_proc_file(m, "kpagecgroup", O_RDONLY);
-        if (cgroup_fd < 0)
-                return cgroup_fd;
-
-        r = ram_ranges_read(m->proc_root, m->page_size, &ranges, &n_ranges, &max_pfn);
-        if (r < 0)
-                return log_error_errno(r, "Failed to find the System RAM ranges in %s/iomem or %s/zoneinfo: %m",
-                                       m->proc_root, m->proc_root);
-        r = scanner_new(TAKE_FD(flags_fd), TAKE_FD(cgroup_fd), bitmap_fd < 0 ? -EBADF : TAKE_FD(bitmap_fd),
-                        ranges, n_ranges, 0, &m->scanner);
-        if (r < 0)
-                return log_oom();
-        scanner_set_max_pfn(m->scanner, max_pfn);
-        log_debug("Scanning %zu RAM ranges, %" PRIu64 " page frames, %zu KiB of state.", n_ranges,
-                  scanner_total_pfns(m->scanner), scanner_memory_bytes(m->scanner) / 1024);
         return 0;
+}
+
+/* The one value every output renders: made once per publish. */
+static int manager_make_snapshot(Manager *m, Snapshot **ret) {
+        SnapshotInfo info = {
+                .backend = backend_to_string(m->backend),
+                .state = manager_state_to_string(m->state),
+                .state_detail = m->state_detail,
+                .interval_usec = m->config->interval_usec,
+                .window_usec = config_window_intervals(m->config) * m->config->interval_usec,
+                .scan_count = m->scan_count,
+                .last_scan_timestamp_usec = m->last_scan_timestamp_usec,
+                .last_scan_duration_usec = m->last_scan_duration_usec,
+                .page_size = m->page_size,
+        };
+
+        return snapshot_new(&info, m->published, ret);
 }
 
 int manager_open(Manager *m) {
@@ -403,13 +372,14 @@ int manager_open(Manager *m) {
         r = manager_choose_backend(m);
         if (r < 0)
                 return r;
+        m->vtable = backend_vtable(m->backend);
         r = manager_plan_privileges(m, &plan);
         if (r < 0)
                 return r;
         r = manager_start_opener(m, &plan);
         if (r < 0)
                 return r;
-        r = m->backend == BACKEND_REFS ? manager_open_refs(m) : manager_open_page_idle(m);
+        r = manager_open_backend(m);
         if (r < 0)
                 return r;
 
@@ -422,83 +392,63 @@ int manager_open(Manager *m) {
         if (!m->options->once && http_open(m->config, &m->http) < 0)
                 return -ENOMEM;
 
-        return manager_drop_privileges(m, &plan);
+        r = manager_drop_privileges(m, &plan);
+        if (r < 0)
+                return r;
+        /* What the bus and HTTP serve until the first pass is published. */
+        if (manager_make_snapshot(m, &m->snapshot) < 0)
+                return log_oom();
+        return 0;
 }
 
-void manager_snapshot(Manager *m, Snapshot *ret) {
-        *ret = (Snapshot) {
-                .backend = backend_to_string(m->backend),
-                .state = manager_state_to_string(m->state),
-                .state_detail = m->state_detail,
-                .interval_usec = m->config->interval_usec,
-                .window_usec = config_window_intervals(m->config) * m->config->interval_usec,
-                .scan_count = m->scan_count,
-                .last_scan_timestamp_usec = m->last_scan_timestamp_usec,
-                .last_scan_duration_usec = m->last_scan_duration_usec,
-                .page_size = m->page_size,
-                .cgroups = m->published,
-        };
-}
-
-int manager_snapshot_json(Manager *m, char **ret) {
-        Snapshot s;
-
-        manager_snapshot(m, &s);
-        return json_format(&s, ret);
-}
-
-/* The HTTP endpoint serves this until the next publish. */
-static void manager_publish_http(Manager *m, const char *json) {
-        Snapshot s;
-
-        if (!m->http)
-                return;
-        manager_snapshot(m, &s);
-        if (http_publish(m->http, &s, json) < 0)
-                log_oom();
-}
-
+/* The outputs, each from the same snapshot: the JSON file, HTTP, the bus. */
 static void manager_publish(Manager *m) {
-        _cleanup_free_ char *text = NULL;
+        _cleanup_(snapshot_unrefp) Snapshot *s = NULL;
         int r;
 
-        r = manager_snapshot_json(m, &text);
+        r = manager_make_snapshot(m, &s);
         if (r < 0) {
                 log_oom();
                 return;
         }
-        if (m->options->once) {
-                free(m->once_output);
-                m->once_output = TAKE_PTR(text);
-                return;
-        }
-        manager_publish_http(m, text);
+        snapshot_unref(m->snapshot);
+        m->snapshot = snapshot_ref(s);
+        if (m->options->once)
+                return;         /* main() prints the last one */
+        if (m->http && http_publish(m->http, s) < 0)
+                log_oom();
         if (m->config->json_file) {
-                r = json_write_atomic(m->config->json_file, text);
+                r = json_write_atomic(m->config->json_file, s->json);
                 if (r < 0 && r != m->json_error)
                         log_error_errno(r, "Failed to write %s: %m", m->config->json_file);
                 else if (r >= 0 && m->json_error != 0)
                         log_info("Writing %s works again.", m->config->json_file);
                 m->json_error = r < 0 ? r : 0;
         }
-        free(m->json_text);
-        m->json_text = TAKE_PTR(text);
-        if (m->state == MANAGER_RUNNING) {
-                uint64_t bytes = 0;
-
-                for (size_t i = 0; m->published && i < m->published->n_nodes; i++)
-                        if (m->published->nodes[i].parent == CGROUP_NO_PARENT)
-                                bytes += (m->published->nodes[i].total.pages[0] +
-                                          m->published->nodes[i].total.pages[1]) * m->page_size;
+        if (m->state == MANAGER_RUNNING)
                 sd_notifyf(false, "STATUS=Tracking %zu cgroups, %" PRIu64 " MiB; scan %" PRIu64
                            " took %" PRIu64 " ms (%" PRIu64 " ms CPU)",
-                           m->published ? m->published->n_tracked : 0, bytes >> 20, m->scan_count,
+                           m->published ? m->published->n_tracked : 0, s->bytes >> 20, m->scan_count,
                            m->last_scan_duration_usec / USEC_PER_MSEC,
                            (m->last_scan_user_usec + m->last_scan_sys_usec) / USEC_PER_MSEC);
-        } else
+        else
                 sd_notifyf(false, "STATUS=%s%s%s", manager_state_to_string(m->state),
                            m->state_detail ? ": " : "", m->state_detail ?: "");
-        bus_publish(m);
+        bus_publish(m->bus, s, true);
+}
+
+/* ScanNow() (bus.c's method_scan_now() through manager-bus.c): between
+ * passes, the pass timer fires at once; during one, manager_schedule_pass()
+ * arms it for now when that pass ends.  The call is answered by
+ * bus_publish() when the pass it asked for is published. */
+int manager_scan_now(Manager *m) {
+        if (m->scanning) {
+                m->scan_requested = true;
+                return 1;
+        }
+        if (sd_event_source_set_time(m->pass_timer, now_usec(CLOCK_MONOTONIC)) >= 0)
+                (void) sd_event_source_set_enabled(m->pass_timer, SD_EVENT_ONESHOT);
+        return 0;
 }
 
 static int manager_schedule_pass(Manager *m) {
@@ -651,7 +601,7 @@ static uint64_t manager_cpu_usec(const Manager *m) {
 }
 
 static int manager_finish_pass(Manager *m) {
-        bool measuring = m->refs || m->scanner->fds[SCAN_FILE_BITMAP] >= 0;
+        bool measuring = m->vtable->measuring(m->backend_state);
         bool measured = measuring && m->pass_measures > 0;
         uint64_t duration = now_usec(CLOCK_MONOTONIC) - m->pass_start_usec;
         uint64_t user, sys;
@@ -661,20 +611,7 @@ static int manager_finish_pass(Manager *m) {
         user -= m->pass_user_usec;
         sys -= m->pass_sys_usec;
         cgroup_set_sum(m->scanning);
-        /* bench/daemon-bench reads this line. */
-        if (m->refs)
-                log_debug("Scan done in %" PRIu64 " us, CPU %" PRIu64 " us user, %" PRIu64 " us sys: %zu cgroups, %"
-                          PRIu64 " processes read and cleared, %" PRIu64 " exited, %" PRIu64 " kernel threads, %"
-                          PRIu64 " refused.", duration, user, sys, m->scanning->n_nodes, m->refs->processes,
-                          m->refs->vanished, m->refs->kernel_threads, m->refs->denied);
-        else
-                log_debug("Scan done in %" PRIu64 " us, CPU %" PRIu64 " us user, %" PRIu64 " us sys: %zu cgroups, %"
-                          PRIu64 " LRU pages, %" PRIu64 " tracked, %" PRIu64 " marked; kpagecgroup %" PRIu64
-                          " bytes read, bitmap %" PRIu64 " read, %" PRIu64 " written.",
-                          duration, user, sys, m->scanning->n_nodes, m->scanner->attrib.lru_pages,
-                          m->scanner->attrib.tracked_pages, m->scanner->attrib.marked_pages,
-                          m->scanner->kpagecgroup_read_bytes, m->scanner->bitmap_read_bytes,
-                          m->scanner->bitmap_write_bytes);
+        m->vtable->end(m->backend_state, duration, user, sys, m->scanning->n_nodes);
 
         if (measuring)
                 m->pass_measures++;
@@ -703,19 +640,23 @@ static int manager_finish_pass(Manager *m) {
         return manager_schedule_pass(m);
 }
 
-static void manager_fail_pass(Manager *m, int error) {
-        ScanFile f = m->scanner->failed_file;
+/* The backend could not begin or go on with a pass: degraded, published,
+ * and tried again at the next pass; or, when the backend says nothing can
+ * be tried again (NULL), the error ends the loop. */
+static int manager_fail_pass(Manager *m, int error) {
+        bool restart;
+        const char *what = m->vtable->fault(m->backend_state, &error, &restart);
 
         m->scanning = cgroup_set_free(m->scanning);
-        if (f == SCAN_FILE_BITMAP) {
-                /* Unloaded, most likely: reopen it when it is back. */
-                scanner_set_bitmap_fd(m->scanner, -EBADF);
+        if (!what)
+                return error;
+        if (restart)
                 m->pass_measures = 0;
-                if (error == -ENODEV)
-                        error = -ENOENT;
-        }
-        manager_fault(m, error, f == SCAN_FILE_BITMAP ? m->bitmap_path : scan_file_to_string(f));
+        manager_fault(m, error, what);
         manager_publish(m);
+        if (m->options->once)
+                return sd_event_exit(m->event, error);
+        return manager_schedule_pass(m);
 }
 
 static unsigned manager_budget(const Manager *m) {
@@ -747,16 +688,12 @@ static int manager_step(Manager *m) {
         int r;
 
         do
-                r = scanner_step(m->scanner, STEP_PFNS);
+                r = m->vtable->step(m->backend_state, STEP_PFNS);
         while (r == 0 && cpu_time_usec() - cpu0 < STEP_QUANTUM_USEC);
         if (r == 0)
                 m->progress_usec = now_usec(CLOCK_MONOTONIC);
-        if (r < 0) {
-                manager_fail_pass(m, r);
-                if (m->options->once)
-                        return sd_event_exit(m->event, r);
-                return manager_schedule_pass(m);
-        }
+        if (r < 0)
+                return manager_fail_pass(m, r);
         if (r > 0)
                 return manager_finish_pass(m);
 
@@ -772,50 +709,24 @@ static int manager_step(Manager *m) {
         return 0;
 }
 
-/* The refs backend reads and clears every process in one go: its cost is
- * per process, not per page frame, and small next to a pass over RAM. */
-static int manager_refs_pass(Manager *m) {
-        int r;
-
-        r = refs_scan(m->refs, m->cgroup_root_fd, m->scanning, config_window_intervals(m->config));
-        if (r == -ENOMEM)
-                return log_oom();
-        if (r < 0)
-                return r;       /* the opener is gone (logged); its hang-up ends the loop */
-        if (m->refs->denied > 0 && m->refs->logged_error != m->refs->denied_error)
-                log_warning_errno(m->refs->denied_error, "Skipped %" PRIu64 " processes whose /proc files were refused (pid %d: %m); "
-                            "their memory is not counted.", m->refs->denied, m->refs->denied_pid);
-        m->refs->logged_error = m->refs->denied > 0 ? m->refs->denied_error : 0;
-        return manager_finish_pass(m);
-}
-
 static int manager_begin_pass(Manager *m) {
         _cleanup_(cgroup_set_freep) CgroupSet *set = NULL;
         int r;
 
-        if (m->scanner && m->scanner->fds[SCAN_FILE_BITMAP] < 0) {
-                int fd = manager_open_bitmap(m);
-
-                if (fd < 0) {
-                        /* Nothing to measure with: try again at the next pass. */
-                        manager_fault(m, fd, m->bitmap_path);
-                        if (m->options->once)
-                                return sd_event_exit(m->event, fd);
-                        manager_publish(m);
-                        return manager_schedule_pass(m);
-                } else {
-                        log_info("%s is back; estimates resume after one interval.", m->bitmap_path);
-                        scanner_set_bitmap_fd(m->scanner, fd);
-                        m->pass_measures = 0;
-                        manager_set_state(m, MANAGER_STARTING, "first estimates after one interval");
-                }
+        r = m->vtable->prepare(m->backend_state);
+        if (r < 0)
+                return manager_fail_pass(m, r);
+        if (r > 0) {
+                /* Its device came back: this pass marks, the next measures. */
+                m->pass_measures = 0;
+                manager_set_state(m, MANAGER_STARTING, "first estimates after one interval");
         }
 
         /* The walk of the hierarchy counts as part of the scan. */
         manager_pace_begin(m);
         m->pass_start_usec = now_usec(CLOCK_MONOTONIC);
         manager_cpu_times_usec(m, &m->pass_user_usec, &m->pass_sys_usec);
-        r = manager_build_cgroup_set(m, &set);
+        r = tracking_build_set(&m->tracking, m->cgroup_root_fd, m->config->cgroups, &set);
         if (r == -ENOMEM)
                 return log_oom();
         if (r < 0) {
@@ -839,9 +750,11 @@ static int manager_begin_pass(Manager *m) {
 
         cgroup_set_free(m->scanning);
         m->scanning = TAKE_PTR(set);
-        if (m->refs)
-                return manager_refs_pass(m);
-        scanner_begin_pass(m->scanner, m->scanning, config_window_intervals(m->config));
+        m->vtable->begin(m->backend_state, &(BackendPass) {
+                                 .set = m->scanning,
+                                 .window_intervals = config_window_intervals(m->config),
+                                 .cgroup_root_fd = m->cgroup_root_fd,
+                         });
         return manager_step(m);
 }
 
@@ -1047,11 +960,10 @@ int manager_start(Manager *m) {
                         log_info("Removed %d stale temporary files of %s.", r, m->config->json_file);
         }
 
-        /* What GetSnapshot() and HTTP serve until the first pass is published. */
-        if (manager_snapshot_json(m, &m->json_text) < 0)
-                return log_oom();
+        /* What HTTP serves until the first pass is published. */
         if (m->http) {
-                manager_publish_http(m, m->json_text);
+                if (http_publish(m->http, m->snapshot) < 0)
+                        log_oom();
                 if (http_start(m->http) < 0)
                         m->http = http_free(m->http);
         }

@@ -7,8 +7,8 @@
 
 #include "cgroup.h"
 #include "conf.h"
-#include "json.h"
-#include "scan.h"
+#include "snapshot.h"
+#include "tracking.h"
 
 typedef struct HttpServer HttpServer;
 
@@ -54,8 +54,8 @@ typedef struct Manager {
 
         int cgroup_root_fd;
         char *cgroup_root_path;
-        Scanner *scanner;                       /* page_idle, or NULL */
-        struct RefsScanner *refs;               /* refs (refs.c), or NULL */
+        const struct BackendVTable *vtable;     /* the backend's (backend.h) */
+        void *backend_state;                    /* its state */
 
         /* The pass under way. */
         CgroupSet *scanning;
@@ -83,15 +83,15 @@ typedef struct Manager {
         bool overrun_logged;
         uint64_t *unnamed_inodes;               /* cgroups warned about as not UTF-8 */
         size_t n_unnamed_inodes;
-        char *once_output;                      /* --once: the document to print */
-        char *json_text;                        /* the document of the last publish (GetSnapshot()) */
-        HttpServer *http;                       /* NULL: no HTTP endpoint (http.c) */
+        /* What every output renders: the JSON file, HTTP (http.c), the bus
+         * (bus.c) and --once's stdout; made by manager_publish(). */
+        Snapshot *snapshot;
+        HttpServer *http;                       /* NULL: no HTTP endpoint */
 
-        /* The D-Bus API (bus.c) and the tracking changes made through it
-         * (track.c), kept across reloads. */
+        /* The D-Bus API (bus.c, served through manager-bus.c) and the
+         * tracking changes made through it, kept across reloads. */
         struct Bus *bus;                        /* NULL: no bus */
-        char **track_added;                     /* paths Track()ed */
-        char **track_removed;                   /* paths Untrack()ed */
+        Tracking tracking;
         bool scan_requested;                    /* ScanNow() during a pass: the next starts at once */
 } Manager;
 
@@ -108,6 +108,12 @@ int manager_open(Manager *m);
 int manager_start(Manager *m);
 int manager_run(Manager *m);
 int manager_reload(Manager *m);
-int manager_snapshot_json(Manager *m, char **ret);
-/* What the document and the metrics are made of, pointing into m. */
-void manager_snapshot(Manager *m, Snapshot *ret);
+/* ScanNow(): starts a pass now, or right after the one under way;
+ * returns 1 if one is under way, else 0. */
+int manager_scan_now(Manager *m);
+
+/* manager-bus.c: the D-Bus API, served with the manager as its handler
+ * (bus_open(), after manager_open() dropped privileges). */
+int manager_bus_open(Manager *m);
+/* Attaches to the loop and takes the name; without it, goes on without the API. */
+int manager_bus_start(Manager *m);

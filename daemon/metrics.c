@@ -108,7 +108,7 @@ static void put_seconds_gauge(FILE *f, const char *name, const char *help, uint6
 }
 
 /* name{cgroup="..."[,extra]} value: the caller writes the value. */
-static void put_cgroup_sample(FILE *f, const char *name, const CgroupNode *n, const char *extra_label,
+static void put_cgroup_sample(FILE *f, const char *name, const SnapshotCgroup *n, const char *extra_label,
                               const char *extra_value) {
         fprintf(f, "%s{cgroup=\"", name);
         put_label_value(f, n->path);
@@ -157,8 +157,9 @@ static const struct {
         },
 };
 
-static void put_cgroup_metric(FILE *f, CgroupMetric which, const CgroupNode *n, const Estimate *e) {
+static void put_cgroup_metric(FILE *f, CgroupMetric which, const SnapshotCgroup *n) {
         const char *name = cgroup_metrics[which].name;
+        const Estimate *e = &n->estimate;
         char buf[64];
 
         switch (which) {
@@ -195,24 +196,13 @@ static void put_cgroup_metric(FILE *f, CgroupMetric which, const CgroupNode *n, 
         }
 }
 
-int metrics_format(const Snapshot *s, char **ret) {
-        _cleanup_free_ Estimate *estimates = NULL;
-        const CgroupSet *set = s->cgroups;
-        size_t n_nodes = set ? set->n_nodes : 0, n_tracked = 0;
+int metrics_format(const Snapshot *snapshot, char **ret) {
+        const SnapshotInfo *s = &snapshot->info;
+        size_t n_tracked = snapshot->n_cgroups;
         bool state_known = false;
         char *buf = NULL;
         size_t size;
         FILE *f;
-
-        /* Each cgroup's estimate once, for every family. */
-        estimates = calloc(MAX(n_nodes, 1), sizeof(Estimate));
-        if (!estimates)
-                return -ENOMEM;
-        for (size_t i = 0; i < n_nodes; i++)
-                if (set->nodes[i].tracked) {
-                        estimate_from_stats(&estimates[i], &set->nodes[i].total, s->page_size, s->interval_usec);
-                        n_tracked++;
-                }
 
         f = open_memstream(&buf, &size);
         if (!f)
@@ -264,9 +254,8 @@ int metrics_format(const Snapshot *s, char **ret) {
                 if (n_tracked == 0)
                         break;
                 put_family(f, cgroup_metrics[m].name, "gauge", cgroup_metrics[m].help);
-                for (size_t i = 0; i < n_nodes; i++)
-                        if (set->nodes[i].tracked)
-                                put_cgroup_metric(f, m, &set->nodes[i], &estimates[i]);
+                for (size_t i = 0; i < n_tracked; i++)
+                        put_cgroup_metric(f, m, &snapshot->cgroups[i]);
         }
 
         return close_memstream(f, &buf, ret);

@@ -3,7 +3,6 @@
 #include <getopt.h>
 #include <string.h>
 
-#include "bus.h"
 #include "manager.h"
 #include "util.h"
 
@@ -137,13 +136,13 @@ int main(int argc, char *argv[]) {
         /* After the drop: the bus knows the connection by the user it runs
          * as, never as root, so no other service takes its calls for
          * root's (dbus/org.pageidled1.conf lets user pageidled own the name). */
-        r = bus_open(m);
+        r = manager_bus_open(m);
         if (r < 0)
                 goto finish;
         r = manager_start(m);
         if (r < 0)
                 goto finish;
-        r = bus_start(m);
+        r = manager_bus_start(m);
         if (r < 0)
                 goto finish;
         /* A handler that logged why it gives up ends the loop with
@@ -151,8 +150,8 @@ int main(int argc, char *argv[]) {
         r = manager_run(m);
         if (r < 0)
                 log_error_errno(r, "Event loop failed: %m");
-        else if (r == 0 && o.once && m->once_output)
-                fputs(m->once_output, stdout);
+        else if (r == 0 && o.once && m->snapshot)
+                fputs(m->snapshot->json, stdout);
 
 finish:
         strv_free(o.cgroups);

@@ -67,7 +67,6 @@ typedef struct RefsScanner {
         uint64_t kernel_threads;        /* no memory of their own */
         int denied_error;
         int denied_pid;
-        int logged_error;               /* the caller's: denied_error as last logged */
 } RefsScanner;
 
 int refs_scanner_new(Opener *opener, uint64_t page_size, RefsScanner **ret);

@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # The refs backend (/proc/PID/clear_refs and smaps_rollup) and its tests.
-daemon_libpageidled_a_SOURCES += daemon/refs.c daemon/refs.h
+daemon_libpageidled_a_SOURCES += daemon/refs.c daemon/refs.h daemon/backend-refs.c
 
 check_PROGRAMS += tests/test-refs
 TESTS += tests/test-refs

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* The vtables of bus.c over a socketpair, without a bus daemon: a Manager
- * made by hand with a fake cgroup tree and fake scans (the pass timer
- * builds the set with track.c's manager_build_cgroup_set() and publishes
- * made-up counts), and a client in a child process that reads every
- * property, calls every method, sends bad paths and watches the signals.
+/* The vtables of bus.c over a socketpair, without a bus daemon: a server
+ * that is the bus's handler, with a fake cgroup tree and fake scans (the
+ * pass timer builds the set with tracking.c's tracking_build_set() and
+ * publishes snapshots of made-up counts), and a client in a child process
+ * that reads every property, calls every method, sends bad paths and
+ * watches the signals.
  * Track, Untrack and ScanNow succeed when the test runs as root and are
  * refused otherwise (the peer is the test itself). */
 #include <fcntl.h>
@@ -16,38 +17,54 @@
 #include <systemd/sd-event.h>
 
 #include "bus.h"
+#include "conf.h"
 #include "json.h"
 #include "test-util.h"
-#include "track.h"
+#include "tracking.h"
 #include "util.h"
 
 #define PAGE 4096
 
 static char dir[] = "/tmp/test-bus-objects.XXXXXX";
 
-/* How often the document was made: only when a pass is published, never
- * for a GetSnapshot() call. */
+/* How often a snapshot (and with it the document) was made: only when a
+ * pass begins or is published, never for a GetSnapshot() call. */
 static unsigned snapshot_builds, publishes;
 
-/* What manager.c provides; bus.c needs only these two. */
-const char *manager_state_to_string(ManagerState s) {
-        return s == MANAGER_RUNNING ? "running" : s == MANAGER_STARTING ? "starting" : "degraded";
-}
+/* What the daemon's manager is to the bus, cut down to the test. */
+typedef struct Server {
+        sd_event *event;
+        sd_event_source *pass_timer, *step_timer;
+        Config *config;
+        int cgroup_root_fd;
+        Tracking tracking;
+        CgroupSet *scanning, *published;
+        const char *state;
+        uint64_t scan_count, last_scan_timestamp_usec, last_scan_duration_usec;
+        bool scan_requested;
+        Snapshot *snapshot;
+        Bus *bus;
+} Server;
 
-int manager_snapshot_json(Manager *m, char **ret) {
-        Snapshot s = {
+static void server_publish(Server *m, bool pass_done) {
+        SnapshotInfo info = {
                 .backend = "page_idle",
-                .state = manager_state_to_string(m->state),
+                .state = m->state,
                 .interval_usec = m->config->interval_usec,
-                .window_usec = m->config->interval_usec,
+                .window_usec = config_window_intervals(m->config) * m->config->interval_usec,
                 .scan_count = m->scan_count,
                 .last_scan_timestamp_usec = m->last_scan_timestamp_usec,
+                .last_scan_duration_usec = m->last_scan_duration_usec,
                 .page_size = PAGE,
-                .cgroups = m->published,
         };
 
+        snapshot_unref(m->snapshot);
+        CHECK(snapshot_new(&info, m->published, &m->snapshot) == 0);
         snapshot_builds++;
-        return json_format(&s, ret);
+        if (pass_done)
+                publishes++;
+        if (m->bus)
+                bus_publish(m->bus, m->snapshot, pass_done);
 }
 
 /* A pass: every tracked cgroup gets 10 anon pages, 4 of them idle for two
@@ -56,7 +73,7 @@ int manager_snapshot_json(Manager *m, char **ret) {
  * can tell a pass is under way. */
 #define PASS_USEC (300 * USEC_PER_MSEC)
 
-static void pass_finish(Manager *m) {
+static void pass_finish(Server *m) {
         CgroupSet *set = TAKE_PTR(m->scanning);
 
         for (size_t i = 0; i < set->n_nodes; i++) {
@@ -77,12 +94,9 @@ static void pass_finish(Manager *m) {
         m->scan_count++;
         m->last_scan_timestamp_usec = now_usec(CLOCK_REALTIME);
         m->last_scan_duration_usec = 1234;
-        m->state = MANAGER_RUNNING;
-        /* As manager_publish() does: the document of this pass. */
-        free(m->json_text);
-        CHECK(manager_snapshot_json(m, &m->json_text) == 0);
-        publishes++;
-        bus_publish(m);
+        m->state = "running";
+        /* As manager_publish() does. */
+        server_publish(m, true);
         /* As manager_schedule_pass() does. */
         if (m->scan_requested) {
                 m->scan_requested = false;
@@ -91,14 +105,15 @@ static void pass_finish(Manager *m) {
         }
 }
 
-static void pass_begin(Manager *m) {
+static void pass_begin(Server *m) {
         CHECK(!m->scanning);
-        CHECK(manager_build_cgroup_set(m, &m->scanning) == 0);
-        m->state = MANAGER_STARTING;
+        CHECK(tracking_build_set(&m->tracking, m->cgroup_root_fd, m->config->cgroups, &m->scanning) == 0);
+        m->state = "starting";
+        server_publish(m, false);
 }
 
 static int on_pass(sd_event_source *s, uint64_t usec, void *userdata) {
-        Manager *m = userdata;
+        Server *m = userdata;
 
         pass_begin(m);
         CHECK(sd_event_source_set_time_relative(m->step_timer, PASS_USEC) >= 0);
@@ -111,6 +126,45 @@ static int on_pass_end(sd_event_source *s, uint64_t usec, void *userdata) {
         return 0;
 }
 
+/* The handler, as manager-bus.c's. */
+static int server_track(void *userdata, const char *path) {
+        Server *m = userdata;
+
+        return tracking_track(&m->tracking, m->snapshot, m->cgroup_root_fd, path);
+}
+
+static int server_untrack(void *userdata, const char *path) {
+        Server *m = userdata;
+
+        return tracking_untrack(&m->tracking, m->snapshot, path);
+}
+
+static int server_cgroup_exists(void *userdata, const char *path) {
+        Server *m = userdata;
+
+        return tracking_cgroup_exists(m->cgroup_root_fd, path);
+}
+
+/* As manager_scan_now(). */
+static int server_scan_now(void *userdata) {
+        Server *m = userdata;
+
+        if (m->scanning) {
+                m->scan_requested = true;
+                return 1;
+        }
+        CHECK(sd_event_source_set_time(m->pass_timer, now_usec(CLOCK_MONOTONIC)) >= 0);
+        CHECK(sd_event_source_set_enabled(m->pass_timer, SD_EVENT_ONESHOT) >= 0);
+        return 0;
+}
+
+static const BusHandler server_handler = {
+        .track = server_track,
+        .untrack = server_untrack,
+        .cgroup_exists = server_cgroup_exists,
+        .scan_now = server_scan_now,
+};
+
 static int on_child(sd_event_source *s, const siginfo_t *si, void *userdata) {
         return sd_event_exit(sd_event_source_get_event(s), si->si_code == CLD_EXITED ? si->si_status : 99);
 }
@@ -118,7 +172,8 @@ static int on_child(sd_event_source *s, const siginfo_t *si, void *userdata) {
 /* --- the client ----------------------------------------------------- */
 
 static sd_bus *client;
-static unsigned scan_completed, cgroup_changes;
+static unsigned scan_completed, cgroup_changes, objects_added, objects_removed;
+static char object_changed[256];        /* of the last InterfacesAdded or InterfacesRemoved */
 static char changed_names[512];         /* of the last cgroup PropertiesChanged, ",A,B," */
 
 static uint64_t get_u64(const char *path, const char *iface, const char *name) {
@@ -193,6 +248,18 @@ static int on_signal(sd_bus_message *m, void *userdata, sd_bus_error *e) {
                 CHECK(sd_bus_message_read(m, "tt", &count, &duration) > 0);
                 CHECK_EQ_U64(duration, 1234);
                 scan_completed++;
+        } else if (sd_bus_message_is_signal(m, "org.freedesktop.DBus.ObjectManager", "InterfacesAdded") ||
+                   sd_bus_message_is_signal(m, "org.freedesktop.DBus.ObjectManager", "InterfacesRemoved")) {
+                const char *object;
+
+                CHECK_STREQ(sd_bus_message_get_path(m), BUS_MANAGER_PATH);
+                CHECK(sd_bus_message_read(m, "o", &object) > 0);
+                CHECK(strlen(object) < sizeof(object_changed));
+                strcpy(object_changed, object);
+                if (strcmp(sd_bus_message_get_member(m), "InterfacesAdded") == 0)
+                        objects_added++;
+                else
+                        objects_removed++;
         } else if (sd_bus_message_is_signal(m, "org.freedesktop.DBus.Properties", "PropertiesChanged") &&
                    strncmp(sd_bus_message_get_path(m), BUS_CGROUP_PREFIX "/", strlen(BUS_CGROUP_PREFIX) + 1) == 0) {
                 const char *iface, *name;
@@ -222,6 +289,40 @@ static int on_scan_reply(sd_bus_message *m, void *userdata, sd_bus_error *e) {
         scan_reply_at[(uintptr_t) userdata] = scan_completed;
         scan_replies++;
         return 0;
+}
+
+/* GetManagedObjects(): the cgroup objects, each with its Cgroup interface. */
+static size_t managed_objects(const char *want) {
+        sd_bus_message *reply = NULL;
+        const char *object, *iface;
+        bool found = false;
+        size_t n = 0;
+
+        CHECK(sd_bus_call_method(client, NULL, BUS_MANAGER_PATH, "org.freedesktop.DBus.ObjectManager",
+                                 "GetManagedObjects", NULL, &reply, NULL) >= 0);
+        CHECK(sd_bus_message_enter_container(reply, 'a', "{oa{sa{sv}}}") > 0);
+        while (sd_bus_message_enter_container(reply, 'e', "oa{sa{sv}}") > 0) {
+                bool cgroup = false;
+
+                CHECK(sd_bus_message_read(reply, "o", &object) > 0);
+                CHECK(sd_bus_message_enter_container(reply, 'a', "{sa{sv}}") > 0);
+                while (sd_bus_message_enter_container(reply, 'e', "sa{sv}") > 0) {
+                        CHECK(sd_bus_message_read(reply, "s", &iface) > 0);
+                        cgroup = cgroup || strcmp(iface, BUS_CGROUP_INTERFACE) == 0;
+                        CHECK(sd_bus_message_skip(reply, "a{sv}") >= 0);
+                        CHECK(sd_bus_message_exit_container(reply) >= 0);
+                }
+                CHECK(sd_bus_message_exit_container(reply) >= 0);
+                CHECK(sd_bus_message_exit_container(reply) >= 0);
+                if (strncmp(object, BUS_CGROUP_PREFIX "/", strlen(BUS_CGROUP_PREFIX) + 1) != 0)
+                        continue;
+                CHECK(cgroup);
+                found = found || strcmp(object, want) == 0;
+                n++;
+        }
+        CHECK(found);
+        sd_bus_message_unref(reply);
+        return n;
 }
 
 static void check_histogram(const char *object) {
@@ -303,6 +404,8 @@ static int run_client(int fd) {
         CHECK(sd_bus_get_property_trivial(client, NULL, a, BUS_CGROUP_INTERFACE, "IdleRatio", NULL, 'd', &ratio) >= 0);
         CHECK(ratio == 4.0 / 16.0);
         check_histogram(a);
+        /* The ObjectManager lists it. */
+        CHECK_EQ_U64(managed_objects(a), 1);
         /* No object for what is not tracked. */
         r = sd_bus_get_property_trivial(client, NULL, b, BUS_CGROUP_INTERFACE, "Bytes", &e, 't', &(uint64_t) { 0 });
         CHECK(r < 0 && sd_bus_error_has_name(&e, SD_BUS_ERROR_UNKNOWN_OBJECT));
@@ -351,6 +454,13 @@ static int run_client(int fd) {
         /* Track /b: its object is there at once, empty until a scan. */
         call_path("Track", "/b/", NULL);
         CHECK_EQ_U64(list_cgroups("/b", b), 2);
+        /* Announced by the ObjectManager, and listed by it. */
+        while (sd_bus_process(client, NULL) > 0)
+                ;
+        CHECK_EQ_U64(objects_added, 1);
+        CHECK_EQ_U64(objects_removed, 0);
+        CHECK_STREQ(object_changed, b);
+        CHECK_EQ_U64(managed_objects(b), 2);
         CHECK_EQ_U64(get_u64(b, BUS_CGROUP_INTERFACE, "Bytes"), 0);
         CHECK_EQ_U64(get_u64(b, BUS_CGROUP_INTERFACE, "LastScanTimestamp"), 0);
         call_path("Track", "/b", BUS_ERROR_ALREADY_TRACKED);
@@ -358,6 +468,11 @@ static int run_client(int fd) {
         /* Untrack the configured /a: gone at once and from the next scan. */
         call_path("Untrack", "/a", NULL);
         CHECK_EQ_U64(list_cgroups("/b", b), 1);
+        while (sd_bus_process(client, NULL) > 0)
+                ;
+        CHECK_EQ_U64(objects_removed, 1);
+        CHECK_STREQ(object_changed, a);
+        CHECK_EQ_U64(managed_objects(b), 1);
         call_path("GetCgroup", "/a", BUS_ERROR_NOT_TRACKED);
 
         /* ScanNow answers after the scan, whose signals come first. */
@@ -440,6 +555,10 @@ static int run_client(int fd) {
         CHECK(sd_bus_call_method(client, NULL, BUS_MANAGER_PATH, BUS_MANAGER_INTERFACE, "ScanNow", NULL, NULL,
                                  NULL) >= 0);
         CHECK_EQ_U64(list_cgroups("/a", a), 2);
+        while (sd_bus_process(client, NULL) > 0)
+                ;
+        CHECK_EQ_U64(objects_added, 2);
+        CHECK_EQ_U64(objects_removed, 1);
         CHECK_EQ_U64(get_u64(a, BUS_CGROUP_INTERFACE, "Bytes"), 16 * PAGE);
         sd_bus_flush_close_unref(client);
         return 0;
@@ -456,8 +575,7 @@ static void mk(const char *rel) {
 
 int main(void) {
         _cleanup_(sd_bus_flush_close_unrefp) sd_bus *server = NULL;
-        Options o = { .backend = _BACKEND_INVALID };
-        Manager m = { .options = &o, .state = MANAGER_RUNNING, .page_size = PAGE, .backend = BACKEND_PAGE_IDLE };
+        Server m = { .state = "running" };
         sd_id128_t id;
         sigset_t mask;
         int fds[2], rc, fd;
@@ -478,7 +596,6 @@ int main(void) {
         strv_free(m.config->cgroups);
         m.config->cgroups = NULL;
         CHECK(strv_extend(&m.config->cgroups, "/a") == 0);
-        m.cgroup_root_path = dir;
         m.cgroup_root_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         CHECK(m.cgroup_root_fd >= 0);
 
@@ -508,23 +625,23 @@ int main(void) {
         CHECK(sd_bus_set_server(server, true, id) >= 0);
         CHECK(sd_bus_start(server) >= 0);
         CHECK(sd_bus_attach_event(server, m.event, 0) >= 0);
-        CHECK(bus_new(&m, server, &m.bus) == 0);
+        CHECK(bus_new(server, &server_handler, &m, &m.tracking, m.snapshot, &m.bus) == 0);
         CHECK(bus_add_objects(m.bus) >= 0);
         CHECK(sd_event_add_child(m.event, NULL, pid, WEXITED, on_child, NULL) >= 0);
         rc = sd_event_loop(m.event);
-        if (snapshot_builds != publishes)
+        /* One for each pass begun, one for each published. */
+        if (snapshot_builds != 2 * publishes)
                 fprintf(stderr, "the document was made %u times for %u publishes\n", snapshot_builds, publishes);
-        CHECK_EQ_U64(snapshot_builds, publishes);
+        CHECK_EQ_U64(snapshot_builds, 2 * publishes);
 
         m.bus = bus_free(m.bus);
         sd_event_source_disable_unref(m.pass_timer);
         sd_event_source_disable_unref(m.step_timer);
         sd_event_unref(m.event);
         cgroup_set_free(m.published);
-        free(m.json_text);
+        snapshot_unref(m.snapshot);
         config_free(m.config);
-        strv_free(m.track_added);
-        strv_free(m.track_removed);
+        tracking_done(&m.tracking);
         close(m.cgroup_root_fd);
         snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
         CHECK(system(cmd) == 0);

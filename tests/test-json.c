@@ -77,7 +77,7 @@ int main(void) {
         json_object *doc, *cgroups, *c, *hist, *b;
         char dir[] = "/tmp/test-json.XXXXXX", path[4096];
         size_t a;
-        Snapshot snap;
+        _cleanup_(snapshot_unrefp) Snapshot *snap = NULL;
         struct stat st;
 
         test_temporaries();
@@ -92,7 +92,7 @@ int main(void) {
         };
         cgroup_set_sum(set);
 
-        snap = (Snapshot) {
+        SnapshotInfo info = {
                 .backend = "page_idle",
                 .state = "running",
                 .interval_usec = 10 * USEC_PER_SEC,
@@ -101,9 +101,10 @@ int main(void) {
                 .last_scan_timestamp_usec = 1700000000 * USEC_PER_SEC,
                 .last_scan_duration_usec = 12345,
                 .page_size = 4096,
-                .cgroups = set,
         };
-        CHECK(json_format(&snap, &text) == 0);
+        CHECK(snapshot_new(&info, set, &snap) == 0);
+        CHECK(json_format(snap, &text) == 0);
+        CHECK_STREQ(snap->json, text);
         CHECK(text[strlen(text) - 1] == '\n');
 
         doc = json_tokener_parse(text);

@@ -75,7 +75,7 @@ static size_t count(const char *text, const char *needle) {
 static void test_format(void) {
         _cleanup_(cgroup_set_freep) CgroupSet *set = NULL;
         _cleanup_free_ char *text = NULL, *empty = NULL;
-        Snapshot snap;
+        _cleanup_(snapshot_unrefp) Snapshot *snap = NULL, *none = NULL;
         size_t a, q;
 
         CHECK(cgroup_set_new(&set) == 0);
@@ -95,7 +95,7 @@ static void test_format(void) {
         };
         cgroup_set_sum(set);
 
-        snap = (Snapshot) {
+        SnapshotInfo info = {
                 .backend = "page_idle",
                 .state = "running",
                 .interval_usec = 10 * USEC_PER_SEC,
@@ -104,9 +104,9 @@ static void test_format(void) {
                 .last_scan_timestamp_usec = 1700000000 * USEC_PER_SEC + 250 * USEC_PER_MSEC,
                 .last_scan_duration_usec = 12345,
                 .page_size = 4096,
-                .cgroups = set,
         };
-        CHECK(metrics_format(&snap, &text) == 0);
+        CHECK(snapshot_new(&info, set, &snap) == 0);
+        CHECK(metrics_format(snap, &text) == 0);
         fputs(text, stderr);
 
         CHECK(text[strlen(text) - 1] == '\n');
@@ -149,10 +149,10 @@ static void test_format(void) {
         CHECK(count(text, "pageidled_cgroup_idle_age_bytes{") == 2 * AGE_BUCKETS);
 
         /* No cgroups yet, an unknown state: no cgroup families, the state still shown. */
-        snap.cgroups = NULL;
-        snap.state = "stopping";
-        snap.scan_count = 0;
-        CHECK(metrics_format(&snap, &empty) == 0);
+        info.state = "stopping";
+        info.scan_count = 0;
+        CHECK(snapshot_new(&info, NULL, &none) == 0);
+        CHECK(metrics_format(none, &empty) == 0);
         CHECK(!strstr(empty, "pageidled_cgroup_"));
         CHECK_STREQ(sample(empty, "pageidled_tracked_cgroups"), "0");
         CHECK_STREQ(sample(empty, "pageidled_state{state=\"stopping\"}"), "1");

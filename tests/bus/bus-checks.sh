@@ -119,6 +119,11 @@ check_reads() {
 	listed "$CG_OTHER" && fail "ListCgroups lists the untracked $CG_OTHER"
 	in_snapshot "$CG_TRACKED" || fail "GetSnapshot does not list $CG_TRACKED"
 	obj=$(object_of "$CG_TRACKED")
+	# The ObjectManager lists the object, and the policy lets everyone ask.
+	as_nobody busctl --system call org.pageidled1 /org/pageidled1 org.freedesktop.DBus.ObjectManager \
+		GetManagedObjects > managed.txt || fail "GetManagedObjects as nobody"
+	grep -q "\"$obj\"" managed.txt && grep -q '"org.pageidled1.Cgroup"' managed.txt ||
+		fail "GetManagedObjects does not list $obj with its Cgroup interface"
 	v=$(as_nobody busctl --system get-property org.pageidled1 "$obj" org.pageidled1.Cgroup Path)
 	[ "$v" = "s \"$CG_TRACKED\"" ] || fail "Path of $obj is $v"
 	v=$(as_nobody busctl --system get-property org.pageidled1 "$obj" org.pageidled1.Cgroup IdleAgeHistogram)

@@ -17,7 +17,7 @@ san_cc = $(CLANG) $(SAN_CFLAGS) $(DEFS) -I$(top_srcdir)/daemon -I$(top_srcdir)/t
 san_libs = $(INIH_LIBS) $(JSONC_LIBS) $(LIBCAP_LIBS) $(LIBSYSTEMD_LIBS) -lm
 
 san_lib_objects = $(daemon_libpageidled_a_OBJECTS:daemon/libpageidled_a-%.$(OBJEXT)=tests/san/lib/%.o)
-san_bus_objects = tests/san/lib/bus.o tests/san/lib/track.o
+san_bus_objects = tests/san/lib/bus.o
 
 # Coverage for the fuzzers (fuzzer-no-link) costs the unit tests nothing.
 $(san_lib_objects): tests/san/lib/%.o: daemon/libpageidled_a-%.$(OBJEXT)

@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Tracking changes made at run time: Track(), Untrack() and ScanNow() on
- * the bus. */
+/* Tracking changes made at run time: Track() and Untrack() on the bus. */
 #include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
 
-#include "track.h"
+#include "cgroup-path.h"
+#include "tracking.h"
 #include "util.h"
 
 static bool strv_contains(char * const *l, const char *s) {
@@ -28,42 +28,53 @@ static void strv_remove(char **l, const char *s) {
                 l[j] = NULL;
 }
 
-bool manager_is_tracked(const Manager *m, const char *path) {
-        const CgroupNode *n;
+void tracking_done(Tracking *t) {
+        t->added = strv_free(t->added);
+        t->removed = strv_free(t->removed);
+}
 
-        if (strv_contains(m->track_removed, path))
+bool tracking_is_tracked(const Tracking *t, const Snapshot *s, const char *path) {
+        if (strv_contains(t->removed, path))
                 return false;
-        if (strv_contains(m->track_added, path))
+        if (strv_contains(t->added, path))
                 return true;
-        n = m->published ? cgroup_set_find_path(m->published, path) : NULL;
-        return n && n->tracked;
+        return snapshot_find(s, path);
 }
 
-int manager_track(Manager *m, const char *path) {
-        strv_remove(m->track_removed, path);
-        if (strv_contains(m->track_added, path))
-                return 0;
-        return strv_extend(&m->track_added, path);
-}
-
-int manager_untrack(Manager *m, const char *path) {
-        strv_remove(m->track_added, path);
-        if (strv_contains(m->track_removed, path))
-                return 0;
-        /* A configured pattern may match it: keep it out from now on. */
-        return strv_extend(&m->track_removed, path);
-}
-
-int manager_cgroup_exists(const Manager *m, const char *path) {
+int tracking_cgroup_exists(int root_fd, const char *path) {
         struct stat st;
 
-        if (m->cgroup_root_fd < 0)
+        if (root_fd < 0)
                 return -EBADF;
-        if (fstatat(m->cgroup_root_fd, path[1] ? path + 1 : ".", &st, AT_SYMLINK_NOFOLLOW) < 0)
+        if (fstatat(root_fd, path[1] ? path + 1 : ".", &st, AT_SYMLINK_NOFOLLOW) < 0)
                 return -errno;
         if (!S_ISDIR(st.st_mode))
                 return -ENOTDIR;
         return 0;
+}
+
+int tracking_track(Tracking *t, const Snapshot *s, int root_fd, const char *path) {
+        int r;
+
+        if (tracking_is_tracked(t, s, path))
+                return -EEXIST;
+        r = tracking_cgroup_exists(root_fd, path);
+        if (r < 0)
+                return r;
+        strv_remove(t->removed, path);
+        if (strv_contains(t->added, path))
+                return 0;
+        return strv_extend(&t->added, path);
+}
+
+int tracking_untrack(Tracking *t, const Snapshot *s, const char *path) {
+        if (!tracking_is_tracked(t, s, path))
+                return -ESRCH;
+        strv_remove(t->added, path);
+        if (strv_contains(t->removed, path))
+                return 0;
+        /* A configured pattern may match it: keep it out from now on. */
+        return strv_extend(&t->removed, path);
 }
 
 /* Copies the nodes that stay tracked, and their descendants, leaving out the
@@ -96,39 +107,29 @@ static int filter_set(const CgroupSet *in, char * const *removed, CgroupSet **re
         return 0;
 }
 
-int manager_build_cgroup_set(Manager *m, CgroupSet **ret) {
-        _cleanup_strv_free_ char **patterns = NULL;
+int tracking_build_set(const Tracking *t, int root_fd, char * const *patterns, CgroupSet **ret) {
+        _cleanup_strv_free_ char **all = NULL;
         _cleanup_(cgroup_set_freep) CgroupSet *set = NULL;
         int r;
 
-        if (!m->track_added && !m->track_removed)
-                return cgroup_set_build(m->cgroup_root_fd, m->config->cgroups, ret);
+        if (!t->added && !t->removed)
+                return cgroup_set_build(root_fd, patterns, ret);
 
-        patterns = strv_copy(m->config->cgroups);
-        if (!patterns)
+        all = strv_copy(patterns);
+        if (!all)
                 return -ENOMEM;
-        for (size_t i = 0; m->track_added && m->track_added[i]; i++) {
-                _cleanup_free_ char *p = cgroup_path_to_pattern(m->track_added[i]);
+        for (size_t i = 0; t->added && t->added[i]; i++) {
+                _cleanup_free_ char *p = cgroup_path_to_pattern(t->added[i]);
 
-                if (!p || strv_extend(&patterns, p) < 0)
+                if (!p || strv_extend(&all, p) < 0)
                         return -ENOMEM;
         }
-        r = cgroup_set_build(m->cgroup_root_fd, patterns, &set);
+        r = cgroup_set_build(root_fd, all, &set);
         if (r < 0)
                 return r;
-        if (!m->track_removed || !m->track_removed[0]) {
+        if (!t->removed || !t->removed[0]) {
                 *ret = TAKE_PTR(set);
                 return 0;
         }
-        return filter_set(set, m->track_removed, ret);
-}
-
-void manager_scan_now(Manager *m) {
-        if (m->scanning) {
-                /* manager_schedule_pass() starts the next one at once. */
-                m->scan_requested = true;
-                return;
-        }
-        if (sd_event_source_set_time(m->pass_timer, now_usec(CLOCK_MONOTONIC)) >= 0)
-                (void) sd_event_source_set_enabled(m->pass_timer, SD_EVENT_ONESHOT);
+        return filter_set(set, t->removed, ret);
 }
