@@ -4,21 +4,9 @@
 #include <stdbool.h>
 #include <systemd/sd-bus.h>
 
+#include "bus-names.h"
 #include "estimate.h"
 #include "manager.h"
-
-/* Names of the API (contract: org.pageidled1(5)). */
-#define BUS_NAME "org.pageidled1"
-#define BUS_MANAGER_PATH "/org/pageidled1"
-#define BUS_CGROUP_PREFIX "/org/pageidled1/cgroup"
-#define BUS_MANAGER_INTERFACE "org.pageidled1.Manager"
-#define BUS_CGROUP_INTERFACE "org.pageidled1.Cgroup"
-
-#define BUS_ERROR_INVALID_PATH "org.pageidled1.Error.InvalidPath"
-#define BUS_ERROR_NO_SUCH_CGROUP "org.pageidled1.Error.NoSuchCgroup"
-#define BUS_ERROR_ALREADY_TRACKED "org.pageidled1.Error.AlreadyTracked"
-#define BUS_ERROR_NOT_TRACKED "org.pageidled1.Error.NotTracked"
-#define BUS_ERROR_SCAN_FAILED "org.pageidled1.Error.ScanFailed"
 
 /* One org.pageidled1.Cgroup object, as of the last published scan. */
 typedef struct BusCgroup {
