@@ -11,11 +11,6 @@
 
 static const char version[] = PACKAGE_VERSION;
 
-static void sd_bus_message_unrefp_(sd_bus_message **m) {
-        sd_bus_message_unref(*m);
-}
-#define _cleanup_message_ _cleanup_(sd_bus_message_unrefp_)
-
 static void bus_objects_free(BusObject *l, size_t n) {
         for (size_t i = 0; i < n; i++)
                 if (l[i].pending) {

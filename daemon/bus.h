@@ -5,21 +5,9 @@
 #include <systemd/sd-bus.h>
 #include <systemd/sd-event.h>
 
+#include "bus-names.h"
 #include "snapshot.h"
 #include "tracking.h"
-
-/* Names of the API (contract: org.pageidled1(5)). */
-#define BUS_NAME "org.pageidled1"
-#define BUS_MANAGER_PATH "/org/pageidled1"
-#define BUS_CGROUP_PREFIX "/org/pageidled1/cgroup"
-#define BUS_MANAGER_INTERFACE "org.pageidled1.Manager"
-#define BUS_CGROUP_INTERFACE "org.pageidled1.Cgroup"
-
-#define BUS_ERROR_INVALID_PATH "org.pageidled1.Error.InvalidPath"
-#define BUS_ERROR_NO_SUCH_CGROUP "org.pageidled1.Error.NoSuchCgroup"
-#define BUS_ERROR_ALREADY_TRACKED "org.pageidled1.Error.AlreadyTracked"
-#define BUS_ERROR_NOT_TRACKED "org.pageidled1.Error.NotTracked"
-#define BUS_ERROR_SCAN_FAILED "org.pageidled1.Error.ScanFailed"
 
 /* What the bus asks of whoever scans (the manager, or a test): the
  * methods that change what the daemon does.  Everything the bus shows

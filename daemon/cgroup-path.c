@@ -1,6 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Checks on cgroup paths and patterns that come from outside (the bus, the
- * command line, the config file): one validator for all of them. */
+/* Checks on cgroup paths and patterns that come from outside, one validator
+ * for all of them: the bus's path arguments (bus.c: GetCgroup, Track,
+ * Untrack), and Track= patterns from the config file and from pageidled's
+ * --cgroup (both through config_parse_cgroup_pattern() in conf.c).
+ * pageidlectl checks only what it could not send and leaves the rest to
+ * the daemon, so that there is one answer. */
 #include <errno.h>
 #include <limits.h>
 #include <stdbool.h>

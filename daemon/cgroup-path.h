@@ -4,8 +4,8 @@
 #include <stdbool.h>
 
 /* What cgroup paths and Track= patterns must look like, wherever they come
- * from (the bus, the command line, the config file).  Paths are relative
- * to the cgroup root and absolute: "/", "/system.slice/foo.service". */
+ * from (the bus, pageidled's --cgroup, the config file).  Paths are
+ * relative to the cgroup root and absolute: "/", "/system.slice/foo.service". */
 typedef enum CgroupPathError {
         CGROUP_PATH_OK,
         CGROUP_PATH_EMPTY,

@@ -27,7 +27,8 @@ typedef struct PageStats {
         uint64_t hist_pages[AGE_BUCKETS];
 } PageStats;
 
-/* What is published per cgroup, with the meanings in DESIGN.md. */
+/* What is published per cgroup; pageidled(8), section ESTIMATES, says what
+ * each figure means (the JSON document and the bus carry the same names). */
 typedef struct Estimate {
         uint64_t bytes;
         uint64_t idle_bytes;

@@ -13,11 +13,10 @@
 #include "json.h"
 #include "util.h"
 
-static void json_object_putp(json_object **o) {
+void json_object_putp(json_object **o) {
         if (*o)
                 json_object_put(*o);
 }
-#define _cleanup_json_ _cleanup_(json_object_putp)
 
 int json_add(json_object *o, const char *key, json_object *v) {
         if (!v)

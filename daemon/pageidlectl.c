@@ -11,14 +11,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cgroup-path.h"
+#include "bus-names.h"
 #include "json.h"
 #include "util.h"
 
-#define DEST "org.pageidled1"
-#define MANAGER_PATH "/org/pageidled1"
-#define MANAGER_IFACE "org.pageidled1.Manager"
-#define CGROUP_IFACE "org.pageidled1.Cgroup"
 #define HIST_MAX 32
 /* ScanNow() answers when its pass is done: allow for a slow one. */
 #define SCAN_TIMEOUT_USEC (10 * 60 * USEC_PER_SEC)
@@ -54,17 +50,6 @@ static void cgroup_info_done(CgroupInfo *c) {
         free(c->path);
         free(c->object);
 }
-
-static void sd_bus_message_unrefp_(sd_bus_message **m) {
-        sd_bus_message_unref(*m);
-}
-#define _cleanup_message_ _cleanup_(sd_bus_message_unrefp_)
-
-static void json_putp(json_object **o) {
-        if (*o)
-                json_object_put(*o);
-}
-#define _cleanup_json_ _cleanup_(json_putp)
 
 /* "Failed to track /x: Cgroup /x is already tracked.", with a hint when
  * the daemon is not there. */
@@ -169,7 +154,7 @@ static int get_all(sd_bus *bus, const char *path, const char *iface, const Field
         sd_bus_error error = SD_BUS_ERROR_NULL;
         int r;
 
-        r = sd_bus_call_method(bus, DEST, path, "org.freedesktop.DBus.Properties", "GetAll", &error, &reply,
+        r = sd_bus_call_method(bus, BUS_NAME, path, "org.freedesktop.DBus.Properties", "GetAll", &error, &reply,
                                "s", iface);
         if (r < 0) {
                 log_bus_error(r, &error, what);
@@ -197,15 +182,16 @@ static int get_manager(sd_bus *bus, ManagerInfo *i) {
                 { "ScanCount", 't', &i->scan_count },
         };
 
-        return get_all(bus, MANAGER_PATH, MANAGER_IFACE, fields, ELEMENTSOF(fields), i, "get the daemon's status");
+        return get_all(bus, BUS_MANAGER_PATH, BUS_MANAGER_INTERFACE, fields, ELEMENTSOF(fields), i,
+                       "get the daemon's status");
 }
 
 static int get_window(sd_bus *bus, uint64_t *ret) {
         sd_bus_error error = SD_BUS_ERROR_NULL;
         int r;
 
-        r = sd_bus_get_property_trivial(bus, DEST, MANAGER_PATH, MANAGER_IFACE, "WorkingSetWindowUSec", &error, 't',
-                                        ret);
+        r = sd_bus_get_property_trivial(bus, BUS_NAME, BUS_MANAGER_PATH, BUS_MANAGER_INTERFACE,
+                                        "WorkingSetWindowUSec", &error, 't', ret);
         if (r < 0) {
                 log_bus_error(r, &error, "get the working-set window");
                 sd_bus_error_free(&error);
@@ -232,7 +218,8 @@ static int get_cgroup(sd_bus *bus, const char *object, CgroupInfo *c) {
         c->object = strdup(object);
         if (!c->object)
                 return -ENOMEM;
-        return get_all(bus, object, CGROUP_IFACE, fields, ELEMENTSOF(fields), c, "get the cgroup's estimates");
+        return get_all(bus, object, BUS_CGROUP_INTERFACE, fields, ELEMENTSOF(fields), c,
+                       "get the cgroup's estimates");
 }
 
 /* --- formatting ------------------------------------------------------- */
@@ -381,7 +368,8 @@ static int list_objects(sd_bus *bus, char ***ret) {
         const char *path, *object;
         int r;
 
-        r = sd_bus_call_method(bus, DEST, MANAGER_PATH, MANAGER_IFACE, "ListCgroups", &error, &reply, NULL);
+        r = sd_bus_call_method(bus, BUS_NAME, BUS_MANAGER_PATH, BUS_MANAGER_INTERFACE, "ListCgroups", &error,
+                               &reply, NULL);
         if (r < 0) {
                 log_bus_error(r, &error, "list the tracked cgroups");
                 sd_bus_error_free(&error);
@@ -545,7 +533,8 @@ static int call_path(sd_bus *bus, const char *method, const char *path, const ch
         char buf[PATH_MAX + 64];
         int r;
 
-        r = sd_bus_call_method(bus, DEST, MANAGER_PATH, MANAGER_IFACE, method, &error, &reply, "s", path);
+        r = sd_bus_call_method(bus, BUS_NAME, BUS_MANAGER_PATH, BUS_MANAGER_INTERFACE, method, &error, &reply,
+                               "s", path);
         if (r < 0) {
                 snprintf(buf, sizeof(buf), "%s %s", what, strlen(path) < PATH_MAX ? path : "the cgroup");
                 log_bus_error(r, &error, buf);
@@ -702,7 +691,7 @@ static int verb_scan(sd_bus *bus, char **args) {
         char a[32];
         int r;
 
-        r = sd_bus_message_new_method_call(bus, &call, DEST, MANAGER_PATH, MANAGER_IFACE, "ScanNow");
+        r = sd_bus_message_new_method_call(bus, &call, BUS_NAME, BUS_MANAGER_PATH, BUS_MANAGER_INTERFACE, "ScanNow");
         if (r < 0)
                 return r;
         r = sd_bus_call(bus, call, SCAN_TIMEOUT_USEC, &error, &reply);

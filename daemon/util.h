@@ -11,7 +11,8 @@
 #include <syslog.h>
 #include <unistd.h>
 
-#define _cleanup_(f) __attribute__((cleanup(f)))
+#include "cleanup.h"
+
 #define _printf_(a, b) __attribute__((format(printf, a, b)))
 #define _unused_ __attribute__((unused))
 
@@ -24,39 +25,6 @@
 #define USEC_PER_SEC UINT64_C(1000000)
 #define USEC_PER_MSEC UINT64_C(1000)
 #define NSEC_PER_USEC UINT64_C(1000)
-
-/* Hands a pointer or fd over to a new owner, leaving the cleanup nothing to do. */
-#define TAKE_PTR(p) ({ __typeof__(p) _p = (p); (p) = NULL; _p; })
-#define TAKE_FD(fd) ({ int _fd = (fd); (fd) = -EBADF; _fd; })
-
-static inline void freep(void *p) {
-        free(*(void **) p);
-}
-#define _cleanup_free_ _cleanup_(freep)
-
-static inline int safe_close(int fd) {
-        if (fd >= 0) {
-                int saved = errno;
-                close(fd);
-                errno = saved;
-        }
-        return -EBADF;
-}
-static inline void closep(int *fd) {
-        safe_close(*fd);
-}
-#define _cleanup_close_ _cleanup_(closep)
-
-static inline void fclosep(FILE **f) {
-        if (*f)
-                fclose(*f);
-}
-#define _cleanup_fclose_ _cleanup_(fclosep)
-
-static inline void closedirp(DIR **d) {
-        if (*d)
-                closedir(*d);
-}
 
 char **strv_free(char **l);
 static inline void strv_freep(char ***l) {

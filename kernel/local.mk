@@ -8,9 +8,11 @@ kernel_sources = \
 	kernel/pageidle_rmap.c \
 	kernel/pageidle_state.c \
 	kernel/pageidle_syms.c
-EXTRA_DIST += kernel/Kbuild kernel/dkms.conf kernel/README.md $(kernel_sources)
+# configure makes kernel/dkms.conf from kernel/dkms.conf.in.
+EXTRA_DIST += kernel/Kbuild kernel/README.md $(kernel_sources)
 
-kbuild_module = $(top_srcdir)/build-aux/kbuild-module '$(KBUILD_DIR)' \
+kbuild_module = PAGEIDLE_VERSION='$(PACKAGE_VERSION)' \
+	$(top_srcdir)/build-aux/kbuild-module '$(KBUILD_DIR)' \
 	'$(top_srcdir)/kernel' '$(abs_top_builddir)/kernel'
 kbuild_verbose = $(kbuild_verbose_@AM_V@)
 kbuild_verbose_ = $(kbuild_verbose_@AM_DEFAULT_V@)
@@ -23,16 +25,28 @@ all-kmod: kernel/pageidle.ko
 kernel/pageidle.ko: kernel/Kbuild $(kernel_sources)
 	$(AM_V_GEN)$(kbuild_module) modules $(kbuild_verbose)
 
+# Kbuild's modules_install puts pageidle.ko in
+# INSTALL_MOD_PATH/lib/modules/RELEASE/INSTALL_MOD_DIR (configure split
+# kmoddir into the two), signed and compressed as the kernel's
+# configuration says (CONFIG_MODULE_SIG_ALL, CONFIG_MODULE_COMPRESS_*).
+# Its depmod would run with -b $(DESTDIR) where the build tree has a
+# System.map, and leave a modules.dep of this one module there: DEPMOD=true
+# turns it off, and depmod runs here, only when installing into the
+# running system's /lib/modules.
 install-kmod: kernel/pageidle.ko
-	$(MKDIR_P) '$(DESTDIR)$(kmoddir)'
-	$(INSTALL_DATA) kernel/pageidle.ko '$(DESTDIR)$(kmoddir)/pageidle.ko'
-	@case '$(DESTDIR)$(kmoddir)' in \
-	/lib/modules/$(KERNEL_RELEASE)/*) depmod -a '$(KERNEL_RELEASE)' ;; \
-	*) echo "pageidle.ko installed outside /lib/modules/$(KERNEL_RELEASE): run depmod where it is used" ;; \
-	esac
+	$(AM_V_GEN)$(kbuild_module) modules_install $(kbuild_verbose) DEPMOD=true \
+		INSTALL_MOD_PATH='$(DESTDIR)$(kmod_install_mod_path)' \
+		INSTALL_MOD_DIR='$(kmod_install_mod_dir)'
+	@if test -z '$(DESTDIR)$(kmod_install_mod_path)'; then \
+		echo "depmod -a $(KERNEL_RELEASE)"; depmod -a '$(KERNEL_RELEASE)'; \
+	else \
+		echo "pageidle.ko installed in $(DESTDIR)$(kmoddir): run depmod -a $(KERNEL_RELEASE) where it is used"; \
+	fi
 
+# Whichever compression the kernel's configuration chose.
 uninstall-kmod:
-	rm -f '$(DESTDIR)$(kmoddir)/pageidle.ko'
+	rm -f '$(DESTDIR)$(kmoddir)/pageidle.ko' '$(DESTDIR)$(kmoddir)/pageidle.ko.gz' \
+		'$(DESTDIR)$(kmoddir)/pageidle.ko.xz' '$(DESTDIR)$(kmoddir)/pageidle.ko.zst'
 
 clean-kmod:
 	-$(kbuild_module) clean $(kbuild_verbose)

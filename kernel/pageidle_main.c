@@ -252,5 +252,11 @@ static void __exit pageidle_exit(void)
 module_init(pageidle_init);
 module_exit(pageidle_exit);
 
+/* configure's version, from Kbuild (see build-aux/kbuild-module). */
+#ifndef PAGEIDLE_VERSION
+#error "PAGEIDLE_VERSION is not set: build with build-aux/kbuild-module, make or dkms"
+#endif
+
 MODULE_DESCRIPTION("Idle page tracking bitmap for kernels built without it");
 MODULE_LICENSE("GPL");
+MODULE_VERSION(PAGEIDLE_VERSION);

@@ -1,82 +1,177 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
-# Host tests, and the VM tests: one TAP test per kernel, each booting that
-# kernel once and running every case in $(VM_CASES).
-VM_CASES = \
-	tests/vm/cases/module-load.sh \
-	$(VM_MODULE_CASES) \
-	$(VM_DAEMON_CASES) \
-	$(VM_BUS_CASES) \
-	$(VM_HTTP_CASES) \
-	$(VM_REFS_CASES)
+# The host tests: unit tests (plain programs: exit 0 passes, 1 fails, 77
+# skips) that link the daemon's library, the scripts that run the built
+# daemon or check the tree, their fixtures, and the programs the VM cases
+# run in the guest (tests/vm/local.mk lists the cases).
+# daemon/ first: json-c's include directory has a json.h of its own.
+test_cflags = -I$(top_srcdir)/daemon $(pageidled_cflags)
+test_ldadd = $(pageidled_libs)
 
-# Under systemd as PID 1: the installed service, end to end.
-VM_SYSTEMD_CASES = \
-	tests/vm/cases/systemd-service.sh \
-	$(VM_BUS_SYSTEMD_CASES)
+daemon_tests = \
+	tests/test-conf \
+	tests/test-log \
+	tests/test-attrib \
+	tests/test-ram \
+	tests/test-cgroup \
+	tests/test-scan \
+	tests/test-json \
+	tests/test-pageidled
 
-VM_KERNEL_TESTS = \
-	tests/vm/harness-selftest.tap \
-	tests/vm/systemd-6.1.tap \
-	tests/vm/systemd-6.12.tap \
-	tests/vm/debian-6.1.tap \
-	tests/vm/debian-6.12.tap \
-	tests/vm/cgroup-v1-6.1.tap
+check_PROGRAMS += $(daemon_tests)
+TESTS += $(daemon_tests) tests/test-man.sh
+EXTRA_DIST += tests/test-man.sh
 
-TESTS += $(VM_KERNEL_TESTS) tests/test-units.sh tests/test-checkpatch.sh
+tests_test_conf_SOURCES = tests/test-conf.c tests/test-util.h
+tests_test_conf_CFLAGS = $(test_cflags)
+tests_test_conf_LDADD = $(test_ldadd)
+tests_test_log_SOURCES = tests/test-log.c tests/test-util.h
+tests_test_log_CFLAGS = $(test_cflags)
+tests_test_log_LDADD = $(test_ldadd)
+tests_test_attrib_SOURCES = tests/test-attrib.c tests/test-util.h
+tests_test_attrib_CFLAGS = $(test_cflags)
+tests_test_attrib_LDADD = $(test_ldadd)
+tests_test_ram_SOURCES = tests/test-ram.c tests/test-util.h
+tests_test_ram_CFLAGS = $(test_cflags)
+tests_test_ram_LDADD = $(test_ldadd)
+tests_test_cgroup_SOURCES = tests/test-cgroup.c tests/test-util.h
+tests_test_cgroup_CFLAGS = $(test_cflags)
+tests_test_cgroup_LDADD = $(test_ldadd)
+tests_test_scan_SOURCES = tests/test-scan.c tests/test-util.h
+tests_test_scan_CFLAGS = $(test_cflags)
+tests_test_scan_LDADD = $(test_ldadd)
+tests_test_json_SOURCES = tests/test-json.c tests/test-util.h
+tests_test_json_CFLAGS = $(test_cflags)
+tests_test_json_LDADD = $(test_ldadd)
+# Runs the built daemon against a fake /proc and /sys.
+tests_test_pageidled_SOURCES = tests/test-pageidled.c tests/test-util.h
+tests_test_pageidled_CFLAGS = $(test_cflags)
+tests_test_pageidled_LDADD = $(test_ldadd)
+EXTRA_tests_test_pageidled_DEPENDENCIES = daemon/pageidled tests/fault-inject.so
+# Preloaded into the daemon by test-pageidled to make a timer handler fail.
+check_PROGRAMS += tests/fault-inject.so
+tests_fault_inject_so_SOURCES = tests/fault-inject.c
+tests_fault_inject_so_CFLAGS = $(AM_CFLAGS) -fPIC
+tests_fault_inject_so_LDFLAGS = -shared
+tests_fault_inject_so_LDADD = -ldl
+
+EXTRA_DIST += \
+	tests/fixtures/pageidled-good.conf \
+	tests/fixtures/pageidled-bad-value.conf \
+	tests/fixtures/pageidled-unknown-key.conf \
+	tests/fixtures/pageidled-syntax.conf \
+	tests/fixtures/iomem-qemu.txt \
+	tests/fixtures/iomem-hidden.txt \
+	tests/fixtures/zoneinfo-qemu.txt
+
+# The privileged opener over its socketpair, and the capability checks.
+check_PROGRAMS += tests/test-opener tests/test-privs
+TESTS += tests/test-opener tests/test-privs
+tests_test_opener_SOURCES = tests/test-opener.c tests/test-util.h
+tests_test_opener_CFLAGS = $(test_cflags)
+tests_test_opener_LDADD = $(test_ldadd)
+tests_test_privs_SOURCES = tests/test-privs.c tests/test-util.h
+tests_test_privs_CFLAGS = $(test_cflags)
+tests_test_privs_LDADD = $(test_ldadd)
+# The daemon's own privileges, started as root and with ambient capabilities.
+TESTS += tests/test-privs-daemon.sh
+EXTRA_DIST += tests/test-privs-daemon.sh
+
+# --- the refs backend -------------------------------------------------------
+check_PROGRAMS += tests/test-refs
+TESTS += tests/test-refs
+tests_test_refs_SOURCES = tests/test-refs.c tests/test-util.h
+tests_test_refs_CFLAGS = $(test_cflags)
+tests_test_refs_LDADD = $(test_ldadd)
+
+EXTRA_DIST += \
+	tests/fixtures/smaps_rollup-6.18.txt \
+	tests/fixtures/smaps_rollup-5.4.txt \
+	tests/fixtures/smaps_rollup-shared.txt
+
+# On the host kernel itself: a real cgroup, real processes (root; skips without).
+TESTS += tests/test-refs-host.sh
+EXTRA_DIST += tests/test-refs-host.sh
+
+# --- the D-Bus API ----------------------------------------------------------
+# The path checks, bus.c over a socketpair with a handler of the test's
+# own, and the real daemon on a private bus with the real policy
+# (tests/test-bus-daemon.sh: root; it skips otherwise).
+bus_tests = tests/test-bus-path tests/test-bus-objects
+check_PROGRAMS += $(bus_tests)
+TESTS += $(bus_tests) tests/test-bus-daemon.sh
+tests_test_bus_path_SOURCES = tests/test-bus-path.c tests/test-util.h
+tests_test_bus_path_CFLAGS = $(test_cflags)
+tests_test_bus_path_LDADD = $(test_ldadd)
+tests_test_bus_objects_SOURCES = tests/test-bus-objects.c tests/test-util.h
+tests_test_bus_objects_CFLAGS = $(test_cflags)
+tests_test_bus_objects_LDADD = $(test_ldadd)
+EXTRA_DIST += \
+	tests/test-bus-daemon.sh \
+	tests/bus/bus-lib.sh \
+	tests/bus/bus-checks.sh
+TESTS += tests/test-bus-man.sh
+EXTRA_DIST += tests/test-bus-man.sh
+
+# --- the HTTP endpoint ------------------------------------------------------
+http_tests = tests/test-metrics tests/test-http-conf
+check_PROGRAMS += $(http_tests)
+TESTS += $(http_tests)
+tests_test_metrics_SOURCES = tests/test-metrics.c tests/test-util.h
+tests_test_metrics_CFLAGS = $(test_cflags)
+tests_test_metrics_LDADD = $(test_ldadd)
+tests_test_http_conf_SOURCES = tests/test-http-conf.c tests/test-util.h
+tests_test_http_conf_CFLAGS = $(test_cflags)
+tests_test_http_conf_LDADD = $(test_ldadd)
+
+# The daemon on the host against a fake /proc and /sys, scraped with curl,
+# checked with jq (against the schema) and promtool; then against hostile
+# clients (connection floods, idle and slow ones, odd requests), each run
+# by http-hostile.
+check_PROGRAMS += tests/http/http-hostile
+tests_http_http_hostile_SOURCES = tests/http/http-hostile.c
+TESTS += \
+	tests/http/test-http-e2e.sh \
+	tests/http/test-http-limits.sh \
+	tests/http/test-http-slow.sh
+EXTRA_DIST += \
+	tests/http/test-http-e2e.sh \
+	tests/http/test-http-limits.sh \
+	tests/http/test-http-slow.sh \
+	tests/http/host-daemon.sh \
+	tests/http/lib.sh \
+	tests/http/schema-check.jq \
+	tests/http/fake-tree.sh
+
+# --- the tree ----------------------------------------------------------------
+# The units, and checkpatch on the module's sources.
+TESTS += tests/test-units.sh tests/test-checkpatch.sh
 EXTRA_DIST += \
 	tests/require.sh \
 	tests/test-units.sh \
-	tests/test-checkpatch.sh \
-	$(VM_KERNEL_TESTS) \
-	$(VM_CASES) \
-	tests/vm/cases/systemd-service.sh \
-	tests/vm/README.md \
-	tests/vm/build-ref-kernel \
-	tests/vm/install-ref-kernel \
-	tests/vm/pageidle-ref.config \
-	tests/vm/run-tests \
-	tests/vm/guest-init \
-	tests/vm/guest-run \
-	tests/vm/selftest/failing-case.sh \
-	tests/vm/selftest/kernel-warning.sh
+	tests/test-checkpatch.sh
 
-AM_TESTS_ENVIRONMENT = \
-	top_srcdir='$(abs_top_srcdir)'; top_builddir='$(abs_top_builddir)'; \
-	VM_CASES='$(VM_CASES:%=$(abs_top_srcdir)/%)'; \
-	VM_SYSTEMD_CASES='$(VM_SYSTEMD_CASES:%=$(abs_top_srcdir)/%)'; \
-	VM_CGROUP_V1_CASES='$(VM_CGROUP_V1_CASES:%=$(abs_top_srcdir)/%)'; \
-	FUZZ_MISSING='$(FUZZ_MISSING)'; \
-	export top_srcdir top_builddir VM_CASES VM_SYSTEMD_CASES VM_CGROUP_V1_CASES FUZZ_MISSING;
+# --- programs the VM cases run ----------------------------------------------
+# pageidle.ko's tests, run in the guest against every idle page bitmap it
+# has (see tests/vm/lib/module.sh), and the differential test against the
+# kernel's own page_idle on the reference kernel.
+module_test_programs = \
+	tests/bitmap-abi \
+	tests/idle-exact \
+	tests/bitmap-stress \
+	tests/bitmap-probe \
+	tests/idle-diff
 
-clean-vm:
-	rm -rf tests/vm/out tests/vm/stage tests/vm/stage.dirs
-PHONY += clean-vm
+check_PROGRAMS += $(module_test_programs)
 
-# What make install puts in place, for the end-to-end cases to copy into
-# the guest's root (installing there, under TCG, would take minutes), and
-# where configure said each kind of file goes (distcheck's are under its
-# own prefix, where systemd and dbus do not look).
-check_DATA = vm-stage
-vm-stage: all-am
-	$(AM_V_GEN)rm -rf tests/vm/stage && \
-	$(MAKE) $(AM_MAKEFLAGS) install DESTDIR='$(abs_top_builddir)/tests/vm/stage' > /dev/null && \
-	{ echo "systemdsystemunitdir='$(systemdsystemunitdir)'"; \
-	  echo "sysusersdir='$(sysusersdir)'"; \
-	  echo "tmpfilesdir='$(tmpfilesdir)'"; \
-	  echo "modulesloaddir='$(modulesloaddir)'"; \
-	  echo "dbuspolicydir='$(dbuspolicydir)'"; \
-	  echo "dbussystemservicedir='$(dbussystemservicedir)'"; \
-	  echo "bindir='$(bindir)'"; } > tests/vm/stage.dirs
-PHONY += vm-stage
+tests_bitmap_abi_SOURCES = tests/bitmap-abi.c tests/pageidle-test.h
+tests_idle_exact_SOURCES = tests/idle-exact.c tests/pageidle-test.h
+tests_bitmap_stress_SOURCES = tests/bitmap-stress.c tests/pageidle-test.h
+tests_bitmap_probe_SOURCES = tests/bitmap-probe.c tests/pageidle-test.h
+tests_idle_diff_SOURCES = tests/idle-diff.c tests/idle-workload.h tests/pageidle-test.h
 
-# The main job, in a VM: pageidled tracking sample workloads in a few
-# cgroups, their estimates printed after every scan.
-# The workloads are check programs, which "make all" does not build.
-demo: all tests/workload/workload
-	@top_srcdir='$(abs_top_srcdir)' top_builddir='$(abs_top_builddir)' \
-	$(top_srcdir)/tests/vm/run-tests --kernel 6.1 --out '$(abs_top_builddir)/tests/vm/out/demo' \
-		'$(abs_top_srcdir)/tests/workload/daemon-demo.sh' > tests/vm/demo.tap; \
-	rc=$$?; cat tests/vm/out/demo/results/daemon-demo.log 2>/dev/null; \
-	grep -v '^ok' tests/vm/demo.tap || true; exit $$rc
-PHONY += demo
-CLEANFILES += tests/vm/demo.tap tests/vm/out/selftest.tap
+# Workload programs the VM cases run in cgroups.
+check_PROGRAMS += tests/workload/workload
+tests_workload_workload_SOURCES = tests/workload/workload.c
+EXTRA_DIST += \
+	tests/workload/daemon-lib.sh \
+	tests/workload/daemon-demo.sh

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # org.pageidled1(5) and pageidlectl(1) are mandoc-lint clean; the first
 # documents every member of dbus/org.pageidled1.xml and every error name
-# of daemon/bus.h, the second every command and option of --help.
+# of daemon/bus-names.h, the second every command and option of --help.
 set -u
 srcdir=${top_srcdir:-.}
 builddir=${top_builddir:-.}
@@ -20,8 +20,8 @@ members=$(sed -n 's/.*<\(method\|property\|signal\) name="\([A-Za-z]*\)".*/\2/p'
 for m in $members; do
 	grep -Eq "^\.It (Fn|Va) $m( |$)|^\.It Va .*\b$m\b" "$page" || { echo "org.pageidled1(5) lacks $m"; rc=1; }
 done
-errors=$(sed -n 's/^#define BUS_ERROR_[A-Z_]* "\(.*\)"$/\1/p' "$srcdir/daemon/bus.h")
-[ -n "$errors" ] || { echo "no error names found in daemon/bus.h"; exit 1; }
+errors=$(sed -n 's/^#define BUS_ERROR_[A-Z_]* "\(.*\)"$/\1/p' "$srcdir/daemon/bus-names.h")
+[ -n "$errors" ] || { echo "no error names found in daemon/bus-names.h"; exit 1; }
 for e in $errors; do
 	grep -q "^\.It Sy $e$" "$page" || { echo "org.pageidled1(5) lacks $e"; rc=1; }
 done

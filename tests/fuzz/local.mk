@@ -6,28 +6,23 @@
 # and each sanitized unit test once.
 #
 # automake compiles everything else with $(CC), so these have rules of
-# their own.  Each object of the library (and the bus's, for
-# test-bus-objects) is rebuilt when automake's object of the same source
-# is, which tracks the headers.
+# their own.  Each object of the daemon's library is rebuilt when
+# automake's object of the same source is, which tracks the headers.
 
 SAN_CFLAGS = -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
 	-fno-sanitize-recover=all
 san_cc = $(CLANG) $(SAN_CFLAGS) $(DEFS) -I$(top_srcdir)/daemon -I$(top_srcdir)/tests \
-	$(INIH_CFLAGS) $(JSONC_CFLAGS) $(LIBCAP_CFLAGS) $(LIBSYSTEMD_CFLAGS) $(WARN_CFLAGS)
-san_libs = $(INIH_LIBS) $(JSONC_LIBS) $(LIBCAP_LIBS) $(LIBSYSTEMD_LIBS) -lm
+	$(INIH_CFLAGS) $(JSONC_CFLAGS) $(LIBCAP_CFLAGS) $(LIBSYSTEMD_CFLAGS) $(MHD_CFLAGS) $(WARN_CFLAGS)
+san_libs = $(INIH_LIBS) $(JSONC_LIBS) $(LIBCAP_LIBS) $(LIBSYSTEMD_LIBS) $(MHD_LIBS) -lm
 
 san_lib_objects = $(daemon_libpageidled_a_OBJECTS:daemon/libpageidled_a-%.$(OBJEXT)=tests/san/lib/%.o)
-san_bus_objects = tests/san/lib/bus.o
 
 # Coverage for the fuzzers (fuzzer-no-link) costs the unit tests nothing.
 $(san_lib_objects): tests/san/lib/%.o: daemon/libpageidled_a-%.$(OBJEXT)
 	@$(MKDIR_P) tests/san/lib
 	$(AM_V_CC)$(san_cc) -fsanitize=fuzzer-no-link -c -o $@ $(srcdir)/daemon/$*.c
-$(san_bus_objects): tests/san/lib/%.o: daemon/tests_test_bus_objects-%.$(OBJEXT)
-	@$(MKDIR_P) tests/san/lib
-	$(AM_V_CC)$(san_cc) -fsanitize=fuzzer-no-link -c -o $@ $(srcdir)/daemon/$*.c
-tests/san/libpageidled.a: $(san_lib_objects) $(san_bus_objects)
-	$(AM_V_AR)rm -f $@ && $(AR) cr $@ $(san_lib_objects) $(san_bus_objects)
+tests/san/libpageidled.a: $(san_lib_objects)
+	$(AM_V_AR)rm -f $@ && $(AR) cr $@ $(san_lib_objects)
 
 # The host unit tests that take no daemon binary (test-pageidled runs the
 # daemon, which this build does not make).
