@@ -15,15 +15,7 @@
  * The manager drives every one alike: open at start, then each interval
  * prepare, begin a pass over the cgroup set, step until it is done
  * (pacing the steps by CPU budget), end it; it never looks inside one.
- *
- * What comes next drops in here:
- *  - the module's scan path (a /dev/pageidle ioctl that attributes, reads
- *    back and re-marks a batch in one call) is a third vtable, or
- *    page_idle's step choosing that path when open() found the device;
- *    its capability and opener needs go in the vtable's fields;
- *  - sampled passes are a field of BackendPass (which PFN ranges or which
- *    share of them a pass visits), read by begin(), with the estimate's
- *    error reported through the cgroup set's stats like any count. */
+ */
 
 /* What open() gets: where things are, and the privileged opener, which
  * opens the bitmap and reads /proc for it once privileges are dropped. */
