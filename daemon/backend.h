@@ -14,8 +14,7 @@
  * kpagecgroup; backend-refs.c: clear_refs and smaps_rollup per process).
  * The manager drives every one alike: open at start, then each interval
  * prepare, begin a pass over the cgroup set, step until it is done
- * (pacing the steps by CPU budget), end it; it never looks inside one.
- */
+ * (pacing the steps by CPU budget), end it; it never looks inside one. */
 
 /* What open() gets: where things are, and the privileged opener, which
  * opens the bitmap and reads /proc for it once privileges are dropped. */
