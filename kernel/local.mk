@@ -7,7 +7,9 @@ kernel_sources = \
 	kernel/pageidle_main.c \
 	kernel/pageidle_rmap.c \
 	kernel/pageidle_state.c \
-	kernel/pageidle_syms.c
+	kernel/pageidle_syms.c \
+	kernel/pageidle_dev.c \
+	kernel/uapi/pageidle_dev.h
 # configure makes kernel/dkms.conf from kernel/dkms.conf.in.
 EXTRA_DIST += kernel/Kbuild kernel/README.md $(kernel_sources)
 

@@ -5,6 +5,7 @@
  * pageidle_main.c   module parameters, load and unload, the sysfs ABI
  * pageidle_rmap.c   finding a PFN's folio, clearing its accessed bits
  * pageidle_state.c  where "idle" is kept: page flags or the module's own
+ * pageidle_dev.c    /dev/pageidle, the scan interface
  * pageidle_syms.c   kernel symbols resolved at load time
  */
 #ifndef _PAGEIDLE_H
@@ -12,6 +13,7 @@
 
 #include <linux/kallsyms.h>
 #include <linux/kobject.h>
+#include <linux/memcontrol.h>
 #include <linux/mm_types.h>
 #include <linux/mmu_notifier.h>
 #include <linux/pgtable.h>
@@ -33,6 +35,7 @@ DECLARE_STATIC_CALL(pi_folio_lock_anon_vma_read, folio_lock_anon_vma_read);
 DECLARE_STATIC_CALL(pi_ptep_test_and_clear_young, ptep_test_and_clear_young);
 DECLARE_STATIC_CALL(pi_pmdp_test_and_clear_young, pmdp_test_and_clear_young);
 DECLARE_STATIC_CALL(pi_mmu_notifier_clear_young, __mmu_notifier_clear_young);
+DECLARE_STATIC_CALL(pi_page_cgroup_ino, page_cgroup_ino);
 
 /* Data the kernel does not export: max_pfn, and mm_kobj on 6.12. */
 extern unsigned long *pi_max_pfn;
@@ -57,5 +60,9 @@ void pi_state_referenced(struct folio *folio);
 /* pageidle_rmap.c */
 struct folio *pi_get_folio(unsigned long pfn);
 void pi_clear_refs(struct folio *folio);
+
+/* pageidle_dev.c */
+int pi_dev_init(void);
+void pi_dev_exit(void);
 
 #endif /* _PAGEIDLE_H */

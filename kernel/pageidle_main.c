@@ -30,6 +30,7 @@
 #include <linux/sysfs.h>
 
 #include "pageidle.h"
+#include "uapi/pageidle_dev.h"
 
 #define PI_CHUNK_SIZE	sizeof(u64)
 #define PI_CHUNK_BITS	(PI_CHUNK_SIZE * BITS_PER_BYTE)
@@ -233,8 +234,16 @@ static int __init pageidle_init(void)
 		return err;
 	}
 
-	pr_info("/sys/kernel/mm/%s/bitmap ready, %s state, %lu PFNs\n",
-		sysfs_name, pi_state_name(), pi_read_max_pfn());
+	err = pi_dev_init();
+	if (err) {
+		sysfs_remove_group(mm_kobj, &pi_attr_group);
+		pi_state_exit();
+		return err;
+	}
+
+	pr_info("/sys/kernel/mm/%s/bitmap and /dev/%s ready, %s state, %lu PFNs\n",
+		sysfs_name, PAGEIDLE_DEV_NAME, pi_state_name(),
+		pi_read_max_pfn());
 	return 0;
 }
 
@@ -242,8 +251,10 @@ static void __exit pageidle_exit(void)
 {
 	/*
 	 * Removing the group waits for every read and write in progress to
-	 * finish and fails later ones, so nothing uses the state after this.
+	 * finish and fails later ones; an open /dev/pageidle holds the module,
+	 * so no scan call is in progress.  Nothing uses the state after this.
 	 */
+	pi_dev_exit();
 	sysfs_remove_group(READ_ONCE(*pi_mm_kobj), &pi_attr_group);
 	pi_state_exit();
 	pr_info("/sys/kernel/mm/%s/bitmap removed\n", sysfs_name);

@@ -23,6 +23,7 @@ DEFINE_STATIC_CALL_RET0(pi_folio_lock_anon_vma_read, folio_lock_anon_vma_read);
 DEFINE_STATIC_CALL_RET0(pi_ptep_test_and_clear_young, ptep_test_and_clear_young);
 DEFINE_STATIC_CALL_RET0(pi_pmdp_test_and_clear_young, pmdp_test_and_clear_young);
 DEFINE_STATIC_CALL_RET0(pi_mmu_notifier_clear_young, __mmu_notifier_clear_young);
+DEFINE_STATIC_CALL_RET0(pi_page_cgroup_ino, page_cgroup_ino);
 
 unsigned long *pi_max_pfn;
 struct kobject **pi_mm_kobj;
@@ -34,6 +35,7 @@ enum pi_sym_id {
 	PI_SYM_PTEP_TEST_AND_CLEAR_YOUNG,
 	PI_SYM_PMDP_TEST_AND_CLEAR_YOUNG,
 	PI_SYM_MMU_NOTIFIER_CLEAR_YOUNG,
+	PI_SYM_PAGE_CGROUP_INO,
 	PI_SYM_MAX_PFN,
 	PI_SYM_MM_KOBJ,
 	PI_SYM_COUNT
@@ -46,6 +48,7 @@ static const char * const pi_sym_names[PI_SYM_COUNT] = {
 	[PI_SYM_PTEP_TEST_AND_CLEAR_YOUNG] = "ptep_test_and_clear_young",
 	[PI_SYM_PMDP_TEST_AND_CLEAR_YOUNG] = "pmdp_test_and_clear_young",
 	[PI_SYM_MMU_NOTIFIER_CLEAR_YOUNG] = "__mmu_notifier_clear_young",
+	[PI_SYM_PAGE_CGROUP_INO] = "page_cgroup_ino",
 	[PI_SYM_MAX_PFN] = "max_pfn",
 	[PI_SYM_MM_KOBJ] = "mm_kobj",
 };
@@ -110,6 +113,8 @@ int pi_syms_resolve(void)
 	static_call_update(pi_mmu_notifier_clear_young,
 			   (typeof(&__mmu_notifier_clear_young))
 			   addr[PI_SYM_MMU_NOTIFIER_CLEAR_YOUNG]);
+	static_call_update(pi_page_cgroup_ino,
+			   (typeof(&page_cgroup_ino))addr[PI_SYM_PAGE_CGROUP_INO]);
 	pi_max_pfn = (unsigned long *)addr[PI_SYM_MAX_PFN];
 	pi_mm_kobj = (struct kobject **)addr[PI_SYM_MM_KOBJ];
 	return 0;

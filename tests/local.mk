@@ -159,7 +159,8 @@ module_test_programs = \
 	tests/idle-exact \
 	tests/bitmap-stress \
 	tests/bitmap-probe \
-	tests/idle-diff
+	tests/idle-diff \
+	tests/dev-abi
 
 check_PROGRAMS += $(module_test_programs)
 
@@ -168,6 +169,10 @@ tests_idle_exact_SOURCES = tests/idle-exact.c tests/pageidle-test.h
 tests_bitmap_stress_SOURCES = tests/bitmap-stress.c tests/pageidle-test.h
 tests_bitmap_probe_SOURCES = tests/bitmap-probe.c tests/pageidle-test.h
 tests_idle_diff_SOURCES = tests/idle-diff.c tests/idle-workload.h tests/pageidle-test.h
+# /dev/pageidle's ioctl, with the module's own header.
+tests_dev_abi_SOURCES = tests/dev-abi.c tests/pageidle-test.h
+tests_dev_abi_CFLAGS = $(AM_CFLAGS) -I$(top_srcdir)/kernel/uapi -pthread
+tests_dev_abi_LDADD = -lpthread
 
 # Workload programs the VM cases run in cgroups.
 check_PROGRAMS += tests/workload/workload

@@ -29,7 +29,7 @@ fi
 echo "# $checkpatch"
 # The sources only: a build in the source tree leaves Kbuild's generated
 # pageidle.mod.c beside them.
-out=$(perl "$checkpatch" --no-tree --terse --show-types -f "$src"/pageidle_*.c "$src"/*.h 2>&1)
+out=$(perl "$checkpatch" --no-tree --terse --show-types -f "$src"/pageidle_*.c "$src"/*.h "$src"/uapi/*.h 2>&1)
 rc=$?
 echo "$out" | sed 's/^/# /'
 if [ "$rc" -ne 0 ] || echo "$out" | grep -q -e ': ERROR:' -e ': WARNING:'; then

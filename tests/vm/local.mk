@@ -12,6 +12,7 @@ VM_CASES = \
 # pageidle.ko, with the programs of tests/local.mk.
 VM_MODULE_CASES = \
 	tests/vm/cases/module-abi.sh \
+	tests/vm/cases/module-dev.sh \
 	tests/vm/cases/module-params.sh \
 	tests/vm/cases/module-exact.sh \
 	tests/vm/cases/module-exact-own.sh \
