@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <linux/kernel-page-flags.h>
 
+#include <string.h>
+
 #include "attrib.h"
 
 #define KPF(b) (UINT64_C(1) << (b))
@@ -75,5 +77,40 @@ void attrib_batch(Attrib *a, size_t n_pfns, const uint64_t *flags, const uint64_
                 }
                 marks[w] = mark;
                 a->marked_pages += __builtin_popcountll(mark);
+        }
+}
+
+void attrib_folios(Attrib *a, uint64_t range_pfn, uint64_t range_pfns, uint64_t first_pfn, uint64_t end_pfn,
+                   const struct pageidle_folio *folios, size_t n_folios, uint64_t *marks, uint8_t *ages) {
+        uint64_t first_word = (first_pfn - range_pfn) / 64, end_word = (end_pfn - range_pfn) / 64;
+
+        /* Each head's age moves on from the marks of the last pass ... */
+        for (size_t k = 0; k < n_folios; k++) {
+                const struct pageidle_folio *f = &folios[k];
+                uint64_t i = f->pfn - range_pfn, n = UINT64_C(1) << f->order, end;
+                bool anon = f->flags & PAGEIDLE_FOLIO_ANON;
+                CgroupNode *node;
+                uint8_t age;
+
+                if (f->pfn < first_pfn || f->pfn >= end_pfn || f->cgroup >= a->set->n_nodes)
+                        continue;       /* not what was asked for: the kernel's report is not believed */
+                node = &a->set->nodes[f->cgroup];
+                age = age_next(ages[i], (marks[i / 64] >> (i % 64)) & 1, f->flags & PAGEIDLE_FOLIO_IDLE);
+                /* Tails follow their head, as in attrib_batch(). */
+                end = i + n < range_pfns ? i + n : range_pfns;
+                memset(ages + i, age, end - i);
+                page_stats_account(&node->own, anon, age,
+                                   ws_window_intervals(a->window_intervals, node->measured_intervals), n);
+                a->tracked_pages += n;
+        }
+        /* ... then only the heads reported now stay marked. */
+        memset(marks + first_word, 0, (end_word - first_word) * sizeof(uint64_t));
+        for (size_t k = 0; k < n_folios; k++) {
+                uint64_t i = folios[k].pfn - range_pfn;
+
+                if (folios[k].pfn < first_pfn || folios[k].pfn >= end_pfn || folios[k].cgroup >= a->set->n_nodes)
+                        continue;
+                marks[i / 64] |= UINT64_C(1) << (i % 64);
+                a->marked_pages++;
         }
 }

@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "cgroup.h"
+#include "pageidle_dev.h"
 
 /* Page attribution for one pass, batch by batch in PFN order: each LRU page
  * goes to the cgroup its memcg inode names, tails of a compound page follow
@@ -38,3 +39,11 @@ void attrib_gap(Attrib *a);
  * the pages to mark now; ages: one byte per PFN, updated in place. */
 void attrib_batch(Attrib *a, size_t n_pfns, const uint64_t *flags, const uint64_t *cgroups,
                   const uint64_t *idle, uint64_t *marks, uint8_t *ages);
+
+/* The same from /dev/pageidle's report (pageidle_dev.h) for the PFNs
+ * [first_pfn, end_pfn) of a range that starts at range_pfn and has
+ * range_pfns PFNs: the folios of the set's nodes, in PFN order, each under
+ * the index of its node (the scan named the nodes' inodes in their order).
+ * marks and ages are the range's; the words of the batch are marked anew. */
+void attrib_folios(Attrib *a, uint64_t range_pfn, uint64_t range_pfns, uint64_t first_pfn, uint64_t end_pfn,
+                   const struct pageidle_folio *folios, size_t n_folios, uint64_t *marks, uint8_t *ages);

@@ -66,6 +66,10 @@ static int refs_step(void *userdata, uint64_t max_pfns) {
         return 1;
 }
 
+static const char *refs_scan_path(void *userdata) {
+        return NULL;
+}
+
 static bool refs_measuring(void *userdata) {
         return true;
 }
@@ -97,6 +101,7 @@ const BackendVTable backend_refs_vtable = {
         .begin = refs_begin,
         .step = refs_step,
         .measuring = refs_measuring,
+        .scan_path = refs_scan_path,
         .end = refs_end,
         .fault = refs_fault,
         .free = refs_free,

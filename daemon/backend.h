@@ -7,6 +7,10 @@
 #include "cgroup.h"
 #include "conf.h"
 #include "opener.h"
+#include "pageidle_dev.h"
+
+/* pageidle.ko's scan interface, which page_idle opens for each pass. */
+#define BACKEND_DEVICE_PATH "/dev/" PAGEIDLE_DEV_NAME
 
 /* A way of measuring which pages of the tracked cgroups stayed idle: one
  * implementation per Backend= value, each in a file named for it
@@ -21,6 +25,7 @@
 typedef struct BackendContext {
         const char *proc_root;          /* "/proc" or a test tree */
         const char *bitmap_path;
+        ScanPath scan_path;             /* page_idle: [Scan] ScanPath= */
         uint64_t page_size;
         Opener *opener;                 /* not owned; outlives the backend */
         bool once;                      /* --once: nothing to wait for */
@@ -36,7 +41,7 @@ typedef struct BackendPass {
 typedef struct BackendVTable {
         Backend backend;
         uint64_t caps;                  /* what the opener keeps for it (PRIVS_CAP()) */
-        bool opener_bitmap;             /* it opens bitmap_path through the opener */
+        bool opener_bitmap;             /* it opens bitmap_path (and /dev/pageidle) through the opener */
         bool opener_proc;               /* it reads /proc/PID files through the opener */
 
         /* 0, or 1 when it opened but waits for its device (logged): the
@@ -53,6 +58,9 @@ typedef struct BackendVTable {
         int (*step)(void *b, uint64_t max_pfns);
         /* Whether the pass just done measured anything (or only marked). */
         bool (*measuring)(void *b);
+        /* How the last pass found the pages ("module", "kpageflags"), or
+         * NULL where the backend has one way only. */
+        const char *(*scan_path)(void *b);
         /* The pass is done: its debug line (bench/daemon-bench reads it). */
         void (*end)(void *b, uint64_t duration_usec, uint64_t user_usec, uint64_t sys_usec, size_t n_cgroups);
         /* After prepare() or step() failed with *error: the file to name in

@@ -29,6 +29,23 @@ Backend backend_from_string(const char *s) {
         return _BACKEND_INVALID;
 }
 
+static const char * const scan_path_table[_SCAN_PATH_MAX] = {
+        [SCAN_PATH_AUTO] = "auto",
+        [SCAN_PATH_MODULE] = "module",
+        [SCAN_PATH_KPAGEFLAGS] = "kpageflags",
+};
+
+const char *scan_path_to_string(ScanPath p) {
+        return p >= 0 && p < _SCAN_PATH_MAX ? scan_path_table[p] : NULL;
+}
+
+ScanPath scan_path_from_string(const char *s) {
+        for (ScanPath p = 0; p < _SCAN_PATH_MAX; p++)
+                if (strcmp(s, scan_path_table[p]) == 0)
+                        return p;
+        return _SCAN_PATH_INVALID;
+}
+
 Config *config_free(Config *c) {
         if (!c)
                 return NULL;
@@ -134,6 +151,17 @@ static int parse_backend(const char *value, void *field, const char **why) {
                 return -EINVAL;
         }
         *(Backend *) field = b;
+        return 0;
+}
+
+static int parse_scan_path(const char *value, void *field, const char **why) {
+        ScanPath p = scan_path_from_string(value);
+
+        if (p < 0) {
+                *why = "not one of auto, module, kpageflags";
+                return -EINVAL;
+        }
+        *(ScanPath *) field = p;
         return 0;
 }
 
@@ -286,6 +314,7 @@ static const struct {
         { "Scan", "WorkingSetWindow", parse_window, offsetof(Config, window_usec) },
         { "Scan", "CPUBudget", parse_budget, offsetof(Config, cpu_budget_percent) },
         { "Scan", "Backend", parse_backend, offsetof(Config, backend) },
+        { "Scan", "ScanPath", parse_scan_path, offsetof(Config, scan_path) },
         { "Scan", "LoadModule", parse_bool, offsetof(Config, load_module) },
         { "Cgroups", "Track", parse_cgroup_list, offsetof(Config, cgroups), true },
         { "Cgroups", "Root", parse_path_or_empty, offsetof(Config, cgroup_root) },

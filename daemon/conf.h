@@ -17,6 +17,20 @@ typedef enum Backend {
 const char *backend_to_string(Backend b);
 Backend backend_from_string(const char *s);
 
+/* How Backend=page_idle finds the tracked pages: through pageidle.ko's
+ * /dev/pageidle where it is there (auto), or always through
+ * /proc/kpageflags and /proc/kpagecgroup with the bitmap. */
+typedef enum ScanPath {
+        SCAN_PATH_AUTO,
+        SCAN_PATH_MODULE,
+        SCAN_PATH_KPAGEFLAGS,
+        _SCAN_PATH_MAX,
+        _SCAN_PATH_INVALID = -EINVAL,
+} ScanPath;
+
+const char *scan_path_to_string(ScanPath p);
+ScanPath scan_path_from_string(const char *s);
+
 #define CONFIG_FILE "/etc/pageidled.conf"
 #define HTTP_DEFAULT_ADDRESS "127.0.0.1"
 #define HTTP_DEFAULT_PORT 9258
@@ -28,6 +42,7 @@ typedef struct Config {
         uint64_t window_usec;           /* [Scan] WorkingSetWindow= */
         unsigned cpu_budget_percent;    /* [Scan] CPUBudget= */
         Backend backend;                /* [Scan] Backend= */
+        ScanPath scan_path;             /* [Scan] ScanPath= */
         bool load_module;               /* [Scan] LoadModule=: auto may modprobe pageidle */
         char **cgroups;                 /* [Cgroups] Track=, paths or glob patterns */
         char *cgroup_root;              /* [Cgroups] Root=, NULL: detect */

@@ -91,6 +91,7 @@ int json_format(const Snapshot *snapshot, char **ret) {
         if (json_add_u64(o, "schema_version", JSON_SCHEMA_VERSION) < 0 ||
             json_add_str(o, "version", PACKAGE_VERSION) < 0 ||
             json_add_str(o, "backend", s->backend) < 0 ||
+            json_add_str(o, "scan_path", s->scan_path) < 0 ||
             json_add_str(o, "state", s->state) < 0 ||
             json_add_str(o, "state_detail", s->state_detail) < 0 ||
             json_add_u64(o, "scan_interval_usec", s->interval_usec) < 0 ||

@@ -30,7 +30,8 @@ daemon_libpageidled_a_SOURCES = \
 
 # What every file of the library, the programs and the tests is compiled
 # and linked with.
-pageidled_cflags = $(AM_CFLAGS) $(LIBSYSTEMD_CFLAGS) $(INIH_CFLAGS) $(JSONC_CFLAGS) \
+# kernel/uapi: /dev/pageidle's ABI, the module's own header.
+pageidled_cflags = $(AM_CFLAGS) -I$(top_srcdir)/kernel/uapi $(LIBSYSTEMD_CFLAGS) $(INIH_CFLAGS) $(JSONC_CFLAGS) \
 	$(LIBCAP_CFLAGS) $(MHD_CFLAGS)
 pageidled_libs = daemon/libpageidled.a $(LIBSYSTEMD_LIBS) $(INIH_LIBS) $(JSONC_LIBS) \
 	$(LIBCAP_LIBS) $(MHD_LIBS) -lm

@@ -236,6 +236,8 @@ static int manager_start_opener(Manager *m, const PrivsPlan *p) {
         OpenerConfig c = {
                 .proc_root = m->vtable->opener_proc ? m->proc_root : NULL,
                 .bitmap_path = m->vtable->opener_bitmap ? m->bitmap_path : NULL,
+                .device_path = m->vtable->opener_bitmap && m->config->scan_path != SCAN_PATH_KPAGEFLAGS ?
+                               BACKEND_DEVICE_PATH : NULL,
                 .uid = p->uid,
                 .gid = p->gid,
                 .keep = p->keep,
@@ -331,6 +333,7 @@ static int manager_open_backend(Manager *m) {
         BackendContext c = {
                 .proc_root = m->proc_root,
                 .bitmap_path = m->bitmap_path,
+                .scan_path = m->config->scan_path,
                 .page_size = m->page_size,
                 .opener = m->opener,
                 .once = m->options->once,
@@ -352,6 +355,7 @@ static int manager_open_backend(Manager *m) {
 static int manager_make_snapshot(Manager *m, Snapshot **ret) {
         SnapshotInfo info = {
                 .backend = backend_to_string(m->backend),
+                .scan_path = m->backend_state ? m->vtable->scan_path(m->backend_state) : NULL,
                 .state = manager_state_to_string(m->state),
                 .state_detail = m->state_detail,
                 .interval_usec = m->config->interval_usec,

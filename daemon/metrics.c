@@ -209,11 +209,13 @@ int metrics_format(const Snapshot *snapshot, char **ret) {
                 return -ENOMEM;
 
         put_family(f, "pageidled_info", "gauge",
-                   "Version of the daemon, its scanning backend and the JSON schema version; always 1.");
+                   "Version of the daemon, its scanning backend and scan path, and the JSON schema version; always 1.");
         fputs("pageidled_info{version=\"", f);
         put_label_value(f, PACKAGE_VERSION);
         fputs("\",backend=\"", f);
         put_label_value(f, s->backend ?: "");
+        fputs("\",scan_path=\"", f);
+        put_label_value(f, s->scan_path ?: "");
         fprintf(f, "\",schema_version=\"%d\"} 1\n", JSON_SCHEMA_VERSION);
 
         put_family(f, "pageidled_state", "gauge",

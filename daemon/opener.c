@@ -27,6 +27,8 @@ static const char *op_name(uint32_t op) {
                 return "read smaps_rollup";
         case OPENER_CLEAR_REFS:
                 return "clear referenced bits";
+        case OPENER_OPEN_DEVICE:
+                return "open the scan device";
         default:
                 return "unknown";
         }
@@ -80,41 +82,50 @@ static int clear_refs(int proc_fd, int pid) {
 }
 
 /* Checks a request the way the helper does: 0, or why it is refused. */
-static int request_check(const OpenerRequest *req, int proc_fd, const char *bitmap_path) {
+static int request_check(const OpenerRequest *req, const OpenerFiles *f) {
         switch (req->op) {
         case OPENER_OPEN_BITMAP:
                 if (req->pid != 0)
                         return -EINVAL;
-                return bitmap_path ? 0 : -EPERM;
+                return f->bitmap_path ? 0 : -EPERM;
+        case OPENER_OPEN_DEVICE:
+                if (req->pid != 0)
+                        return -EINVAL;
+                return f->device_path ? 0 : -EPERM;
         case OPENER_READ_ROLLUP:
         case OPENER_CLEAR_REFS:
                 if (req->pid <= 0)
                         return -EINVAL;
-                return proc_fd >= 0 ? 0 : -EPERM;
+                return f->proc_fd >= 0 ? 0 : -EPERM;
         default:
                 return -EINVAL;
         }
 }
 
-/* Does what req asks: fills reply (error and data), *ret_fd for the bitmap. */
-static void request_do(const OpenerRequest *req, int proc_fd, const char *bitmap_path, OpenerReply *reply,
-                       int *ret_fd) {
+static bool op_passes_fd(uint32_t op) {
+        return op == OPENER_OPEN_BITMAP || op == OPENER_OPEN_DEVICE;
+}
+
+/* Does what req asks: fills reply (error and data), *ret_fd for a file opened. */
+static void request_do(const OpenerRequest *req, const OpenerFiles *f, OpenerReply *reply, int *ret_fd) {
         int r;
 
         *ret_fd = -EBADF;
         reply->size = 0;
-        r = request_check(req, proc_fd, bitmap_path);
+        r = request_check(req, f);
         if (r >= 0)
                 switch (req->op) {
                 case OPENER_OPEN_BITMAP:
-                        *ret_fd = open(bitmap_path, O_RDWR | O_CLOEXEC | O_NOCTTY);
+                case OPENER_OPEN_DEVICE:
+                        *ret_fd = open(req->op == OPENER_OPEN_BITMAP ? f->bitmap_path : f->device_path,
+                                       O_RDWR | O_CLOEXEC | O_NOCTTY);
                         r = *ret_fd < 0 ? -errno : 0;
                         break;
                 case OPENER_READ_ROLLUP:
-                        r = read_rollup(proc_fd, req->pid, reply);
+                        r = read_rollup(f->proc_fd, req->pid, reply);
                         break;
                 case OPENER_CLEAR_REFS:
-                        r = clear_refs(proc_fd, req->pid);
+                        r = clear_refs(f->proc_fd, req->pid);
                         break;
                 }
         reply->error = -r;
@@ -141,7 +152,7 @@ static int send_reply(int fd, const OpenerReply *reply, int pass_fd) {
         return n < 0 ? (int) n : 0;
 }
 
-int opener_serve(int fd, int proc_fd, const char *bitmap_path) {
+int opener_serve(int fd, const OpenerFiles *f) {
         for (;;) {
                 union {
                         OpenerRequest req;
@@ -179,8 +190,8 @@ int opener_serve(int fd, int proc_fd, const char *bitmap_path) {
                                     mh.msg_controllen > 0 || (mh.msg_flags & MSG_CTRUNC) ? ", with ancillary data" : "");
                         reply = (OpenerReply) { .error = EINVAL };
                 } else {
-                        request_do(&in.req, proc_fd, bitmap_path, &reply, &pass_fd);
-                        if (request_check(&in.req, proc_fd, bitmap_path) < 0)
+                        request_do(&in.req, f, &reply, &pass_fd);
+                        if (request_check(&in.req, f) < 0)
                                 log_warning("Opener: refused a request (op %" PRIu32 ", %s, pid %" PRId32 ").",
                                             in.req.op, op_name(in.req.op), in.req.pid);
                 }
@@ -225,6 +236,8 @@ int opener_new_local(const OpenerConfig *c, Opener **ret) {
                         return o->proc_fd;
         }
         if (c->bitmap_path && !(o->bitmap_path = strdup(c->bitmap_path)))
+                return log_oom();
+        if (c->device_path && !(o->device_path = strdup(c->device_path)))
                 return log_oom();
         *ret = TAKE_PTR(o);
         return 0;
@@ -275,7 +288,11 @@ static int opener_child(const OpenerConfig *c, int fd, int proc_fd, pid_t parent
         r = send_reply(fd, &hello, -EBADF);
         if (r < 0)
                 return r == -EPIPE ? 0 : log_error_errno(r, "Opener: failed to say it is ready: %m");
-        return opener_serve(fd, proc_fd, c->bitmap_path);
+        return opener_serve(fd, &(const OpenerFiles) {
+                                    .proc_fd = proc_fd,
+                                    .bitmap_path = c->bitmap_path,
+                                    .device_path = c->device_path,
+                            });
 }
 
 int opener_fork(const OpenerConfig *c, Opener **ret) {
@@ -377,6 +394,7 @@ Opener *opener_free(Opener *o) {
                         ;
         safe_close(o->proc_fd);
         free(o->bitmap_path);
+        free(o->device_path);
         free(o);
         return NULL;
 }
@@ -407,7 +425,11 @@ static int opener_call(Opener *o, uint32_t op, int pid, OpenerReply *reply, int 
 
         *ret_fd = -EBADF;
         if (o->fd < 0 && o->error == 0) {
-                request_do(&req, o->proc_fd, o->bitmap_path, reply, ret_fd);
+                request_do(&req, &(const OpenerFiles) {
+                                   .proc_fd = o->proc_fd,
+                                   .bitmap_path = o->bitmap_path,
+                                   .device_path = o->device_path,
+                           }, reply, ret_fd);
                 return -reply->error;
         }
         if (o->error != 0)
@@ -428,7 +450,7 @@ static int opener_call(Opener *o, uint32_t op, int pid, OpenerReply *reply, int 
                         memcpy(&fd, CMSG_DATA(c), sizeof(int));
         if ((size_t) n < OPENER_REPLY_HEADER || reply->size > OPENER_DATA_MAX ||
             (size_t) n != OPENER_REPLY_HEADER + reply->size || (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) ||
-            reply->error < 0 || (fd >= 0) != (op == OPENER_OPEN_BITMAP && reply->error == 0)) {
+            reply->error < 0 || (fd >= 0) != (op_passes_fd(op) && reply->error == 0)) {
                 safe_close(fd);
                 return opener_lost(o, EPROTO);
         }
@@ -441,6 +463,16 @@ int opener_open_bitmap(Opener *o) {
         int fd, r;
 
         r = opener_call(o, OPENER_OPEN_BITMAP, 0, &reply, &fd);
+        if (r < 0)
+                return r;
+        return fd;
+}
+
+int opener_open_device(Opener *o) {
+        OpenerReply reply;
+        int fd, r;
+
+        r = opener_call(o, OPENER_OPEN_DEVICE, 0, &reply, &fd);
         if (r < 0)
                 return r;
         return fd;

@@ -9,6 +9,8 @@
  *
  *   OPENER_OPEN_BITMAP   opens the idle page bitmap (mode 0600, root) for
  *                        reading and writing and passes the fd back;
+ *   OPENER_OPEN_DEVICE   the same for /dev/pageidle, pageidle.ko's scan
+ *                        interface (mode 0600, root);
  *   OPENER_READ_ROLLUP   reads /proc/PID/smaps_rollup and sends it back
  *                        without its first line (the address range of the
  *                        process's mappings, which the estimates do not use);
@@ -33,12 +35,13 @@ typedef enum OpenerOp {
         OPENER_OPEN_BITMAP = 1,
         OPENER_READ_ROLLUP,
         OPENER_CLEAR_REFS,
+        OPENER_OPEN_DEVICE,
         _OPENER_OP_MAX,
 } OpenerOp;
 
 typedef struct OpenerRequest {
         uint32_t op;
-        int32_t pid;                    /* 0 for OPENER_OPEN_BITMAP */
+        int32_t pid;                    /* 0 for OPENER_OPEN_BITMAP and _DEVICE */
 } OpenerRequest;
 
 /* smaps_rollup is about 600 bytes; this leaves room for fields to come. */
@@ -54,16 +57,25 @@ typedef struct OpenerReply {
 typedef struct OpenerConfig {
         const char *proc_root;          /* for the PID ops; NULL refuses them */
         const char *bitmap_path;        /* NULL refuses OPENER_OPEN_BITMAP */
+        const char *device_path;        /* NULL refuses OPENER_OPEN_DEVICE */
         uid_t uid;                      /* the helper's; PRIVS_UID_INVALID: stays */
         gid_t gid;
         uint64_t keep;                  /* capabilities the helper keeps, effective */
 } OpenerConfig;
+
+/* What the helper may open: /proc (or -EBADF), and the two files (or NULL). */
+typedef struct OpenerFiles {
+        int proc_fd;
+        const char *bitmap_path;
+        const char *device_path;
+} OpenerFiles;
 
 typedef struct Opener {
         int fd;                         /* to the helper; -EBADF: works in-process */
         pid_t pid;                      /* the helper, 0 once reaped */
         int proc_fd;                    /* in-process: opened from proc_root */
         char *bitmap_path;              /* in-process */
+        char *device_path;              /* in-process */
         int error;                      /* the helper was lost: every call fails so */
 } Opener;
 
@@ -81,6 +93,7 @@ static inline void opener_freep(Opener **o) {
 /* Each returns the kernel's error for the file as a negative errno, or
  * -ENOTCONN once the helper is gone (logged once). */
 int opener_open_bitmap(Opener *o);
+int opener_open_device(Opener *o);
 int opener_read_rollup(Opener *o, int pid, char **ret, size_t *ret_size);
 int opener_clear_refs(Opener *o, int pid);
 
@@ -91,7 +104,7 @@ void opener_cpu_times_usec(const Opener *o, uint64_t *ret_user, uint64_t *ret_sy
 /* After the helper hung up: reaps it and logs how it ended. */
 void opener_reap(Opener *o);
 
-/* The helper's side: answers requests on fd until end of file.  proc_fd
- * (or -EBADF) and bitmap_path (or NULL) as in OpenerConfig.  Returns 0 at
- * end of file, a negative errno (logged) when it cannot go on. */
-int opener_serve(int fd, int proc_fd, const char *bitmap_path);
+/* The helper's side: answers requests on fd until end of file, opening
+ * only what f names.  Returns 0 at end of file, a negative errno (logged)
+ * when it cannot go on. */
+int opener_serve(int fd, const OpenerFiles *f);

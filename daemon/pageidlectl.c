@@ -23,7 +23,7 @@ static bool arg_json = false;
 static bool arg_legend = true;
 
 typedef struct ManagerInfo {
-        char *version, *backend, *state, *state_detail;
+        char *version, *backend, *scan_path, *state, *state_detail;
         uint64_t interval_usec, window_usec, last_scan_timestamp_usec, last_scan_duration_usec, scan_count;
 } ManagerInfo;
 
@@ -42,6 +42,7 @@ typedef struct CgroupInfo {
 static void manager_info_done(ManagerInfo *i) {
         free(i->version);
         free(i->backend);
+        free(i->scan_path);
         free(i->state);
         free(i->state_detail);
 }
@@ -173,6 +174,7 @@ static int get_manager(sd_bus *bus, ManagerInfo *i) {
         const Field fields[] = {
                 { "Version", 's', &i->version },
                 { "Backend", 's', &i->backend },
+                { "ScanPath", 's', &i->scan_path },
                 { "State", 's', &i->state },
                 { "StateDetail", 's', &i->state_detail },
                 { "ScanIntervalUSec", 't', &i->interval_usec },
@@ -407,6 +409,7 @@ static int verb_status(sd_bus *bus, char **args) {
                 r = -ENOMEM;
                 if (!o || json_add_bus_str(o, "version", i.version) < 0 ||
                     json_add_bus_str(o, "backend", i.backend) < 0 ||
+                    json_add_bus_str(o, "scan_path", i.scan_path) < 0 ||
                     json_add_bus_str(o, "state", i.state) < 0 ||
                     json_add_bus_str(o, "state_detail", i.state_detail) < 0 ||
                     json_add_u64(o, "scan_interval_usec", i.interval_usec) < 0 ||
@@ -420,7 +423,8 @@ static int verb_status(sd_bus *bus, char **args) {
                 goto finish;
         }
         printf("    Daemon: pageidled %s\n", i.version ?: "?");
-        printf("   Backend: %s\n", i.backend ?: "?");
+        printf("   Backend: %s%s%s%s\n", i.backend ?: "?", i.scan_path && *i.scan_path ? " (scan path " : "",
+               i.scan_path ?: "", i.scan_path && *i.scan_path ? ")" : "");
         printf("     State: %s%s%s%s\n", i.state ?: "?", i.state_detail && *i.state_detail ? " (" : "",
                i.state_detail ?: "", i.state_detail && *i.state_detail ? ")" : "");
         printf("  Interval: %s\n", format_span(a, sizeof(a), i.interval_usec));

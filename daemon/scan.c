@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <linux/kernel-page-flags.h>
 #include <string.h>
+#include <sys/ioctl.h>
 
 #include "scan.h"
 #include "util.h"
@@ -8,12 +9,14 @@
 #define SCAN_BATCH_PFNS_DEFAULT (64 * 1024)     /* 512 KiB per kpage file read */
 #define SCAN_READ_GAP_WORDS 4                   /* unmarked words a bitmap read may span */
 #define SCAN_WRITE_GAP_WORDS 32                 /* zero words cost a write almost nothing */
+#define SCAN_DEVICE_FOLIOS 4096                 /* 64 KiB of folios per device call */
 #define SCAN_CGROUP_GAP_PFNS 64                 /* entries not needed that a kpagecgroup read may span */
 
 static const char * const scan_file_table[_SCAN_FILE_MAX] = {
         [SCAN_FILE_KPAGEFLAGS] = "/proc/kpageflags",
         [SCAN_FILE_KPAGECGROUP] = "/proc/kpagecgroup",
         [SCAN_FILE_BITMAP] = "/sys/kernel/mm/page_idle/bitmap",
+        [SCAN_FILE_DEVICE] = "/dev/" PAGEIDLE_DEV_NAME,
 };
 
 const char *scan_file_to_string(ScanFile f) {
@@ -33,6 +36,8 @@ Scanner *scanner_free(Scanner *s) {
         free(s->flags_buf);
         free(s->cgroup_buf);
         free(s->idle_buf);
+        free(s->inodes);
+        free(s->folio_buf);
         free(s);
         return NULL;
 }
@@ -51,6 +56,7 @@ int scanner_new(int kpageflags_fd, int kpagecgroup_fd, int bitmap_fd,
         s->fds[SCAN_FILE_KPAGEFLAGS] = kpageflags_fd;
         s->fds[SCAN_FILE_KPAGECGROUP] = kpagecgroup_fd;
         s->fds[SCAN_FILE_BITMAP] = bitmap_fd;
+        s->fds[SCAN_FILE_DEVICE] = -EBADF;
         s->batch_pfns = batch_pfns ? (batch_pfns + 63) & ~(size_t) 63 : SCAN_BATCH_PFNS_DEFAULT;
         s->bitmap_words = UINT64_MAX;
 
@@ -74,7 +80,10 @@ int scanner_new(int kpageflags_fd, int kpagecgroup_fd, int bitmap_fd,
         s->flags_buf = malloc(s->batch_pfns * sizeof(uint64_t));
         s->cgroup_buf = malloc(s->batch_pfns * sizeof(uint64_t));
         s->idle_buf = malloc(s->batch_pfns / 64 * sizeof(uint64_t));
-        if (!s->flags_buf || !s->cgroup_buf || !s->idle_buf)
+        /* A call that fills it ends early and the step goes on from there. */
+        s->folio_buf_n = SCAN_DEVICE_FOLIOS;
+        s->folio_buf = malloc(s->folio_buf_n * sizeof(struct pageidle_folio));
+        if (!s->flags_buf || !s->cgroup_buf || !s->idle_buf || !s->folio_buf)
                 return -ENOMEM;
         *ret = TAKE_PTR(s);
         return 0;
@@ -96,12 +105,45 @@ void scanner_set_bitmap_fd(Scanner *s, int fd) {
         scanner_forget(s);
 }
 
-void scanner_begin_pass(Scanner *s, CgroupSet *set, unsigned window_intervals) {
+void scanner_set_device_fd(Scanner *s, int fd) {
+        safe_close(s->fds[SCAN_FILE_DEVICE]);
+        s->fds[SCAN_FILE_DEVICE] = fd;
+}
+
+/* The inodes a device call names: every node's, so that a folio's index
+ * is its node's. */
+static int scanner_name_nodes(Scanner *s, const CgroupSet *set) {
+        if (set->n_nodes > PAGEIDLE_SCAN_MAX_CGROUPS)
+                return -E2BIG;
+        if (set->n_nodes > s->n_inodes_allocated) {
+                uint64_t *l = realloc(s->inodes, set->n_nodes * sizeof(uint64_t));
+
+                if (!l)
+                        return -ENOMEM;
+                s->inodes = l;
+                s->n_inodes_allocated = set->n_nodes;
+        }
+        for (size_t i = 0; i < set->n_nodes; i++)
+                s->inodes[i] = set->nodes[i].inode;
+        s->n_inodes = set->n_nodes;
+        return 0;
+}
+
+int scanner_begin_pass(Scanner *s, CgroupSet *set, unsigned window_intervals) {
+        int r = 0;
+
         attrib_begin(&s->attrib, set, window_intervals);
         s->in_pass = true;
         s->range_index = 0;
         s->next_pfn = s->n_ranges > 0 ? s->ranges[0].start_pfn : 0;
         s->kpagecgroup_read_bytes = s->bitmap_read_bytes = s->bitmap_write_bytes = 0;
+        s->device_calls = 0;
+        s->via_device = false;
+        if (s->fds[SCAN_FILE_DEVICE] >= 0 && set->n_nodes > 0) {
+                r = scanner_name_nodes(s, set);
+                s->via_device = r >= 0;
+        }
+        return r;
 }
 
 uint64_t scanner_total_pfns(const Scanner *s) {
@@ -115,7 +157,8 @@ uint64_t scanner_total_pfns(const Scanner *s) {
 size_t scanner_memory_bytes(const Scanner *s) {
         uint64_t pfns = scanner_total_pfns(s);
 
-        return pfns + pfns / 8 + s->batch_pfns * 16 + s->batch_pfns / 8;
+        return pfns + pfns / 8 + s->batch_pfns * 16 + s->batch_pfns / 8 +
+               s->folio_buf_n * sizeof(struct pageidle_folio);
 }
 
 /* Reads a kpage file's entries for [pfn, pfn+n); past the end of memory
@@ -245,12 +288,71 @@ static int bitmap_write(Scanner *s, const uint64_t *marks, size_t n_words, uint6
         return 0;
 }
 
+/* One device call for [pfn, end) of range r; returns the PFN it got to. */
+static int device_batch(Scanner *s, ScanRange *range, uint64_t pfn, uint64_t end, uint64_t *ret_next) {
+        struct pageidle_scan call = {
+                .version = PAGEIDLE_SCAN_VERSION,
+                .start_pfn = pfn,
+                .end_pfn = end,
+                .cgroups = (uintptr_t) s->inodes,
+                .n_cgroups = (uint32_t) s->n_inodes,
+                .folios = (uintptr_t) s->folio_buf,
+                .max_folios = (uint32_t) s->folio_buf_n,
+        };
+
+        while (ioctl(s->fds[SCAN_FILE_DEVICE], PAGEIDLE_IOC_SCAN, &call) < 0)
+                if (errno != EINTR) {
+                        s->failed_file = SCAN_FILE_DEVICE;
+                        return -errno;
+                }
+        s->device_calls++;
+        if (call.next_pfn <= pfn || call.next_pfn > end || call.n_folios > s->folio_buf_n) {
+                s->failed_file = SCAN_FILE_DEVICE;
+                return -EPROTO;
+        }
+        attrib_folios(&s->attrib, range->start_pfn, range->end_pfn - range->start_pfn, pfn, call.next_pfn,
+                      s->folio_buf, call.n_folios, range->marks, range->ages);
+        s->attrib.lru_pages += call.lru_folios;
+        *ret_next = call.next_pfn;
+        return 0;
+}
+
+static int scanner_step_device(Scanner *s, uint64_t max_pfns) {
+        uint64_t done = 0;
+        int r;
+
+        while (s->range_index < s->n_ranges) {
+                ScanRange *range = &s->ranges[s->range_index];
+                uint64_t pfn = s->next_pfn, next = pfn;
+                uint64_t n = MIN((uint64_t) s->batch_pfns, range->end_pfn - pfn);
+
+                if (done > 0 && done + n > max_pfns)
+                        return 0;
+                r = device_batch(s, range, pfn, pfn + n, &next);
+                if (r < 0) {
+                        s->in_pass = false;
+                        return r;
+                }
+                done += next - pfn;
+                s->next_pfn = next;
+                if (s->next_pfn >= range->end_pfn) {
+                        s->range_index++;
+                        if (s->range_index < s->n_ranges)
+                                s->next_pfn = s->ranges[s->range_index].start_pfn;
+                }
+        }
+        s->in_pass = false;
+        return 1;
+}
+
 int scanner_step(Scanner *s, uint64_t max_pfns) {
         uint64_t done = 0;
         int r;
 
         if (!s->in_pass)
                 return 1;
+        if (s->via_device)
+                return scanner_step_device(s, max_pfns);
         while (s->range_index < s->n_ranges) {
                 ScanRange *range = &s->ranges[s->range_index];
                 uint64_t pfn = s->next_pfn, off = pfn - range->start_pfn;

@@ -20,23 +20,36 @@ typedef enum ScanFile {
         SCAN_FILE_KPAGEFLAGS,
         SCAN_FILE_KPAGECGROUP,
         SCAN_FILE_BITMAP,
+        SCAN_FILE_DEVICE,
         _SCAN_FILE_MAX,
 } ScanFile;
 
 const char *scan_file_to_string(ScanFile f);
 
-/* The scan engine: one pass over the RAM ranges per interval, in batches.
- * For each batch it reads page flags and memcg inodes for every PFN, reads
- * back the bitmap only in the words it marked last time, attributes the
- * pages, and marks the tracked ones idle again, writing only the words
- * that hold tracked pages. */
+/* The scan engine: one pass over the RAM ranges per interval, in batches,
+ * by one of two paths.
+ *
+ * kpageflags: for each batch it reads page flags and memcg inodes for
+ * every PFN, reads back the bitmap only in the words it marked last time,
+ * attributes the pages, and marks the tracked ones idle again, writing only
+ * the words that hold tracked pages.
+ *
+ * module: with /dev/pageidle open for the pass (scanner_set_device_fd()),
+ * one PAGEIDLE_IOC_SCAN call per batch does all of that in the kernel and
+ * reports the tracked folios only.  Both paths keep the same marks and
+ * ages, so a pass may take either. */
 typedef struct Scanner {
-        int fds[_SCAN_FILE_MAX];        /* owned; the bitmap one may be -EBADF */
+        int fds[_SCAN_FILE_MAX];        /* owned; the bitmap and device ones may be -EBADF */
         ScanRange *ranges;
         size_t n_ranges;
         size_t batch_pfns;
         uint64_t bitmap_words;          /* whole words below max_pfn; UINT64_MAX: unknown */
         uint64_t *flags_buf, *cgroup_buf, *idle_buf;
+        uint64_t *inodes;               /* module path: the nodes' inodes, in node order */
+        size_t n_inodes, n_inodes_allocated;
+        struct pageidle_folio *folio_buf;
+        size_t folio_buf_n;
+        bool via_device;                /* this pass takes the module path */
 
         Attrib attrib;
         bool in_pass;
@@ -47,6 +60,7 @@ typedef struct Scanner {
         uint64_t kpagecgroup_read_bytes;        /* I/O of the current pass */
         uint64_t bitmap_read_bytes;
         uint64_t bitmap_write_bytes;
+        uint64_t device_calls;
 } Scanner;
 
 /* Takes the fds (also on failure). batch_pfns: 0 for the default. */
@@ -66,7 +80,13 @@ static inline void scanner_freep(Scanner **s) {
 void scanner_set_bitmap_fd(Scanner *s, int fd);
 void scanner_forget(Scanner *s);
 
-void scanner_begin_pass(Scanner *s, CgroupSet *set, unsigned window_intervals);
+/* The device for the passes to come (taken; -EBADF: none).  A pass begun
+ * with it open takes the module path. */
+void scanner_set_device_fd(Scanner *s, int fd);
+
+/* Begins a pass: 0, or -E2BIG when the set has more nodes than one device
+ * call may name (that pass takes the kpageflags path), or -ENOMEM. */
+int scanner_begin_pass(Scanner *s, CgroupSet *set, unsigned window_intervals);
 /* Processes at least one batch and up to about max_pfns page frames.
  * Returns 1 when the pass is complete, 0 when there is more, or a negative
  * errno with failed_file set (the pass is then abandoned). */

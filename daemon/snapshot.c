@@ -18,6 +18,7 @@ Snapshot *snapshot_unref(Snapshot *s) {
                 free(s->cgroups[i].path);
         free(s->cgroups);
         free((char *) s->info.backend);
+        free((char *) s->info.scan_path);
         free((char *) s->info.state);
         free((char *) s->info.state_detail);
         free(s->json);
@@ -46,8 +47,9 @@ int snapshot_new(const SnapshotInfo *info, const CgroupSet *set, Snapshot **ret)
                 return -ENOMEM;
         s->n_ref = 1;
         s->info = *info;
-        s->info.backend = s->info.state = s->info.state_detail = NULL;
+        s->info.backend = s->info.scan_path = s->info.state = s->info.state_detail = NULL;
         if (strdup_or_null(info->backend, &s->info.backend) < 0 ||
+            strdup_or_null(info->scan_path, &s->info.scan_path) < 0 ||
             strdup_or_null(info->state, &s->info.state) < 0 ||
             strdup_or_null(info->state_detail, &s->info.state_detail) < 0)
                 return -ENOMEM;

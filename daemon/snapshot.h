@@ -17,6 +17,7 @@
 /* What the manager says of itself; strings are copied. */
 typedef struct SnapshotInfo {
         const char *backend;
+        const char *scan_path;          /* "module", "kpageflags", or NULL (refs) */
         const char *state;
         const char *state_detail;       /* why it is not "running", or NULL */
         uint64_t interval_usec;

@@ -97,6 +97,7 @@ static void test_format(void) {
 
         SnapshotInfo info = {
                 .backend = "page_idle",
+                .scan_path = "module",
                 .state = "running",
                 .interval_usec = 10 * USEC_PER_SEC,
                 .window_usec = 30 * USEC_PER_SEC,
@@ -123,7 +124,7 @@ static void test_format(void) {
         CHECK_STREQ(sample(text, "pageidled_last_scan_duration_seconds"), "0.012345");
         CHECK_STREQ(sample(text, "pageidled_page_size_bytes"), "4096");
         CHECK_STREQ(sample(text, "pageidled_tracked_cgroups"), "2");
-        CHECK(strstr(text, "pageidled_info{version=\"" PACKAGE_VERSION "\",backend=\"page_idle\",schema_version=\"1\"} 1\n"));
+        CHECK(strstr(text, "pageidled_info{version=\"" PACKAGE_VERSION "\",backend=\"page_idle\",scan_path=\"module\",schema_version=\"1\"} 1\n"));
 
         /* Totals are hierarchical: /web.slice holds its child's pages. */
         CHECK_STREQ(sample(text, "pageidled_cgroup_bytes{cgroup=\"/web.slice\",type=\"anon\"}"), "1228800");

@@ -40,6 +40,18 @@ load_bitmap() {
 	fi
 }
 
+# unload_module_running: rmmod pageidle while pageidled runs.  A pass holds
+# /dev/pageidle open, and the module with it (EBUSY); between passes it
+# goes through.
+unload_module_running() {
+	i=0
+	until rmmod pageidle 2> /dev/null; do
+		i=$((i + 1)); [ $i -lt 100 ] || fail "rmmod pageidle with pageidled running"
+		sleep 0.1
+	done
+	[ $i -eq 0 ] || echo "rmmod: $i tries while a pass held /dev/pageidle"
+}
+
 # cgroup_new PATH: a cgroup with the memory controller on in its parents.
 cgroup_new() {
 	parent=$cgroot

@@ -31,7 +31,11 @@ start_daemon --config "$PWD/pageidled.conf" --json-file "$PWD/run/stats.json" --
 json=run/stats.json
 wait_scans $json 3
 cp $json scan3.json
-echo "state: $(json_top $json state)"
+echo "state: $(json_top $json state), scan path: $(json_top $json scan_path)"
+# ScanPath=auto takes pageidle.ko's device where it is there.
+want_path=kpageflags
+[ -c /dev/pageidle ] && want_path=module
+[ "$(json_top $json scan_path)" = $want_path ] || fail "scan_path is not $want_path"
 
 check() {
 	cg=$1 ws=$2 bytes=$3 anon=$4

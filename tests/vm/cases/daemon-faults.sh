@@ -35,7 +35,7 @@ echo "removed cgroup: dropped, one log line, still running"
 
 # 2. The bitmap goes away and comes back (pageidle.ko only).
 if $loaded_module; then
-	rmmod pageidle || fail "rmmod pageidle with pageidled running"
+	unload_module_running
 	i=0
 	until [ "$(json_top $json state)" = degraded ]; do
 		i=$((i + 1)); [ $i -lt 300 ] || fail "state never became degraded"

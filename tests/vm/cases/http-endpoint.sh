@@ -82,7 +82,7 @@ wait $clients
 
 if $loaded_module; then
 	[ "$(status /healthz)" = 200 ] || fail "/healthz is not 200 while scanning"
-	rmmod pageidle || fail "rmmod pageidle with pageidled running"
+	unload_module_running
 	for i in $(seq 200); do
 		[ "$(status /healthz)" = 503 ] && break
 		sleep 0.1
