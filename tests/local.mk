@@ -160,7 +160,8 @@ module_test_programs = \
 	tests/bitmap-stress \
 	tests/bitmap-probe \
 	tests/idle-diff \
-	tests/dev-abi
+	tests/dev-abi \
+	tests/dev-stress
 
 check_PROGRAMS += $(module_test_programs)
 
@@ -173,6 +174,8 @@ tests_idle_diff_SOURCES = tests/idle-diff.c tests/idle-workload.h tests/pageidle
 tests_dev_abi_SOURCES = tests/dev-abi.c tests/pageidle-test.h
 tests_dev_abi_CFLAGS = $(AM_CFLAGS) -I$(top_srcdir)/kernel/uapi -pthread
 tests_dev_abi_LDADD = -lpthread
+tests_dev_stress_SOURCES = tests/dev-stress.c tests/pageidle-test.h
+tests_dev_stress_CFLAGS = $(AM_CFLAGS) -I$(top_srcdir)/kernel/uapi
 
 # Workload programs the VM cases run in cgroups.
 check_PROGRAMS += tests/workload/workload

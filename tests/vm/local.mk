@@ -16,7 +16,8 @@ VM_MODULE_CASES = \
 	tests/vm/cases/module-params.sh \
 	tests/vm/cases/module-exact.sh \
 	tests/vm/cases/module-exact-own.sh \
-	tests/vm/cases/module-stress.sh
+	tests/vm/cases/module-stress.sh \
+	tests/vm/cases/module-dev-stress.sh
 
 # pageidled itself.
 VM_DAEMON_CASES = \
