@@ -10,10 +10,14 @@
 # force_own_state=1): the new memory reads 0, a write that starts there
 # fails with ENXIO, one that crosses the PFNs covered at load stops there,
 # and the kernel log names each new block once; after a reload the new
-# memory is covered: writes work and its pages read back idle.
+# memory is covered: writes work and its pages read back idle.  In both,
+# /dev/pageidle's calls go over all of memory, the new memory included.
 set -u
 . "$top_srcdir/tests/vm/lib/module.sh"
 need_prog bitmap-probe
+need_prog dev-stress
+grep -qw memory /sys/fs/cgroup/cgroup.subtree_control ||
+	echo +memory > /sys/fs/cgroup/cgroup.subtree_control
 probe=$tests/bitmap-probe
 memdir=/sys/devices/system/memory
 
@@ -115,6 +119,9 @@ if [ "$(expected_state)" = page_flags ]; then
 		expect "page_flags: write at the new max_pfn" -ENXIO \
 			"$probe" write "$module_bitmap" $((($(max_pfn) + 63) / 64)) 0
 		run_on "page_flags: new memory marked idle" "$probe" idle "$module_bitmap" "$lo" "$hi"
+		# /dev/pageidle's calls over all of memory, the new included,
+		# while cgroups come and go.
+		run_on "page_flags: /dev/pageidle over the new memory" "$tests/dev-stress" --seconds 5 --scanners 1
 		if dmesg | tail -n +$((before + 1)) | grep -q 'pageidle: .*onlined beyond'; then
 			fail "page_flags: the module logged memory beyond what it tracks"
 		fi
@@ -166,6 +173,7 @@ if hotplug $slot; then
 	expect "own, reloaded: write to the new memory's first word" 8 \
 		"$probe" write "$module_bitmap" $w 0
 	run_on "own, reloaded: new memory marked idle" "$probe" idle "$module_bitmap" "$lo" "$hi"
+	run_on "own, reloaded: /dev/pageidle over the new memory" "$tests/dev-stress" --seconds 5 --scanners 1
 else
 	fail "hot-add $slot"
 fi
