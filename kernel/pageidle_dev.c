@@ -86,33 +86,69 @@ static void pi_scan_folio(struct folio *folio, u32 index,
 	rec->reserved = 0;
 }
 
-/* PFNs [pfn, end) of one word: the folios found go to c->word. */
-static unsigned int pi_scan_word(struct pi_scan_ctx *c, unsigned long pfn,
-				 unsigned long end)
+/*
+ * How many PFNs from @pfn (not a tracked folio's) can be passed over at
+ * once: a free buddy block or a compound page whole, else one.  Both are
+ * naturally aligned, so a skip never ends inside a word it did not start
+ * at the beginning of.  The order is read without the zone lock: a block
+ * allocated meanwhile may give a stale one, which is bounded and only
+ * makes the skip pass over a page that was free when it started.
+ */
+static unsigned long pi_scan_skip(struct page *page, unsigned long pfn)
 {
+	unsigned long nr = 1;
+
+	if (PageBuddy(page)) {
+		unsigned long order = READ_ONCE(page->private);
+
+		if (order < BITS_PER_LONG && (1UL << order) <= MAX_ORDER_NR_PAGES)
+			nr = 1UL << order;
+	} else if (PageHead(page)) {
+		nr = compound_nr(page);
+	}
+	if (nr > MAX_ORDER_NR_PAGES * 512UL || !IS_ALIGNED(pfn, nr))
+		return 1;
+	return nr;
+}
+
+/*
+ * PFNs from @pfn of the word it starts, and any free block or compound
+ * page that starts there and goes on past it: the folios found go to
+ * c->word.  Returns the PFN after the last one looked at.
+ */
+static unsigned long pi_scan_word(struct pi_scan_ctx *c, unsigned long pfn,
+				  unsigned long end, unsigned int *n_found)
+{
+	unsigned long word_end = min(ALIGN(pfn + 1, PI_WORD_PFNS), end);
 	unsigned int n = 0;
 
-	for (; pfn < end; pfn++) {
+	while (pfn < word_end) {
 		struct page *page = pfn_to_online_page(pfn);
 		struct folio *folio;
 		long index;
 
-		if (!page || PageTail(page) ||
-		    !folio_test_lru(page_folio(page)))
+		if (!page || PageTail(page)) {
+			pfn++;
 			continue;
+		}
+		if (!folio_test_lru(page_folio(page))) {
+			pfn += pi_scan_skip(page, pfn);
+			continue;
+		}
 		c->lru_folios++;
 		/* Safe without a reference, as for /proc/kpagecgroup. */
 		index = pi_scan_lookup(c,
 				static_call(pi_page_cgroup_ino)(page));
-		if (index < 0)
+		if (index < 0 || !(folio = pi_get_folio(pfn))) {
+			pfn += pi_scan_skip(page, pfn);
 			continue;
-		folio = pi_get_folio(pfn);
-		if (!folio)
-			continue;
+		}
 		pi_scan_folio(folio, index, &c->word[n++]);
+		pfn += folio_nr_pages(folio);
 		folio_put(folio);
 	}
-	return n;
+	*n_found = n;
+	return pfn;
 }
 
 static int pi_scan_check(const struct pageidle_scan *s)
@@ -184,7 +220,7 @@ static long pi_ioctl_scan(struct pageidle_scan __user *arg)
 	s.n_folios = 0;
 	max_pfn = pi_read_max_pfn();
 	end = min_t(u64, s.end_pfn, max_pfn);
-	for (pfn = s.start_pfn; pfn < end; pfn += PI_WORD_PFNS) {
+	for (pfn = s.start_pfn; pfn < end;) {
 		unsigned int n;
 
 		if (s.max_folios - s.n_folios < PI_WORD_PFNS)
@@ -196,7 +232,7 @@ static long pi_ioctl_scan(struct pageidle_scan __user *arg)
 			}
 			break;
 		}
-		n = pi_scan_word(c, pfn, min(pfn + PI_WORD_PFNS, end));
+		pfn = pi_scan_word(c, pfn, end, &n);
 		if (copy_to_user(out + s.n_folios, c->word, n * sizeof(*c->word))) {
 			err = -EFAULT;
 			goto out;
