@@ -84,7 +84,7 @@ stop_workloads
 # 3. N cgroups sharing 256 MiB of tmpfs pages, charged to each by a
 # process that wrote its file there and left.
 mkdir -p files
-for ncg in ${BENCH_CGROUPS:-1 10 100 1000}; do
+for ncg in ${BENCH_CGROUPS-1 10 100 1000}; do
 	kib=$((262144 / ncg))
 	cgroup_new /bench-many
 	echo +memory > $cgroot/bench-many/cgroup.subtree_control
