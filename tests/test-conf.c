@@ -114,6 +114,17 @@ static void test_values(void) {
         parse_string("[Scan]\nWorkingSetWindow=0\n", -ERANGE, "t.conf:2: WorkingSetWindow=0: must be positive");
         parse_string("[Scan]\nBackend=bpf\n", -EINVAL, "t.conf:2: Backend=bpf: not one of auto, page_idle, refs");
         parse_string("[Scan]\nBackend=refs\n", 0, NULL);
+        parse_string("[Scan]\nScanPath=bitmap\n", -EINVAL, "t.conf:2: ScanPath=bitmap: not one of auto, module, kpageflags");
+        {
+                _cleanup_(config_freep) Config *c = parse_text("[Scan]\nScanPath=kpageflags\n", 27, 0, NULL);
+
+                CHECK(c && c->scan_path == SCAN_PATH_KPAGEFLAGS);
+                config_free(c);
+                c = parse_text("[Scan]\nScanPath=module\n", 23, 0, NULL);
+                CHECK(c && c->scan_path == SCAN_PATH_MODULE);
+                config_free(c);
+                CHECK(config_new_default(&c) == 0 && c->scan_path == SCAN_PATH_AUTO);
+        }
         parse_string("[Scan]\nLoadModule=yes\n", 0, NULL);
         parse_string("[Scan]\nLoadModule=maybe\n", -EINVAL, "t.conf:2: LoadModule=maybe: not a boolean (yes or no)");
         parse_string("[Scan]\nCPUBudget=0\n", -ERANGE, NULL);

@@ -91,6 +91,7 @@ static void test_requests(void) {
         CHECK(opener_clear_refs(o, 101) == -ENOENT);
         /* Not this backend's. */
         CHECK(opener_open_bitmap(o) == -EPERM);
+        CHECK(opener_open_device(o) == -EPERM);
 
         /* Bad records: refused, and the helper goes on. */
         req = (OpenerRequest) { .op = OPENER_READ_ROLLUP, .pid = 100 };
@@ -106,6 +107,8 @@ static void test_requests(void) {
         req = (OpenerRequest) { .op = OPENER_CLEAR_REFS, .pid = -100 };
         CHECK(raw_call(o, &req, sizeof(req), -EBADF) == EINVAL);
         req = (OpenerRequest) { .op = OPENER_OPEN_BITMAP, .pid = 1 };
+        CHECK(raw_call(o, &req, sizeof(req), -EBADF) == EINVAL);
+        req = (OpenerRequest) { .op = OPENER_OPEN_DEVICE, .pid = 1 };
         CHECK(raw_call(o, &req, sizeof(req), -EBADF) == EINVAL);
         /* A good record with an fd attached: refused, and the fd closed. */
         CHECK(pipe2(p, O_CLOEXEC) == 0);
@@ -137,12 +140,25 @@ static void test_requests(void) {
 
 static void test_bitmap(void) {
         _cleanup_(opener_freep) Opener *o = NULL;
-        OpenerConfig c = { .bitmap_path = bitmap, .uid = PRIVS_UID_INVALID };
+        char device[PATH_MAX + 8];
+        OpenerConfig c = { .bitmap_path = bitmap, .device_path = device, .uid = PRIVS_UID_INVALID };
         char buf[8] = {}, *text = NULL;
         size_t size;
         int fd;
 
+        /* A stand-in for /dev/pageidle: any file the helper may open. */
+        snprintf(device, sizeof(device), "%s.dev", bitmap);
         CHECK(opener_fork(&c, &o) == 0);
+        CHECK(opener_open_device(o) == -ENOENT);
+        fd = open(device, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+        CHECK(fd >= 0 && write(fd, "device!!", 8) == 8);
+        close(fd);
+        fd = opener_open_device(o);
+        CHECK(fd >= 0);
+        CHECK(pread(fd, buf, 8, 0) == 8);
+        CHECK(memcmp(buf, "device!!", 8) == 0);
+        close(fd);
+        unlink(device);
         fd = opener_open_bitmap(o);
         CHECK(fd >= 0);
         CHECK(pread(fd, buf, 8, 8) == 8);
