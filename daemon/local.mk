@@ -18,6 +18,7 @@ daemon_libpageidled_a_SOURCES = \
 	daemon/backend-page-idle.c \
 	daemon/refs.c daemon/refs.h daemon/backend-refs.c \
 	daemon/snapshot.c daemon/snapshot.h \
+	daemon/history.c daemon/history.h \
 	daemon/tracking.c daemon/tracking.h \
 	daemon/json.c daemon/json.h \
 	daemon/metrics.c daemon/metrics.h \
