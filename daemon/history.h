@@ -23,7 +23,7 @@
  * and nothing is locked.  The figures live in memory only: a restart
  * starts from nothing; a reload keeps them (history_set_max_scans()). */
 
-/* More would hold more than the few MiB this is for (bench/history-memory). */
+/* More would hold more than the few MiB this is for (bench/results/history-memory.md). */
 #define HISTORY_MAX_SCANS 100000u
 
 typedef struct HistoryPoint {
@@ -70,7 +70,7 @@ size_t history_view_n_scans(const HistoryView *v);
 
 #define HISTORY_SCHEMA_VERSION 1
 
-/* The JSON document (pageidled(8), HISTORY): the scans with a timestamp
+/* The JSON document (pageidled(8), SCAN HISTORY): the scans with a timestamp
  * at or after since_usec (CLOCK_REALTIME; 0: all), of every cgroup, or of
  * cgroup only when it is not NULL (-ENOENT when no such scan has it).
  * *ret ends in a newline; *ret_size is its length. */

@@ -32,7 +32,12 @@ daemon_libpageidled_a_SOURCES = \
 # What every file of the library, the programs and the tests is compiled
 # and linked with.
 pageidled_cflags = $(AM_CFLAGS) $(LIBSYSTEMD_CFLAGS) $(INIH_CFLAGS) $(JSONC_CFLAGS) \
-	$(LIBCAP_CFLAGS) $(MHD_CFLAGS)
+	$(LIBCAP_CFLAGS) $(MHD_CFLAGS) $(web_defs)
+# Where http.c reads the page (web/local.mk) and its charting library,
+# Debian's libjs-dygraphs, from (also for the sanitizer build,
+# tests/fuzz/local.mk).
+dygraphsdir = /usr/share/javascript/dygraphs
+web_defs = -DWEB_DIR='"$(webdir)"' -DDYGRAPHS_DIR='"$(dygraphsdir)"'
 pageidled_libs = daemon/libpageidled.a $(LIBSYSTEMD_LIBS) $(INIH_LIBS) $(JSONC_LIBS) \
 	$(LIBCAP_LIBS) $(MHD_LIBS) -lm
 daemon_libpageidled_a_CFLAGS = $(pageidled_cflags)
@@ -47,5 +52,5 @@ daemon_pageidlectl_SOURCES = daemon/pageidlectl.c
 daemon_pageidlectl_CFLAGS = $(pageidled_cflags)
 daemon_pageidlectl_LDADD = $(pageidled_libs)
 
-# The JSON document's schema, for consumers and for the tests.
-dist_pkgdata_DATA = daemon/pageidled-stats.schema.json
+# The JSON documents' schemas, for consumers and for the tests.
+dist_pkgdata_DATA = daemon/pageidled-stats.schema.json daemon/pageidled-history.schema.json

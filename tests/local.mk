@@ -136,11 +136,15 @@ tests_http_http_hostile_SOURCES = tests/http/http-hostile.c
 TESTS += \
 	tests/http/test-http-e2e.sh \
 	tests/http/test-http-limits.sh \
-	tests/http/test-http-slow.sh
+	tests/http/test-http-slow.sh \
+	tests/http/test-grafana.sh \
+	tests/http/test-http-history.sh
 EXTRA_DIST += \
 	tests/http/test-http-e2e.sh \
 	tests/http/test-http-limits.sh \
 	tests/http/test-http-slow.sh \
+	tests/http/test-grafana.sh \
+	tests/http/test-http-history.sh \
 	tests/http/host-daemon.sh \
 	tests/http/lib.sh \
 	tests/http/schema-check.jq \
