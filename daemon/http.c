@@ -816,7 +816,8 @@ static int http_load_page(HttpServer *h) {
                 if (r == -ENOMEM)
                         return r;
                 if (r < 0) {
-                        log_warning_errno(r, "Failed to read %s: %m; no page at / (install %s).", path,
+                        log_warning_errno(r, "No page at /, as %s cannot be read (%m): / lists the paths "
+                                          "(install %s).", path,
                                           web_table[i].library ? "libjs-dygraphs" : "pageidled's web files");
                         return 0;
                 }
