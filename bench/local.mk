@@ -26,3 +26,10 @@ EXTRA_DIST += \
 	bench/results/bus-listener.md \
 	bench/http-slow-readers \
 	bench/results/http-slow-readers.md
+
+# The history's memory at 1000 cgroups, with its results.
+check_PROGRAMS += bench/history-memory
+bench_history_memory_SOURCES = bench/history-memory.c
+bench_history_memory_CFLAGS = -I$(top_srcdir)/daemon $(pageidled_cflags)
+bench_history_memory_LDADD = $(pageidled_libs)
+EXTRA_DIST += bench/results/history-memory.md

@@ -28,6 +28,7 @@ Bus *bus_free(Bus *b) {
         free(b->waiters);
         bus_objects_free(b->objects, b->n_objects);
         snapshot_unref(b->snapshot);
+        history_view_unref(b->history);
         sd_bus_flush_close_unref(b->bus);
         free(b);
         return NULL;
@@ -464,6 +465,38 @@ static int method_get_snapshot(sd_bus_message *msg, void *userdata, sd_bus_error
         return sd_bus_reply_method_return(msg, "s", b->snapshot->json);
 }
 
+/* GetHistory(cgroup, since_usec): what GET /history.json?cgroup=&since=
+ * answers, cgroup "" for all of them, since_usec 0 for every scan. */
+static int method_get_history(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        _cleanup_free_ char *json = NULL, *path = NULL;
+        const Bus *b = userdata;
+        const char *cgroup;
+        uint64_t since;
+        size_t size;
+        int r;
+
+        r = sd_bus_message_read(msg, "st", &cgroup, &since);
+        if (r < 0)
+                return r;
+        if (*cgroup) {
+                r = cgroup_path_normalize(cgroup, &path);
+                if (r < 0)
+                        return r;
+                if (r > 0)
+                        return sd_bus_error_setf(error, BUS_ERROR_INVALID_PATH, "Invalid cgroup path: %s.",
+                                                 cgroup_path_error_to_string(r));
+        }
+        if (!b->history)
+                return sd_bus_error_set(error, SD_BUS_ERROR_FAILED, "No history yet.");
+        r = history_format(b->history, path, since, &json, &size);
+        if (r == -ENOENT)
+                return sd_bus_error_setf(error, BUS_ERROR_NO_SUCH_CGROUP,
+                                         "No scan in the history (since then) has %s.", path);
+        if (r < 0)
+                return r;
+        return sd_bus_reply_method_return(msg, "s", json);
+}
+
 /* Every method is SD_BUS_VTABLE_UNPRIVILEGED: on the system bus sd-bus would
  * otherwise serve only callers it deems privileged (root, CAP_SYS_ADMIN read
  * from /proc, or the daemon's own user), refusing readers and letting user
@@ -501,6 +534,8 @@ static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_METHOD("ScanNow", NULL, NULL, method_scan_now, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_NAMES("GetSnapshot", NULL, , "s", SD_BUS_PARAM(json),
                                  method_get_snapshot, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("GetHistory", "st", SD_BUS_PARAM(cgroup) SD_BUS_PARAM(since_usec),
+                                 "s", SD_BUS_PARAM(json), method_get_history, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_SIGNAL_WITH_NAMES("ScanCompleted", "tt", SD_BUS_PARAM(count) SD_BUS_PARAM(duration_usec), 0),
         SD_BUS_VTABLE_END,
 };
@@ -690,4 +725,11 @@ void bus_publish(Bus *b, Snapshot *s, bool pass_done) {
                 sd_bus_message_unref(w->call);
         }
         b->n_waiters = j;
+}
+
+void bus_publish_history(Bus *b, HistoryView *v) {
+        if (!b)
+                return;
+        history_view_unref(b->history);
+        b->history = history_view_ref(v);
 }

@@ -6,6 +6,7 @@
 #include <systemd/sd-event.h>
 
 #include "bus-names.h"
+#include "history.h"
 #include "snapshot.h"
 #include "tracking.h"
 
@@ -45,6 +46,7 @@ typedef struct Bus {
         void *userdata;
         const Tracking *tracking;
         Snapshot *snapshot;     /* the last published; a reference */
+        HistoryView *history;   /* what GetHistory() renders; a reference, or NULL */
         SnapshotInfo info;      /* the snapshot's, for the manager's properties */
         BusObject *objects;
         size_t n_objects;
@@ -78,3 +80,6 @@ int bus_start(Bus *b, sd_event *e);
  * to ScanNow().  Without (a pass began, and says so in its state), the
  * calls keep waiting. */
 void bus_publish(Bus *b, Snapshot *s, bool pass_done);
+
+/* Replaces what GetHistory() renders from (b may be NULL: no bus). */
+void bus_publish_history(Bus *b, HistoryView *v);

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <arpa/inet.h>
 #include <ini.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -71,6 +72,7 @@ int config_new_default(Config **ret) {
                 .backend = BACKEND_AUTO,
                 .http_enable = true,
                 .http_port = HTTP_DEFAULT_PORT,
+                .history.scans = 120,
         };
         c->json_file = strdup("/run/pageidled/stats.json");
         c->user = strdup("pageidled");
@@ -92,6 +94,12 @@ unsigned config_window_intervals(const Config *c) {
         uint64_t n = DIV_ROUND_UP(c->window_usec, c->interval_usec);
 
         return (unsigned) MIN(MAX(n, 1), 254);
+}
+
+unsigned config_history_scans(const Config *c) {
+        uint64_t n = c->history.usec > 0 ? DIV_ROUND_UP(c->history.usec, c->interval_usec) : c->history.scans;
+
+        return (unsigned) MIN(n, (uint64_t) CONFIG_HISTORY_MAX_SCANS);
 }
 
 /* Each parser returns 0 or a negative errno and may fill *why. */
@@ -132,6 +140,33 @@ static int parse_window(const char *value, void *field, const char **why) {
                 return -ERANGE;
         }
         *(uint64_t *) field = usec;
+        return 0;
+}
+
+/* A number of scans, or a duration (with its unit). */
+static int parse_history(const char *value, void *field, const char **why) {
+        ConfigHistory *h = field;
+        uint64_t usec;
+
+        if (*value && strspn(value, "0123456789") == strlen(value)) {
+                unsigned long v = strlen(value) <= 6 ? strtoul(value, NULL, 10) : ULONG_MAX;
+
+                if (v > CONFIG_HISTORY_MAX_SCANS) {
+                        *why = "more scans than 100000";
+                        return -ERANGE;
+                }
+                *h = (ConfigHistory) { .scans = (unsigned) v };
+                return 0;
+        }
+        if (parse_duration(value, &usec) < 0) {
+                *why = "neither a number of scans nor a duration (e.g. 120, 1h, 30min)";
+                return -EINVAL;
+        }
+        if (usec == 0) {
+                *why = "a duration of 0; History=0 keeps nothing";
+                return -ERANGE;
+        }
+        *h = (ConfigHistory) { .usec = usec };
         return 0;
 }
 
@@ -319,6 +354,7 @@ static const struct {
         { "Cgroups", "Track", parse_cgroup_list, offsetof(Config, cgroups), true },
         { "Cgroups", "Root", parse_path_or_empty, offsetof(Config, cgroup_root) },
         { "Output", "JSONFile", parse_json_file, offsetof(Config, json_file) },
+        { "Output", "History", parse_history, offsetof(Config, history) },
         { "Daemon", "User", parse_user, offsetof(Config, user) },
         { "HTTP", "Enable", parse_bool, offsetof(Config, http_enable) },
         { "HTTP", "Address", parse_address, offsetof(Config, http_address) },

@@ -35,6 +35,12 @@ ScanPath scan_path_from_string(const char *s);
 #define HTTP_DEFAULT_ADDRESS "127.0.0.1"
 #define HTTP_DEFAULT_PORT 9258
 
+/* History=: a duration, or a number of scans when usec is 0. */
+typedef struct ConfigHistory {
+        uint64_t usec;
+        unsigned scans;
+} ConfigHistory;
+
 /* Every setting, in the units it is used in.  Defaults are in conf.c and
  * documented in pageidled.conf(5). */
 typedef struct Config {
@@ -47,6 +53,7 @@ typedef struct Config {
         char **cgroups;                 /* [Cgroups] Track=, paths or glob patterns */
         char *cgroup_root;              /* [Cgroups] Root=, NULL: detect */
         char *json_file;                /* [Output] JSONFile=, NULL: none */
+        ConfigHistory history;          /* [Output] History= */
         char *user;                     /* [Daemon] User= */
         bool http_enable;               /* [HTTP] Enable= */
         char *http_address;             /* [HTTP] Address=, an IPv4 or IPv6 literal */
@@ -88,6 +95,11 @@ int config_parse_cgroup_pattern(const char *s, char **ret, const char **why);
 /* A JSONFile= path; "" is allowed (no file). */
 int config_check_json_file(const char *path, const char **why);
 int config_check_user(const char *name, const char **why);
+
+/* How many scans History= keeps: its number, or its duration in whole
+ * intervals (rounded up), at most CONFIG_HISTORY_MAX_SCANS; 0: none. */
+#define CONFIG_HISTORY_MAX_SCANS 100000u
+unsigned config_history_scans(const Config *c);
 
 /* Number of whole intervals in the working-set window, at least one. */
 unsigned config_window_intervals(const Config *c);

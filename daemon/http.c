@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <inttypes.h>
 #include <microhttpd.h>
@@ -14,6 +15,7 @@
 #include <systemd/sd-daemon.h>
 #include <time.h>
 
+#include "history.h"
 #include "http.h"
 #include "metrics.h"
 #include "util.h"
@@ -50,7 +52,13 @@
  * HTTP_SEND_BUFFER in the kernel, dropped by the reset that cuts it; and a
  * reference to a document, which are shared (one per scan) and at most
  * 1 + HTTP_MAX_OLD_DOCUMENTS of which are kept alive, each in a mapping of
- * its own that goes back to the system with the last answer sent from it. */
+ * its own that goes back to the system with the last answer sent from it.
+ *
+ * /history.json: the whole history is rendered at most once per scan (at
+ * the first request for it), and shared by every answer like a document.
+ * A filtered one (cgroup=, since=) is rendered for its request; those
+ * being sent hold at most HTTP_MAX_RENDERED_BYTES together, and a request
+ * that would go past it gets 503. */
 #define HTTP_MAX_CONNECTIONS 256u
 /* libmicrohttpd's own limit is higher: the connections cut in one run are
  * closed at the next, and up to 10 are accepted per run meanwhile.  Were
@@ -73,6 +81,30 @@
 /* Per connection, as SO_SNDBUF (the kernel doubles it): 128 KiB in
  * flight are gigabytes a second on loopback, 12 MB/s at a 10 ms RTT. */
 #define HTTP_SEND_BUFFER (64 * 1024)
+#define HTTP_MAX_RENDERED_BYTES ((size_t) 64 << 20)
+
+/* The page: what a browser gets at / (clients that do not accept
+ * text/html get the list of paths), from files read once at start. */
+#define HTTP_CSP "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; " \
+        "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+
+typedef struct HttpFile {
+        const char *url;
+        const char *name;
+        bool library;                   /* from the charting library's directory, not ours */
+        const char *type;
+        char *body;                     /* read at start, never changed */
+        size_t size;
+} HttpFile;
+
+static const HttpFile web_table[] = {
+        { "/", "index.html", false, "text/html; charset=utf-8" },
+        { "/web/app.js", "app.js", false, "text/javascript; charset=utf-8" },
+        { "/web/style.css", "style.css", false, "text/css; charset=utf-8" },
+        { "/web/dygraph.min.js", "dygraph.min.js", true, "text/javascript; charset=utf-8" },
+        { "/web/dygraph.min.css", "dygraph.min.css", true, "text/css; charset=utf-8" },
+};
+#define N_WEB_FILES (sizeof(web_table) / sizeof(web_table[0]))
 
 #define STRINGIFY_(x) #x
 #define STRINGIFY(x) STRINGIFY_(x)
@@ -110,6 +142,23 @@ typedef struct HttpConnection {
         struct HttpConnection *prev, *next;
 } HttpConnection;
 
+/* What /history.json answers from, published once per scan: the view,
+ * and the whole document once a request asked for it (serving thread
+ * only). */
+typedef struct HttpHistory {
+        unsigned refcount;
+        HistoryView *view;
+        char *full;
+        size_t full_size;
+} HttpHistory;
+
+/* A filtered history being sent. */
+typedef struct HttpRendered {
+        HttpServer *server;
+        char *body;
+        size_t size;
+} HttpRendered;
+
 /* A list of connections in the order they entered it, which is the order
  * of their deadlines: each state's deadline is the same time after entry. */
 typedef struct HttpList {
@@ -134,6 +183,10 @@ struct HttpServer {
 
         pthread_mutex_t lock;
         HttpContent *content;           /* under lock */
+        HttpHistory *history;           /* under lock */
+        size_t rendered_bytes;          /* serving thread only: of the HttpRendered being sent */
+        HttpFile web[N_WEB_FILES];      /* all read, or none (no page) */
+        bool have_page;
         uint64_t seq;                   /* the content's; atomic */
 
         /* Main thread only. */
@@ -170,6 +223,46 @@ static void content_unrefp(HttpContent **c) {
 /* The response's free callback: the body was the content's buffer. */
 static void content_release(void *cls) {
         content_unref(cls);
+}
+
+static HttpHistory *history_ref(HttpHistory *hh) {
+        if (hh)
+                __atomic_add_fetch(&hh->refcount, 1, __ATOMIC_RELAXED);
+        return hh;
+}
+
+static HttpHistory *history_unref(HttpHistory *hh) {
+        if (!hh || __atomic_sub_fetch(&hh->refcount, 1, __ATOMIC_ACQ_REL) > 0)
+                return NULL;
+        history_view_unref(hh->view);
+        free(hh->full);
+        free(hh);
+        return NULL;
+}
+
+static void history_unrefp(HttpHistory **hh) {
+        history_unref(*hh);
+}
+
+static void history_release(void *cls) {
+        history_unref(cls);
+}
+
+static void rendered_release(void *cls) {
+        HttpRendered *r = cls;
+
+        r->server->rendered_bytes -= r->size;
+        free(r->body);
+        free(r);
+}
+
+static HttpHistory *http_get_history(HttpServer *h) {
+        HttpHistory *hh;
+
+        pthread_mutex_lock(&h->lock);
+        hh = history_ref(h->history);
+        pthread_mutex_unlock(&h->lock);
+        return hh;
 }
 
 static HttpContent *http_get_content(HttpServer *h) {
@@ -269,27 +362,144 @@ static enum MHD_Result queue_text(struct MHD_Connection *conn, unsigned status, 
         return ret;
 }
 
-/* Answers from the content's own buffer; the response holds a reference
- * until libmicrohttpd has sent it. */
-static enum MHD_Result queue_content(struct MHD_Connection *conn, HttpContent *c, const char *body, size_t size,
-                                     const char *type) {
+/* Answers from a buffer that release(cls) lets go of once libmicrohttpd
+ * has sent it (or failed to).  release NULL: a buffer that lives as long
+ * as the server. */
+static enum MHD_Result queue_buffer(struct MHD_Connection *conn, const char *body, size_t size, const char *type,
+                                    bool page, void (*release)(void *), void *cls) {
         struct MHD_Response *r;
         enum MHD_Result ret;
 
-        r = MHD_create_response_from_buffer_with_free_callback_cls(size, (void *) body, content_release,
-                                                                  content_ref(c));
+        if (release)
+                r = MHD_create_response_from_buffer_with_free_callback_cls(size, (void *) body, release, cls);
+        else
+                r = MHD_create_response_from_buffer(size, (void *) body, MHD_RESPMEM_PERSISTENT);
         if (!r) {
-                content_unref(c);
+                if (release)
+                        release(cls);
                 return MHD_NO;
         }
         if (MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type) != MHD_YES ||
-            MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store") != MHD_YES) {
+            MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store") != MHD_YES ||
+            MHD_add_response_header(r, "X-Content-Type-Options", "nosniff") != MHD_YES ||
+            (page && (MHD_add_response_header(r, "Content-Security-Policy", HTTP_CSP) != MHD_YES ||
+                      MHD_add_response_header(r, "Referrer-Policy", "no-referrer") != MHD_YES ||
+                      MHD_add_response_header(r, MHD_HTTP_HEADER_VARY, "Accept") != MHD_YES))) {
                 MHD_destroy_response(r);
                 return MHD_NO;
         }
         ret = MHD_queue_response(conn, MHD_HTTP_OK, r);
         MHD_destroy_response(r);
         return ret;
+}
+
+/* Answers from the content's own buffer; the response holds a reference
+ * until libmicrohttpd has sent it. */
+static enum MHD_Result queue_content(struct MHD_Connection *conn, HttpContent *c, const char *body, size_t size,
+                                     const char *type) {
+        return queue_buffer(conn, body, size, type, false, content_release, content_ref(c));
+}
+
+/* Whether an Accept header takes text/html: a browser (curl's default,
+ * "*\/\*", gets the list of paths). */
+static bool accepts_html(const char *accept) {
+        for (const char *p = accept; p && *p; p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL) {
+                size_t n;
+
+                p += strspn(p, " \t");
+                n = strcspn(p, " \t;,");
+                if (n == strlen("text/html") && strncasecmp(p, "text/html", n) == 0) {
+                        const char *q = strstr(p, "q=");
+                        const char *end = strchr(p, ',');
+
+                        /* "q=0" refuses it. */
+                        if (q && (!end || q < end) && strtod(q + 2, NULL) <= 0)
+                                return false;
+                        return true;
+                }
+        }
+        return false;
+}
+
+typedef struct QueryState {
+        HistoryQuery query;
+        const char *why;
+        int r;
+} QueryState;
+
+static enum MHD_Result on_query_argument(void *cls, enum MHD_ValueKind kind, const char *key, const char *value) {
+        QueryState *s = cls;
+
+        s->r = history_query_add(&s->query, key, value, &s->why);
+        return s->r < 0 ? MHD_NO : MHD_YES;
+}
+
+static enum MHD_Result queue_history(HttpServer *h, struct MHD_Connection *conn) {
+        _cleanup_(history_unrefp) HttpHistory *hh = NULL;
+        QueryState s = {};
+        HttpRendered *rendered;
+        enum MHD_Result ret;
+        char buf[256];
+        int r;
+
+        (void) MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, on_query_argument, &s);
+        if (s.r == -ENOMEM) {
+                history_query_done(&s.query);
+                return MHD_NO;
+        }
+        if (s.r < 0) {
+                history_query_done(&s.query);
+                snprintf(buf, sizeof(buf), "Bad query: %s.\n", s.why);
+                return queue_text(conn, MHD_HTTP_BAD_REQUEST, buf, NULL);
+        }
+        hh = http_get_history(h);
+        if (!hh) {
+                history_query_done(&s.query);
+                return queue_text(conn, MHD_HTTP_SERVICE_UNAVAILABLE, "Starting.\n", NULL);
+        }
+
+        /* The whole history: rendered once, shared. */
+        if (!s.query.cgroup && s.query.since_usec == 0) {
+                if (!hh->full && history_format(hh->view, NULL, 0, &hh->full, &hh->full_size) < 0)
+                        return MHD_NO;
+                return queue_buffer(conn, hh->full, hh->full_size, "application/json", false, history_release,
+                                    history_ref(hh));
+        }
+
+        rendered = calloc(1, sizeof(*rendered));
+        if (!rendered) {
+                history_query_done(&s.query);
+                return MHD_NO;
+        }
+        r = history_format(hh->view, s.query.cgroup, s.query.since_usec, &rendered->body, &rendered->size);
+        history_query_done(&s.query);
+        if (r < 0) {
+                free(rendered);
+                if (r == -ENOENT)
+                        return queue_text(conn, MHD_HTTP_NOT_FOUND,
+                                          "No scan in the history (since then) has that cgroup.\n", NULL);
+                return MHD_NO;
+        }
+        if (h->rendered_bytes + rendered->size > HTTP_MAX_RENDERED_BYTES) {
+                free(rendered->body);
+                free(rendered);
+                return queue_text(conn, MHD_HTTP_SERVICE_UNAVAILABLE,
+                                  "Busy: too many filtered histories being sent; try again.\n", NULL);
+        }
+        rendered->server = h;
+        h->rendered_bytes += rendered->size;
+        ret = queue_buffer(conn, rendered->body, rendered->size, "application/json", false, rendered_release,
+                           rendered);
+        return ret;
+}
+
+static const HttpFile *web_file(const HttpServer *h, const char *url) {
+        if (!h->have_page)
+                return NULL;
+        for (size_t i = 0; i < N_WEB_FILES; i++)
+                if (strcmp(h->web[i].url, url) == 0)
+                        return &h->web[i];
+        return NULL;
 }
 
 static enum MHD_Result queue_health(struct MHD_Connection *conn, HttpContent *c) {
@@ -313,6 +523,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         _cleanup_(content_unrefp) HttpContent *c = NULL;
         HttpConnection *hc = connection_of(conn);
         HttpServer *h = cls;
+        const HttpFile *file;
         bool get;
 
         if (!*req_cls) {
@@ -337,15 +548,24 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
                 return queue_text(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "Method not allowed: use GET or HEAD.\n",
                                   "GET, HEAD");
 
+        file = web_file(h, url);
+        if (file && (strcmp(url, "/") != 0 ||
+                     accepts_html(MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT))))
+                return queue_buffer(conn, file->body, file->size, file->type, true, NULL, NULL);
         if (strcmp(url, "/") == 0)
                 return queue_text(conn, MHD_HTTP_OK,
                                   "pageidled " PACKAGE_VERSION "\n"
-                                  "/stats.json  the JSON document (schema_version " STRINGIFY(JSON_SCHEMA_VERSION) ")\n"
-                                  "/metrics     Prometheus text format\n"
-                                  "/healthz     200 while scans are recent, else 503\n", NULL);
-        if (strcmp(url, "/stats.json") != 0 && strcmp(url, "/metrics") != 0 && strcmp(url, "/healthz") != 0)
-                return queue_text(conn, MHD_HTTP_NOT_FOUND, "Not found: try /stats.json, /metrics or /healthz.\n",
+                                  "/stats.json    the JSON document (schema_version " STRINGIFY(JSON_SCHEMA_VERSION) ")\n"
+                                  "/history.json  the last scans' estimates (?cgroup=PATH&since=USEC)\n"
+                                  "/metrics       Prometheus text format\n"
+                                  "/healthz       200 while scans are recent, else 503\n"
+                                  "/              this list, or the page to a browser (Accept: text/html)\n",
                                   NULL);
+        if (strcmp(url, "/history.json") == 0)
+                return queue_history(h, conn);
+        if (strcmp(url, "/stats.json") != 0 && strcmp(url, "/metrics") != 0 && strcmp(url, "/healthz") != 0)
+                return queue_text(conn, MHD_HTTP_NOT_FOUND,
+                                  "Not found: try /stats.json, /history.json, /metrics or /healthz.\n", NULL);
 
         c = http_get_content(h);
         if (!c)
@@ -575,6 +795,37 @@ static int http_bind(const Config *c) {
         return TAKE_FD(fd);
 }
 
+/* Reads the page's files, as root before the drop: ours from
+ * $PAGEIDLED_WEB_DIR or WEB_DIR, the charting library's from
+ * $PAGEIDLED_DYGRAPHS_DIR or DYGRAPHS_DIR.  Without one of them, / is the
+ * list of paths for everyone. */
+static int http_load_page(HttpServer *h) {
+        const char *dirs[2] = {
+                getenv("PAGEIDLED_WEB_DIR") ?: WEB_DIR,
+                getenv("PAGEIDLED_DYGRAPHS_DIR") ?: DYGRAPHS_DIR,
+        };
+
+        for (size_t i = 0; i < N_WEB_FILES; i++) {
+                _cleanup_free_ char *path = NULL;
+                int r;
+
+                h->web[i] = web_table[i];
+                if (asprintf(&path, "%s/%s", dirs[web_table[i].library], web_table[i].name) < 0)
+                        return -ENOMEM;
+                r = read_full_fileat(AT_FDCWD, path, &h->web[i].body, &h->web[i].size);
+                if (r == -ENOMEM)
+                        return r;
+                if (r < 0) {
+                        log_warning_errno(r, "No page at /, as %s cannot be read (%m): / lists the paths "
+                                          "(install %s).", path,
+                                          web_table[i].library ? "libjs-dygraphs" : "pageidled's web files");
+                        return 0;
+                }
+        }
+        h->have_page = true;
+        return 0;
+}
+
 int http_open(const Config *c, HttpServer **ret) {
         _cleanup_(http_freep) HttpServer *h = NULL;
         struct sockaddr_storage sa = {};
@@ -615,7 +866,9 @@ int http_open(const Config *c, HttpServer **ret) {
         h->where = format_address(&sa);
         if (!h->where)
                 return log_oom();
-        log_info("Serving http://%s/ (/stats.json, /metrics, /healthz)%s.", h->where,
+        if (http_load_page(h) < 0)
+                return log_oom();
+        log_info("Serving http://%s/ (/stats.json, /history.json, /metrics, /healthz)%s.", h->where,
                  passed ? " on the socket systemd passed" : "");
         *ret = TAKE_PTR(h);
         return 0;
@@ -714,6 +967,22 @@ int http_publish(HttpServer *h, const Snapshot *snapshot) {
         return 0;
 }
 
+int http_publish_history(HttpServer *h, HistoryView *v) {
+        HttpHistory *hh, *old;
+
+        hh = calloc(1, sizeof(*hh));
+        if (!hh)
+                return -ENOMEM;
+        hh->refcount = 1;
+        hh->view = history_view_ref(v);
+        pthread_mutex_lock(&h->lock);
+        old = h->history;
+        h->history = hh;
+        pthread_mutex_unlock(&h->lock);
+        history_unref(old);
+        return 0;
+}
+
 HttpServer *http_free(HttpServer *h) {
         if (!h)
                 return NULL;
@@ -732,6 +1001,9 @@ HttpServer *http_free(HttpServer *h) {
         safe_close(h->stop_fd);
         safe_close(h->wake_fd);
         content_unref(h->content);
+        history_unref(h->history);
+        for (size_t i = 0; i < N_WEB_FILES; i++)
+                free(h->web[i].body);
         pthread_mutex_destroy(&h->lock);
         free(h->where);
         free(h);

@@ -2,10 +2,13 @@
 #pragma once
 
 #include "conf.h"
+#include "history.h"
 #include "snapshot.h"
 
-/* The HTTP endpoint: GET /stats.json (the JSON document), /metrics
- * (Prometheus text), /healthz (200 while scans are recent, else 503).
+/* The HTTP endpoint: GET /stats.json (the JSON document), /history.json
+ * (the last scans, history.h), /metrics (Prometheus text), /healthz (200
+ * while scans are recent, else 503), and / (the page to a browser, from
+ * web/, else the list of paths).
  *
  * libmicrohttpd runs in a thread of its own (on its epoll fd), not in the
  * sd-event loop: a scan at CPUBudget=100% runs a whole pass without
@@ -38,6 +41,9 @@ int http_start(HttpServer *h);
 /* Replaces what is served (main thread only): s's document, and the
  * metrics rendered here from s. */
 int http_publish(HttpServer *h, const Snapshot *s);
+
+/* Replaces the history /history.json renders from (main thread only). */
+int http_publish_history(HttpServer *h, HistoryView *v);
 
 /* Stops the thread (waiting for it) and closes every connection. */
 HttpServer *http_free(HttpServer *h);

@@ -18,6 +18,7 @@ daemon_libpageidled_a_SOURCES = \
 	daemon/backend-page-idle.c \
 	daemon/refs.c daemon/refs.h daemon/backend-refs.c \
 	daemon/snapshot.c daemon/snapshot.h \
+	daemon/history.c daemon/history.h \
 	daemon/tracking.c daemon/tracking.h \
 	daemon/json.c daemon/json.h \
 	daemon/metrics.c daemon/metrics.h \
@@ -32,7 +33,12 @@ daemon_libpageidled_a_SOURCES = \
 # and linked with.
 # kernel/uapi: /dev/pageidle's ABI, the module's own header.
 pageidled_cflags = $(AM_CFLAGS) -I$(top_srcdir)/kernel/uapi $(LIBSYSTEMD_CFLAGS) $(INIH_CFLAGS) $(JSONC_CFLAGS) \
-	$(LIBCAP_CFLAGS) $(MHD_CFLAGS)
+	$(LIBCAP_CFLAGS) $(MHD_CFLAGS) $(web_defs)
+# Where http.c reads the page (web/local.mk) and its charting library,
+# Debian's libjs-dygraphs, from (also for the sanitizer build,
+# tests/fuzz/local.mk).
+dygraphsdir = /usr/share/javascript/dygraphs
+web_defs = -DWEB_DIR='"$(webdir)"' -DDYGRAPHS_DIR='"$(dygraphsdir)"'
 pageidled_libs = daemon/libpageidled.a $(LIBSYSTEMD_LIBS) $(INIH_LIBS) $(JSONC_LIBS) \
 	$(LIBCAP_LIBS) $(MHD_LIBS) -lm
 daemon_libpageidled_a_CFLAGS = $(pageidled_cflags)
@@ -47,5 +53,5 @@ daemon_pageidlectl_SOURCES = daemon/pageidlectl.c
 daemon_pageidlectl_CFLAGS = $(pageidled_cflags)
 daemon_pageidlectl_LDADD = $(pageidled_libs)
 
-# The JSON document's schema, for consumers and for the tests.
-dist_pkgdata_DATA = daemon/pageidled-stats.schema.json
+# The JSON documents' schemas, for consumers and for the tests.
+dist_pkgdata_DATA = daemon/pageidled-stats.schema.json daemon/pageidled-history.schema.json

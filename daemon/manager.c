@@ -17,6 +17,7 @@
 
 #include "backend.h"
 #include "bus.h"
+#include "history.h"
 #include "http.h"
 #include "json.h"
 #include "manager.h"
@@ -64,6 +65,7 @@ Manager *manager_free(Manager *m) {
         free(m->unnamed_inodes);
         free(m->state_detail);
         snapshot_unref(m->snapshot);
+        history_free(m->history);
         free(m);
         return NULL;
 }
@@ -131,6 +133,8 @@ int manager_new(const Options *o, Manager **ret) {
         r = manager_load_config(m, &m->config);
         if (r < 0)
                 return r;
+        if (history_new(config_history_scans(m->config), &m->history) < 0)
+                return log_oom();
         *ret = TAKE_PTR(m);
         return 0;
 }
@@ -405,6 +409,19 @@ int manager_open(Manager *m) {
         return 0;
 }
 
+/* What HTTP and the bus render /history.json and GetHistory() from. */
+static void manager_publish_history(Manager *m) {
+        _cleanup_(history_view_unrefp) HistoryView *v = NULL;
+
+        if (history_view(m->history, &v) < 0) {
+                log_oom();
+                return;
+        }
+        if (m->http && http_publish_history(m->http, v) < 0)
+                log_oom();
+        bus_publish_history(m->bus, v);
+}
+
 /* The outputs, each from the same snapshot: the JSON file, HTTP, the bus. */
 static void manager_publish(Manager *m) {
         _cleanup_(snapshot_unrefp) Snapshot *s = NULL;
@@ -419,8 +436,11 @@ static void manager_publish(Manager *m) {
         m->snapshot = snapshot_ref(s);
         if (m->options->once)
                 return;         /* main() prints the last one */
+        if (history_add(m->history, s) < 0)
+                log_oom();
         if (m->http && http_publish(m->http, s) < 0)
                 log_oom();
+        manager_publish_history(m);
         if (m->config->json_file) {
                 r = json_write_atomic(m->config->json_file, s->json);
                 if (r < 0 && r != m->json_error)
@@ -863,9 +883,13 @@ int manager_reload(Manager *m) {
         free(c->http_address);
         c->http_address = TAKE_PTR(m->config->http_address);
 
+        /* The history stays, to the new bound. */
+        if (history_set_max_scans(m->history, config_history_scans(c)) < 0)
+                return log_oom();
         config_free(m->config);
         m->config = TAKE_PTR(c);
         m->log_patterns = true;
+        manager_publish_history(m);
         log_info("Reloaded the configuration: interval %s, %zu patterns.",
                  format_duration(a, sizeof(a), m->config->interval_usec), strv_length(m->config->cgroups));
         /* A waiting pass moves to the new interval. */
@@ -971,6 +995,7 @@ int manager_start(Manager *m) {
                 if (http_start(m->http) < 0)
                         m->http = http_free(m->http);
         }
+        manager_publish_history(m);
 
         sd_notify(false, "READY=1\nSTATUS=Marking pages; first estimates after one interval");
         return 0;

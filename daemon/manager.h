@@ -87,6 +87,7 @@ typedef struct Manager {
          * (bus.c) and --once's stdout; made by manager_publish(). */
         Snapshot *snapshot;
         HttpServer *http;                       /* NULL: no HTTP endpoint */
+        struct History *history;                /* the last History= scans, fed by manager_publish() */
 
         /* The D-Bus API (bus.c, served through manager-bus.c) and the
          * tracking changes made through it, kept across reloads. */

@@ -15,6 +15,7 @@ daemon_tests = \
 	tests/test-cgroup \
 	tests/test-scan \
 	tests/test-json \
+	tests/test-history \
 	tests/test-pageidled
 
 check_PROGRAMS += $(daemon_tests)
@@ -42,6 +43,9 @@ tests_test_scan_LDADD = $(test_ldadd)
 tests_test_json_SOURCES = tests/test-json.c tests/test-util.h
 tests_test_json_CFLAGS = $(test_cflags)
 tests_test_json_LDADD = $(test_ldadd)
+tests_test_history_SOURCES = tests/test-history.c tests/test-util.h
+tests_test_history_CFLAGS = $(test_cflags)
+tests_test_history_LDADD = $(test_ldadd)
 # Runs the built daemon against a fake /proc and /sys.
 tests_test_pageidled_SOURCES = tests/test-pageidled.c tests/test-util.h
 tests_test_pageidled_CFLAGS = $(test_cflags)
@@ -132,11 +136,15 @@ tests_http_http_hostile_SOURCES = tests/http/http-hostile.c
 TESTS += \
 	tests/http/test-http-e2e.sh \
 	tests/http/test-http-limits.sh \
-	tests/http/test-http-slow.sh
+	tests/http/test-http-slow.sh \
+	tests/http/test-grafana.sh \
+	tests/http/test-http-history.sh
 EXTRA_DIST += \
 	tests/http/test-http-e2e.sh \
 	tests/http/test-http-limits.sh \
 	tests/http/test-http-slow.sh \
+	tests/http/test-grafana.sh \
+	tests/http/test-http-history.sh \
 	tests/http/host-daemon.sh \
 	tests/http/lib.sh \
 	tests/http/schema-check.jq \

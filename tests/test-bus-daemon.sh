@@ -83,6 +83,26 @@ cd "$dir"
 check_introspection
 check_reads
 check_snapshot "$dir/run/stats.json"
+
+# GetHistory(), as nobody through the real policy: the scans so far of
+# the tracked cgroup, the same as the cgroup's part of the whole; a bad
+# path and a cgroup no scan has are refused by name.
+echo "--- GetHistory, as nobody"
+wait_scans 2
+as_nobody busctl --system --json=short call org.pageidled1 /org/pageidled1 org.pageidled1.Manager \
+	GetHistory st "$CG_TRACKED" 0 > history.out || fail "GetHistory as nobody"
+jq -r '.data[0]' history.out > history.json
+jq -e --arg p "$CG_TRACKED" '.schema_version == 1 and (.cgroups | length) == 1 and .cgroups[0].path == $p and
+	(.cgroups[0].scan_count | length) >= 2 and .cgroups[0].scan_count[0] == 1' history.json > /dev/null ||
+	fail "GetHistory of $CG_TRACKED: $(head -c 300 history.json)"
+as_nobody busctl --system --json=short call org.pageidled1 /org/pageidled1 org.pageidled1.Manager \
+	GetHistory st "" 0 | jq -r '.data[0]' | jq -e --arg p "$CG_TRACKED" '[.cgroups[].path] | index($p) != null' \
+	> /dev/null || fail "GetHistory of every cgroup does not have $CG_TRACKED"
+err=$(as_nobody busctl --system call org.pageidled1 /org/pageidled1 org.pageidled1.Manager GetHistory st relative 0 2>&1)
+case $err in *"Invalid cgroup path"*) ;; *) fail "GetHistory of a relative path: $err" ;; esac
+err=$(as_nobody busctl --system call org.pageidled1 /org/pageidled1 org.pageidled1.Manager GetHistory st /nope 0 2>&1)
+case $err in *"No scan in the history"*) ;; *) fail "GetHistory of an unknown cgroup: $err" ;; esac
+echo "GetHistory: $(jq '.cgroups[0].scan_count | length' history.json) scans of $CG_TRACKED; bad paths refused"
 check_refused
 check_bad_input
 check_track_untrack

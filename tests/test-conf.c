@@ -46,6 +46,8 @@ static void test_defaults(void) {
         CHECK(!c->cgroup_root);
         CHECK_STREQ(c->json_file, "/run/pageidled/stats.json");
         CHECK_STREQ(c->user, "pageidled");
+        /* History=120 scans: an hour of 30 s scans. */
+        CHECK_EQ_U64(config_history_scans(c), 120);
 
         CHECK(config_load("/nonexistent/pageidled.conf", true, &c, &error) == -ENOENT);
         CHECK_STREQ(error, "/nonexistent/pageidled.conf: No such file or directory");
@@ -69,6 +71,7 @@ static void test_every_key(void) {
         CHECK_STREQ(c->cgroup_root, "/sys/fs/cgroup/memory");
         CHECK_STREQ(c->json_file, "/var/lib/pageidled/stats.json");
         CHECK_STREQ(c->user, "nobody");
+        CHECK_EQ_U64(config_history_scans(c), 240);
 }
 
 static void test_errors(void) {
@@ -448,6 +451,36 @@ static void test_size(void) {
         free(big);
 }
 
+static Config *parse_ok(const char *text) {
+        return parse_text(text, strlen(text), 0, NULL);
+}
+
+/* History= is a number of scans or a duration, kept in whole intervals. */
+static void test_history(void) {
+        Config *c;
+
+        c = parse_ok("[Output]\nHistory=500\n");
+        CHECK_EQ_U64(config_history_scans(c), 500);
+        config_free(c);
+        c = parse_ok("[Scan]\nInterval=10s\n[Output]\nHistory=95s\n");
+        CHECK_EQ_U64(config_history_scans(c), 10);
+        config_free(c);
+        c = parse_ok("[Output]\nHistory=0\n");
+        CHECK_EQ_U64(config_history_scans(c), 0);
+        config_free(c);
+        /* 1000 days of 100 ms scans: capped. */
+        c = parse_ok("[Scan]\nInterval=100ms\n[Output]\nHistory=24000h\n");
+        CHECK_EQ_U64(config_history_scans(c), CONFIG_HISTORY_MAX_SCANS);
+        config_free(c);
+        parse_string("[Output]\nHistory=100001\n", -ERANGE, "t.conf:2: History=100001: more scans than 100000");
+        parse_string("[Output]\nHistory=99999999999999999999\n", -ERANGE, NULL);
+        parse_string("[Output]\nHistory=0s\n", -ERANGE, "t.conf:2: History=0s: a duration of 0; History=0 keeps nothing");
+        parse_string("[Output]\nHistory=a while\n", -EINVAL,
+                     "t.conf:2: History=a while: neither a number of scans nor a duration (e.g. 120, 1h, 30min)");
+        parse_string("[Output]\nHistory=\n", -EINVAL, NULL);
+        parse_string("[Output]\nHistory=-1\n", -EINVAL, NULL);
+}
+
 static void test_durations(void) {
         uint64_t u;
         char buf[32];
@@ -472,6 +505,7 @@ int main(void) {
         test_errors();
         test_values();
         test_durations();
+        test_history();
         test_long_comment();
         test_long_lines();
         test_bytes();

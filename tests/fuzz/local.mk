@@ -11,7 +11,7 @@
 
 SAN_CFLAGS = -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
 	-fno-sanitize-recover=all
-san_cc = $(CLANG) $(SAN_CFLAGS) $(DEFS) -I$(top_srcdir)/daemon -I$(top_srcdir)/kernel/uapi -I$(top_srcdir)/tests \
+san_cc = $(CLANG) $(SAN_CFLAGS) $(DEFS) $(web_defs) -I$(top_srcdir)/daemon -I$(top_srcdir)/kernel/uapi -I$(top_srcdir)/tests \
 	$(INIH_CFLAGS) $(JSONC_CFLAGS) $(LIBCAP_CFLAGS) $(LIBSYSTEMD_CFLAGS) $(MHD_CFLAGS) $(WARN_CFLAGS)
 san_libs = $(INIH_LIBS) $(JSONC_LIBS) $(LIBCAP_LIBS) $(LIBSYSTEMD_LIBS) $(MHD_LIBS) -lm
 
@@ -33,6 +33,7 @@ san_tests = \
 	tests/san/test-cgroup \
 	tests/san/test-scan \
 	tests/san/test-json \
+	tests/san/test-history \
 	tests/san/test-refs \
 	tests/san/test-bus-path \
 	tests/san/test-bus-objects \
