@@ -139,7 +139,8 @@ static unsigned long pi_scan_word(struct pi_scan_ctx *c, unsigned long pfn,
 		/* Safe without a reference, as for /proc/kpagecgroup. */
 		index = pi_scan_lookup(c,
 				static_call(pi_page_cgroup_ino)(page));
-		if (index < 0 || !(folio = pi_get_folio(pfn))) {
+		folio = index < 0 ? NULL : pi_get_folio(pfn);
+		if (!folio) {
 			pfn += pi_scan_skip(page, pfn);
 			continue;
 		}
