@@ -39,6 +39,7 @@
 #include "pageidle_dev.h"
 
 #define NPAGES 2048
+#define SIGNAL_ROUNDS 3                 /* full scans under signals: thousands of early ends */
 #define BOGUS_INODE UINT64_C(0xfffffffffff1)
 
 static const char *device = "/dev/" PAGEIDLE_DEV_NAME;
@@ -294,7 +295,7 @@ static void check_signals(void) {
                 CHECK(false, "pthread_create");
                 return;
         }
-        for (int round = 0; round < 20; round++) {
+        for (int round = 0; round < SIGNAL_ROUNDS; round++) {
                 uint64_t start = 0;
 
                 while (start < end_pfn) {
@@ -318,9 +319,9 @@ static void check_signals(void) {
         pthread_cancel(t);
         pthread_join(t, NULL);
         signal(SIGUSR1, SIG_IGN);
-        CHECK(done == 20, "%u of 20 scans under signals completed", done);
+        CHECK(done == SIGNAL_ROUNDS, "%u of %d scans under signals completed", done, SIGNAL_ROUNDS);
         CHECK(early + eintr > 0, "no call ended early for a signal (%d signals)", (int) signals);
-        printf("signal: 20 scans completed; %u calls ended early, %u with EINTR, %d signals\n", early, eintr,
+        printf("signal: %d scans completed; %u calls ended early, %u with EINTR, %d signals\n", SIGNAL_ROUNDS, early, eintr,
                (int) signals);
 }
 

@@ -120,7 +120,7 @@ static void scanner(struct stats *st) {
                 }
                 while (start < end_pfn && running(end)) {
                         /* Shorter calls while reloading, so that rmmod finds gaps. */
-                        uint64_t len = reload ? CALL_PFNS / 16 : CALL_PFNS;
+                        uint64_t len = reload ? CALL_PFNS / 256 : CALL_PFNS;
                         uint64_t stop_pfn = start + len < end_pfn ? start + len : end_pfn;
                         struct pageidle_scan s = {
                                 .version = PAGEIDLE_SCAN_VERSION,
@@ -158,7 +158,7 @@ static void scanner(struct stats *st) {
                                 /* An open device holds the module: let it go between calls. */
                                 close(fd);
                                 fd = -1;
-                                usleep(100000);
+                                usleep(200000);
                         }
                 }
         }
