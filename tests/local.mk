@@ -193,7 +193,7 @@ check-deb-packages:
 	$(top_srcdir)/build-aux/make-deb --out '$(deb_check_dir)' --rebuild-as +rebuild1 \
 		'$(deb_check_dir)/$(PACKAGE)-$(VERSION).tar.gz' > /dev/null
 clean-deb-check:
-	rm -rf '$(deb_check_dir)'
+	rm -rf '$(deb_check_dir)' '$(deb_check_dir).lock'
 PHONY += check-deb-packages clean-deb-check
 
 # The version in configure.ac, debian/changelog and dkms.conf; the shipped
