@@ -191,3 +191,30 @@ tests_workload_workload_SOURCES = tests/workload/workload.c
 EXTRA_DIST += \
 	tests/workload/daemon-lib.sh \
 	tests/workload/daemon-demo.sh
+
+# --- the Debian packages ------------------------------------------------------
+# Built as "make deb" builds them, from this tree's dist tarball, into
+# tests/deb (and again with a higher version into tests/deb/rebuild, for the
+# upgrade case), only for the tests that use them, which run this target
+# through tests/deb-packages.sh (automake has no way to add a prerequisite
+# to a test's log): build-aux/make-deb keeps them while the tarball's
+# contents stay the same.
+deb_check_dir = tests/deb
+deb_check_distdir = $(deb_check_dir)/$(PACKAGE)-$(VERSION)
+check-deb-packages:
+	@rm -rf '$(deb_check_distdir)'
+	$(AM_V_GEN)$(MAKE) $(AM_MAKEFLAGS) distdir distdir='$(deb_check_distdir)' > /dev/null && \
+	(cd '$(deb_check_dir)' && tar --format=posix -chf - '$(PACKAGE)-$(VERSION)' | gzip -1 > '$(PACKAGE)-$(VERSION).tar.gz') && \
+	rm -rf '$(deb_check_distdir)' && \
+	$(top_srcdir)/build-aux/make-deb --out '$(deb_check_dir)' --rebuild-as +rebuild1 \
+		'$(deb_check_dir)/$(PACKAGE)-$(VERSION).tar.gz' > /dev/null
+clean-deb-check:
+	rm -rf '$(deb_check_dir)' '$(deb_check_dir).lock'
+PHONY += check-deb-packages clean-deb-check
+
+# The version in configure.ac, debian/changelog and dkms.conf; the shipped
+# /etc/pageidled.conf against pageidled.conf(5).
+TESTS += tests/test-deb-version.sh
+# lintian and the packages' contents.
+TESTS += tests/test-deb-lintian.sh
+EXTRA_DIST += tests/test-deb-version.sh tests/test-deb-lintian.sh tests/deb-packages.sh
