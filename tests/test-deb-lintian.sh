@@ -57,7 +57,9 @@ has "$daemon" /usr/sbin/pageidled /usr/bin/pageidlectl /etc/pageidled.conf \
 	/usr/share/dbus-1/interfaces/org.pageidled1.xml \
 	/usr/share/man/man8/pageidled.8.gz /usr/share/man/man5/pageidled.conf.5.gz \
 	/usr/share/man/man1/pageidlectl.1.gz /usr/share/man/man5/org.pageidled1.5.gz \
-	/usr/share/pageidled/pageidled-stats.schema.json
+	/usr/share/pageidled/pageidled-stats.schema.json \
+	/usr/share/pageidled/pageidled-history.schema.json /usr/share/pageidled/web/index.html
+field "$daemon" Depends | grep -q libjs-dygraphs || fail "pageidled does not depend on libjs-dygraphs (the page's charts)"
 list "$daemon" | grep -E '\.ko(\.[a-z]+)?$|^/usr/src/' && fail "pageidled holds the module"
 src=/usr/src/pageidle-$version
 has "$dkms" "$src/dkms.conf" "$src/Kbuild"
