@@ -119,6 +119,7 @@ awk -F '\t' '
 		for (i = 1; i <= n; i++)
 			if (cost[order[i] "\tkpageflags"] > 0)
 				printf "  %-24s %.3f\n", order[i], cost[order[i] "\tmodule"] / cost[order[i] "\tkpageflags"]
-		printf "  %-24s %.3f\n", "per GiB tracked", (cpu["module"] - base["module"]) / gib["module"] /
-			((cpu["kpageflags"] - base["kpageflags"]) / gib["kpageflags"])
+		m = (cpu["module"] - base["module"]) / gib["module"]
+		k = (cpu["kpageflags"] - base["kpageflags"]) / gib["kpageflags"]
+		printf "  %-24s %.3f\n", "per GiB tracked", m / k
 	}' costs
