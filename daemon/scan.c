@@ -288,7 +288,8 @@ static int bitmap_write(Scanner *s, const uint64_t *marks, size_t n_words, uint6
         return 0;
 }
 
-/* One device call for [pfn, end) of range r; returns the PFN it got to. */
+/* The module path's batch: one device call for [pfn, end) of range; *ret_next is
+ * where it got to. */
 static int device_batch(Scanner *s, ScanRange *range, uint64_t pfn, uint64_t end, uint64_t *ret_next) {
         struct pageidle_scan call = {
                 .version = PAGEIDLE_SCAN_VERSION,
@@ -317,22 +318,51 @@ static int device_batch(Scanner *s, ScanRange *range, uint64_t pfn, uint64_t end
         return 0;
 }
 
-static int scanner_step_device(Scanner *s, uint64_t max_pfns) {
+/* The kpageflags path's batch of n PFNs from pfn in range. */
+static int kpageflags_batch(Scanner *s, ScanRange *range, uint64_t pfn, size_t n, uint64_t *ret_next) {
+        uint64_t off = pfn - range->start_pfn;
+        uint64_t *marks = range->marks + off / 64;
+        int r;
+
+        if (pfn == range->start_pfn)
+                attrib_gap(&s->attrib);
+        r = read_entries(s, SCAN_FILE_KPAGEFLAGS, s->flags_buf, pfn, n);
+        if (r < 0)
+                return r;
+        r = read_cgroups(s, pfn, n);
+        if (r < 0)
+                return r;
+        r = bitmap_read(s, marks, n / 64, pfn / 64);
+        if (r < 0)
+                return r;
+        attrib_batch(&s->attrib, n, s->flags_buf, s->cgroup_buf, s->idle_buf, marks, range->ages + off);
+        r = bitmap_write(s, marks, n / 64, pfn / 64);
+        if (r < 0)
+                return r;
+        *ret_next = pfn + n;
+        return 0;
+}
+
+int scanner_step(Scanner *s, uint64_t max_pfns) {
         uint64_t done = 0;
         int r;
 
+        if (!s->in_pass)
+                return 1;
         while (s->range_index < s->n_ranges) {
                 ScanRange *range = &s->ranges[s->range_index];
                 uint64_t pfn = s->next_pfn, next = pfn;
-                uint64_t n = MIN((uint64_t) s->batch_pfns, range->end_pfn - pfn);
+                size_t n = (size_t) MIN((uint64_t) s->batch_pfns, range->end_pfn - pfn);
 
                 if (done > 0 && done + n > max_pfns)
                         return 0;
-                r = device_batch(s, range, pfn, pfn + n, &next);
+                r = s->via_device ? device_batch(s, range, pfn, pfn + n, &next) :
+                                    kpageflags_batch(s, range, pfn, n, &next);
                 if (r < 0) {
                         s->in_pass = false;
                         return r;
                 }
+                /* A device call may stop short of the batch: go on from there. */
                 done += next - pfn;
                 s->next_pfn = next;
                 if (s->next_pfn >= range->end_pfn) {
@@ -343,53 +373,4 @@ static int scanner_step_device(Scanner *s, uint64_t max_pfns) {
         }
         s->in_pass = false;
         return 1;
-}
-
-int scanner_step(Scanner *s, uint64_t max_pfns) {
-        uint64_t done = 0;
-        int r;
-
-        if (!s->in_pass)
-                return 1;
-        if (s->via_device)
-                return scanner_step_device(s, max_pfns);
-        while (s->range_index < s->n_ranges) {
-                ScanRange *range = &s->ranges[s->range_index];
-                uint64_t pfn = s->next_pfn, off = pfn - range->start_pfn;
-                size_t n = (size_t) MIN((uint64_t) s->batch_pfns, range->end_pfn - pfn);
-                uint64_t *marks = range->marks + off / 64;
-
-                if (done > 0 && done + n > max_pfns)
-                        return 0;
-                if (pfn == range->start_pfn)
-                        attrib_gap(&s->attrib);
-
-                r = read_entries(s, SCAN_FILE_KPAGEFLAGS, s->flags_buf, pfn, n);
-                if (r < 0)
-                        goto fail;
-                r = read_cgroups(s, pfn, n);
-                if (r < 0)
-                        goto fail;
-                r = bitmap_read(s, marks, n / 64, pfn / 64);
-                if (r < 0)
-                        goto fail;
-                attrib_batch(&s->attrib, n, s->flags_buf, s->cgroup_buf, s->idle_buf, marks, range->ages + off);
-                r = bitmap_write(s, marks, n / 64, pfn / 64);
-                if (r < 0)
-                        goto fail;
-
-                done += n;
-                s->next_pfn = pfn + n;
-                if (s->next_pfn >= range->end_pfn) {
-                        s->range_index++;
-                        if (s->range_index < s->n_ranges)
-                                s->next_pfn = s->ranges[s->range_index].start_pfn;
-                }
-        }
-        s->in_pass = false;
-        return 1;
-
-fail:
-        s->in_pass = false;
-        return r;
 }
