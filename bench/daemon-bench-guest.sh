@@ -18,6 +18,11 @@ interval=${BENCH_INTERVAL:-5s}
 scans=${BENCH_SCANS:-3}
 
 load_bitmap
+# Beside the kernel's own bitmap (the reference kernel), the module serves
+# the device: kpageflags drives the kernel's bitmap, module the device.
+if [ ! -c /dev/pageidle ] && [ -n "${PAGEIDLE_KO:-}" ] && [ -e "$PAGEIDLE_KO" ]; then
+	insmod "$PAGEIDLE_KO" sysfs_name=page_idle_module && loaded_module=true
+fi
 chmod 0755 "$PWD"
 ram_kib=$(awk '/^MemTotal:/ { print $2 }' /proc/meminfo)
 echo "kernel $(uname -r), MemTotal $((ram_kib / 1024)) MiB, $(nproc) CPUs"
