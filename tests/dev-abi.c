@@ -248,9 +248,13 @@ static int judge(const char *what, const uint64_t *pfns, const struct pageidle_f
         return missing == 0 && wrong == 0 ? 0 : -1;
 }
 
-static int check_bitmap(const uint64_t *pfns) {
+/* Every page the device marked reads idle through the bitmap, but those
+ * that moved since (compaction migrates pages; in own state the mark stays
+ * with the old PFN), which are counted and left out. */
+static int check_bitmap(const void *buf, const uint64_t *pfns) {
+        uint64_t now[NPAGES];
         int fd = open(bitmap_path, O_RDONLY | O_CLOEXEC);
-        size_t idle = 0;
+        size_t idle = 0, moved = 0;
 
         if (fd < 0) {
                 CHECK(false, "open %s: %m", bitmap_path);
@@ -264,8 +268,13 @@ static int check_bitmap(const uint64_t *pfns) {
                 idle += (word >> (pfns[i] % 64)) & 1;
         }
         close(fd);
-        CHECK(idle == NPAGES, "%s reads %zu of %d pages marked through the device idle", bitmap_path, idle, NPAGES);
-        printf("bitmap: %zu of %d pages marked through the device read idle in %s\n", idle, NPAGES, bitmap_path);
+        if (pt_pagemap_pfns(buf, NPAGES, now) == 0)
+                for (size_t i = 0; i < NPAGES; i++)
+                        moved += now[i] != pfns[i];
+        CHECK(idle + moved >= NPAGES, "%s reads %zu of %d pages marked through the device idle (%zu moved)",
+              bitmap_path, idle, NPAGES, moved);
+        printf("bitmap: %zu of %d pages marked through the device read idle in %s, %zu moved since\n", idle, NPAGES,
+               bitmap_path, moved);
         return 0;
 }
 
@@ -401,7 +410,7 @@ int main(int argc, char **argv) {
         judge("read: even pages touched", pfns, l, n, true, 2, 0);
 
         if (bitmap_path)
-                check_bitmap(pfns);
+                check_bitmap(p, pfns);
 
         pt_flush_tlb(p, NPAGES * PT_PAGE_SIZE, PROT_READ | PROT_WRITE);
         touch(p, 3, 1);
