@@ -80,6 +80,12 @@ void attrib_batch(Attrib *a, size_t n_pfns, const uint64_t *flags, const uint64_
         }
 }
 
+/* Whether the kernel reported what was asked for: a head in the batch, of
+ * a node of the set.  Anything else is not believed. */
+static bool folio_asked_for(const Attrib *a, const struct pageidle_folio *f, uint64_t first_pfn, uint64_t end_pfn) {
+        return f->pfn >= first_pfn && f->pfn < end_pfn && f->cgroup < a->set->n_nodes;
+}
+
 void attrib_folios(Attrib *a, uint64_t range_pfn, uint64_t range_pfns, uint64_t first_pfn, uint64_t end_pfn,
                    const struct pageidle_folio *folios, size_t n_folios, uint64_t *marks, uint8_t *ages) {
         uint64_t first_word = (first_pfn - range_pfn) / 64, end_word = (end_pfn - range_pfn) / 64;
@@ -92,8 +98,8 @@ void attrib_folios(Attrib *a, uint64_t range_pfn, uint64_t range_pfns, uint64_t 
                 CgroupNode *node;
                 uint8_t age;
 
-                if (f->pfn < first_pfn || f->pfn >= end_pfn || f->cgroup >= a->set->n_nodes)
-                        continue;       /* not what was asked for: the kernel's report is not believed */
+                if (!folio_asked_for(a, f, first_pfn, end_pfn))
+                        continue;
                 node = &a->set->nodes[f->cgroup];
                 age = age_next(ages[i], (marks[i / 64] >> (i % 64)) & 1, f->flags & PAGEIDLE_FOLIO_IDLE);
                 /* Tails follow their head, as in attrib_batch(). */
@@ -108,7 +114,7 @@ void attrib_folios(Attrib *a, uint64_t range_pfn, uint64_t range_pfns, uint64_t 
         for (size_t k = 0; k < n_folios; k++) {
                 uint64_t i = folios[k].pfn - range_pfn;
 
-                if (folios[k].pfn < first_pfn || folios[k].pfn >= end_pfn || folios[k].cgroup >= a->set->n_nodes)
+                if (!folio_asked_for(a, &folios[k], first_pfn, end_pfn))
                         continue;
                 marks[i / 64] |= UINT64_C(1) << (i % 64);
                 a->marked_pages++;

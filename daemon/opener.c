@@ -458,24 +458,23 @@ static int opener_call(Opener *o, uint32_t op, int pid, OpenerReply *reply, int 
         return -reply->error;
 }
 
-int opener_open_bitmap(Opener *o) {
+/* OPENER_OPEN_BITMAP or OPENER_OPEN_DEVICE: the fd, or why not. */
+static int opener_open(Opener *o, uint32_t op) {
         OpenerReply reply;
         int fd, r;
 
-        r = opener_call(o, OPENER_OPEN_BITMAP, 0, &reply, &fd);
+        r = opener_call(o, op, 0, &reply, &fd);
         if (r < 0)
                 return r;
         return fd;
 }
 
-int opener_open_device(Opener *o) {
-        OpenerReply reply;
-        int fd, r;
+int opener_open_bitmap(Opener *o) {
+        return opener_open(o, OPENER_OPEN_BITMAP);
+}
 
-        r = opener_call(o, OPENER_OPEN_DEVICE, 0, &reply, &fd);
-        if (r < 0)
-                return r;
-        return fd;
+int opener_open_device(Opener *o) {
+        return opener_open(o, OPENER_OPEN_DEVICE);
 }
 
 int opener_read_rollup(Opener *o, int pid, char **ret, size_t *ret_size) {
