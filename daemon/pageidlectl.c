@@ -647,6 +647,74 @@ finish:
         return r;
 }
 
+/* Element i of the array @key of a history cgroup entry; NULL (which
+ * json-c reads as 0) where the daemon sent none. */
+static json_object *history_at(json_object *cg, const char *key, size_t i) {
+        json_object *a;
+
+        if (!json_object_object_get_ex(cg, key, &a) || !json_object_is_type(a, json_type_array))
+                return NULL;
+        return json_object_array_get_idx(a, i);
+}
+
+/* The kept scans of one cgroup, oldest first: the document GetHistory
+ * returns as it is with --json, else a row per scan. */
+static int verb_history(sd_bus *bus, char **args) {
+        _cleanup_message_ sd_bus_message *reply = NULL;
+        _cleanup_json_ json_object *doc = NULL;
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        json_object *cgroups, *cg, *times;
+        const char *text;
+        size_t n;
+        int r;
+
+        r = check_path(args[0], "show the history of");
+        if (r < 0)
+                return r;
+        r = sd_bus_call_method(bus, BUS_NAME, BUS_MANAGER_PATH, BUS_MANAGER_INTERFACE, "GetHistory", &error, &reply,
+                               "st", args[0], UINT64_C(0));
+        if (r < 0) {
+                char what[PATH_MAX + 32];
+
+                snprintf(what, sizeof(what), "show the history of %s",
+                         strlen(args[0]) < PATH_MAX ? args[0] : "the cgroup");
+                log_bus_error(r, &error, what);
+                sd_bus_error_free(&error);
+                return r;
+        }
+        r = sd_bus_message_read(reply, "s", &text);
+        if (r < 0)
+                return r;
+        if (arg_json) {
+                puts(text);
+                return 0;
+        }
+        doc = json_tokener_parse(text);
+        if (!doc || !json_object_object_get_ex(doc, "cgroups", &cgroups) ||
+            json_object_array_length(cgroups) != 1 || !(cg = json_object_array_get_idx(cgroups, 0)) ||
+            !json_object_object_get_ex(cg, "timestamp_usec", &times)) {
+                fprintf(stderr, "Failed to show the history of %s: the daemon's answer is not a history document.\n",
+                        args[0]);
+                return -EBADMSG;
+        }
+        n = json_object_array_length(times);
+        if (arg_legend)
+                printf("%-30s %6s %10s %12s %6s\n", "SCAN ENDED", "SCAN", "BYTES", "WORKING SET", "IDLE");
+        for (size_t i = 0; i < n; i++) {
+                char t[64], a[32], b[32], c[32];
+
+                printf("%-30s %6" PRIu64 " %10s %12s %6s\n",
+                       format_timestamp(t, sizeof(t), json_object_get_uint64(history_at(cg, "timestamp_usec", i))),
+                       json_object_get_uint64(history_at(cg, "scan_count", i)),
+                       format_bytes(a, sizeof(a), json_object_get_uint64(history_at(cg, "bytes", i))),
+                       format_bytes(b, sizeof(b), json_object_get_uint64(history_at(cg, "working_set_bytes", i))),
+                       percent(c, sizeof(c), json_object_get_double(history_at(cg, "idle_ratio", i))));
+        }
+        if (arg_legend)
+                printf("\n%zu scans kept of %s.\n", n, args[0]);
+        return 0;
+}
+
 static int verb_track(sd_bus *bus, char **args) {
         _cleanup_free_ char *object = NULL;
         int r;
@@ -737,6 +805,7 @@ static const struct {
         { "status", 0, verb_status },
         { "list", 0, verb_list },
         { "show", 1, verb_show },
+        { "history", 1, verb_history },
         { "track", 1, verb_track },
         { "untrack", 1, verb_untrack },
         { "scan", 0, verb_scan },
@@ -749,6 +818,7 @@ static void help(void) {
                "  status             Show the daemon's state and its last scan (default)\n"
                "  list               List the tracked cgroups with their estimates\n"
                "  show CGROUP        Show a cgroup's estimates and idle-age histogram\n"
+               "  history CGROUP     Show a cgroup's estimates over the kept scans\n"
                "  track CGROUP       Track a cgroup from the next scan on (root)\n"
                "  untrack CGROUP     Stop tracking a cgroup (root)\n"
                "  scan               Scan now and wait until the scan is done (root)\n\n"
@@ -756,7 +826,8 @@ static void help(void) {
                "  -h --help          Show this help and exit\n"
                "     --version       Show the version and exit\n"
                "     --json          Print JSON instead of text\n"
-               "     --no-legend     Leave out the column headings and the footer of list\n\n"
+               "     --no-legend     Leave out the column headings and the footer of list\n"
+               "                     and history\n\n"
                "CGROUP is a path from the cgroup root, e.g. /system.slice/foo.service.\n"
                "See pageidlectl(1).\n");
 }

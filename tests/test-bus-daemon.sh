@@ -103,6 +103,25 @@ case $err in *"Invalid cgroup path"*) ;; *) fail "GetHistory of a relative path:
 err=$(as_nobody busctl --system call org.pageidled1 /org/pageidled1 org.pageidled1.Manager GetHistory st /nope 0 2>&1)
 case $err in *"No scan in the history"*) ;; *) fail "GetHistory of an unknown cgroup: $err" ;; esac
 echo "GetHistory: $(jq '.cgroups[0].scan_count | length' history.json) scans of $CG_TRACKED; bad paths refused"
+
+# pageidlectl history: a row per kept scan, in the order of the
+# document's scan numbers; --json is the document itself.
+echo "--- pageidlectl history, as nobody"
+# The text first: the document asked for next has its rows and maybe more.
+as_nobody "$pageidlectl" --no-legend history "$CG_TRACKED" > ctl-history.txt || fail "pageidlectl history"
+cat ctl-history.txt
+as_nobody "$pageidlectl" --json history "$CG_TRACKED" > ctl-history.json || fail "pageidlectl --json history"
+jq -e --arg p "$CG_TRACKED" '.schema_version == 1 and .cgroups[0].path == $p' ctl-history.json > /dev/null ||
+	fail "pageidlectl --json history: $(head -c 300 ctl-history.json)"
+awk '{ print $(NF - 3) }' ctl-history.txt > ctl-history.rows
+jq -r '.cgroups[0].scan_count[]' ctl-history.json | head -n "$(wc -l < ctl-history.rows)" > ctl-history.want
+[ -s ctl-history.rows ] && cmp -s ctl-history.rows ctl-history.want ||
+	fail "pageidlectl history rows are not the kept scans: $(tr '\n' ' ' < ctl-history.rows)"
+as_nobody "$pageidlectl" history "$CG_TRACKED" | grep -q '^SCAN ENDED .*WORKING SET' ||
+	fail "pageidlectl history has no column headings"
+err=$(as_nobody "$pageidlectl" history /nope 2>&1) && fail "pageidlectl history of an unknown cgroup succeeded"
+case $err in "Failed to show the history of /nope: No scan in the history"*) ;;
+*) fail "pageidlectl history /nope: $err" ;; esac
 check_refused
 check_bad_input
 check_track_untrack
