@@ -73,7 +73,6 @@
 #define HPAGE_SIZE (2UL << 20)
 #define HPAGE_NR (HPAGE_SIZE / PT_PAGE_SIZE)
 
-enum { RES_OK = 0, RES_FAIL = 1, RES_RETRY = 2, RES_SKIP = 77 };
 enum { BM_KERNEL, BM_MODULE };
 
 static const char *bm_path[2];
@@ -190,7 +189,7 @@ static int run_round(struct work *w, int round, bool *sel, uint64_t *pfns, uint6
         size_t n = w->npages, nwords = 0, notlru = 0;
         uint64_t *words = calloc(n, 8), *mask = NULL, *expect = NULL, *res[4] = {};
         uint64_t *heads = calloc(n, 8);
-        int first = round % 2 ? BM_KERNEL : BM_MODULE, ret = RES_FAIL;
+        int first = round % 2 ? BM_KERNEL : BM_MODULE, ret = PT_FAIL;
         bool cross = strcmp(state, "page_flags") == 0;
 
         if (!words || !heads)
@@ -219,7 +218,7 @@ static int run_round(struct work *w, int round, bool *sel, uint64_t *pfns, uint6
                 printf("%s round %d: %zu pages not on the LRU yet; retrying\n", w->name, round,
                        notlru);
                 usleep(300000);
-                ret = RES_RETRY;
+                ret = PT_RETRY;
                 goto out;
         }
         nwords = wl_sort_unique(words, n);
@@ -257,7 +256,7 @@ static int run_round(struct work *w, int round, bool *sel, uint64_t *pfns, uint6
             pt_pagemap_pfns(w->addr, n, after) < 0 || memcmp(after, pfns, n * 8) != 0) {
                 printf("%s round %d: pages moved to other PFNs during the round; retrying\n",
                        w->name, round);
-                ret = RES_RETRY;
+                ret = PT_RETRY;
                 goto out;
         }
 
@@ -307,7 +306,7 @@ static int run_round(struct work *w, int round, bool *sel, uint64_t *pfns, uint6
                         show_diff(w, "module vs expected", res[BM_MODULE], expect, words, nwords);
                 }
         }
-        ret = RES_OK;
+        ret = PT_OK;
 out:
         free(words);
         free(heads);
@@ -323,23 +322,23 @@ static int run_rounds(struct work *w, int rounds)
         bool *sel = calloc(w->npages, sizeof *sel);
         uint64_t *pfns = calloc(w->npages, 8), *after = calloc(w->npages, 8);
         bool judged = !w->own_differs || strcmp(state, "own") != 0;
-        int res = RES_OK;
+        int res = PT_OK;
 
         if (!sel || !pfns || !after)
-                return RES_FAIL;
-        for (int r = 1; r <= rounds && res == RES_OK; r++) {
+                return PT_FAIL;
+        for (int r = 1; r <= rounds && res == PT_OK; r++) {
                 int rr, tries = 0;
 
                 do
                         rr = run_round(w, r, sel, pfns, after);
-                while (rr == RES_RETRY && ++tries < 3);
-                if (rr != RES_OK)
-                        res = RES_FAIL;
+                while (rr == PT_RETRY && ++tries < 3);
+                if (rr != PT_OK)
+                        res = PT_FAIL;
         }
         free(sel);
         free(pfns);
         free(after);
-        if (res != RES_OK) {
+        if (res != PT_OK) {
                 printf("case %s: could not run a round to the end\n", w->name);
                 return res;
         }
@@ -354,8 +353,8 @@ static int run_rounds(struct work *w, int rounds)
                judged ? "judged" : "a difference kernel/README.md names for the own state: "
                                    "measured, not judged");
         if (!judged)
-                return RES_OK;
-        return w->mismatched || w->cross_mismatched ? RES_FAIL : RES_OK;
+                return PT_OK;
+        return w->mismatched || w->cross_mismatched ? PT_FAIL : PT_OK;
 }
 
 /* --- touching ------------------------------------------------------------ */
@@ -404,7 +403,7 @@ static int case_anon(int rounds)
         w.addr = mmap(NULL, n * PT_PAGE_SIZE, w.prot, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
         if (w.addr == MAP_FAILED || madvise(w.addr, n * PT_PAGE_SIZE, MADV_NOHUGEPAGE) < 0) {
                 perror("anon: mmap");
-                return RES_FAIL;
+                return PT_FAIL;
         }
         for (size_t i = 0; i < n; i++)
                 w.addr[i * PT_PAGE_SIZE] = (char)i;
@@ -479,20 +478,20 @@ static int case_file_common(int rounds, const char *name)
         w.fd = mkstemp(path);
         if (w.fd < 0) {
                 fprintf(stderr, "%s: creating a file in %s: %m\n", name, dir);
-                return RES_FAIL;
+                return PT_FAIL;
         }
         unlink(path);
         for (size_t i = 0; i < n; i++) {
                 memset(page, (int)(i % 251) + 1, sizeof page);
                 if (write(w.fd, page, sizeof page) != (ssize_t)sizeof page) {
                         perror("file: write");
-                        return RES_FAIL;
+                        return PT_FAIL;
                 }
         }
         if (fsync(w.fd) < 0)
                 perror("file: fsync");
         if (file_map(&w) < 0)
-                return RES_FAIL;
+                return PT_FAIL;
         b = ballast();
         res = run_rounds(&w, rounds);
         if (w.addr)
@@ -552,7 +551,7 @@ static int case_fork(int rounds)
         if (w.addr == MAP_FAILED || !csel || madvise(w.addr, len, MADV_NOHUGEPAGE) < 0 ||
             pipe(to_child) < 0 || pipe(from_child) < 0) {
                 perror("fork: setup");
-                return RES_FAIL;
+                return PT_FAIL;
         }
         for (size_t i = 0; i < n; i++)
                 w.addr[i * PT_PAGE_SIZE] = (char)i;
@@ -560,7 +559,7 @@ static int case_fork(int rounds)
         pid = fork();
         if (pid < 0) {
                 perror("fork");
-                return RES_FAIL;
+                return PT_FAIL;
         }
         if (pid == 0) {
                 char c;
@@ -638,17 +637,17 @@ static int case_thp(int rounds)
 
         if (wl_thp_allow("thp") < 0) {
                 printf("thp: no %s: kernel without THP\n", WL_THP_ENABLED);
-                return RES_SKIP;
+                return PT_SKIP;
         }
         raw = mmap(NULL, len + HPAGE_SIZE, w.prot, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
         if (raw == MAP_FAILED) {
                 perror("thp: mmap");
-                return RES_FAIL;
+                return PT_FAIL;
         }
         w.addr = (char *)(((uintptr_t)raw + HPAGE_SIZE - 1) & ~(HPAGE_SIZE - 1));
         if (madvise(w.addr, len, MADV_HUGEPAGE) < 0) {
                 perror("thp: madvise");
-                return RES_FAIL;
+                return PT_FAIL;
         }
         for (size_t i = 0; i < n; i++)
                 w.addr[i * PT_PAGE_SIZE] = (char)i;
@@ -660,7 +659,7 @@ static int case_thp(int rounds)
         if (notthp) {
                 printf("thp: %zu of %zu 2 MiB ranges got no transparent huge page "
                        "(fragmented memory, or THP disabled in %s)\n", notthp, nh, WL_THP_ENABLED);
-                res = RES_FAIL;
+                res = PT_FAIL;
         } else {
                 res = run_rounds(&w, rounds);
         }
@@ -681,19 +680,19 @@ static int case_ksm(int rounds)
 
         if (access("/sys/kernel/mm/ksm/run", W_OK) < 0) {
                 printf("ksm: kernel without KSM\n");
-                return RES_SKIP;
+                return PT_SKIP;
         }
         w.addr = mmap(NULL, len, w.prot, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
         if (w.addr == MAP_FAILED || !pfns || madvise(w.addr, len, MADV_NOHUGEPAGE) < 0) {
                 perror("ksm: setup");
-                return RES_FAIL;
+                return PT_FAIL;
         }
         merged = wl_ksm_merge_pairs(w.addr, n, seed, pfns);
         if (merged < 0) {
                 printf("ksm: merging: %s\n", strerror((int)-merged));
-                res = RES_FAIL;
+                res = PT_FAIL;
         } else if ((size_t)merged != n / 2) {
-                res = RES_FAIL;
+                res = PT_FAIL;
         } else {
                 w.read_only = true;
                 b = ballast();
@@ -730,19 +729,19 @@ static int case_whole(int rounds)
 {
         uint64_t max_pfn = pt_max_pfn(), nwords = max_pfn / 64, *ones, *a1, *b, *a2;
         size_t nbytes = (size_t)nwords * 8, mismatched_total = 0;
-        int res = RES_OK;
+        int res = PT_OK;
 
         if (strcmp(state, "page_flags") != 0) {
                 printf("whole: the module keeps its own state: the two files are two trackers, "
                        "and one takes the accessed bits the other would see (kernel/README.md)\n");
-                return RES_SKIP;
+                return PT_SKIP;
         }
         ones = malloc(nbytes);
         a1 = malloc(nbytes);
         b = malloc(nbytes);
         a2 = malloc(nbytes);
         if (!nwords || !ones || !a1 || !b || !a2)
-                return RES_FAIL;
+                return PT_FAIL;
         memset(ones, 0xff, nbytes);
         for (int r = 1; r <= rounds; r++) {
                 int first = r % 2 ? BM_KERNEL : BM_MODULE;
@@ -752,13 +751,13 @@ static int case_whole(int rounds)
                 if (pt_pwrite_all(bm_fd[first], ones, nbytes, 0) <= 0) {
                         fprintf(stderr, "whole: marking through the %s file: %m\n",
                                 bm_label[first]);
-                        res = RES_FAIL;
+                        res = PT_FAIL;
                         break;
                 }
                 t1 = pt_now();
                 if (read_all(first, a1, nbytes) < 0 || read_all(!first, b, nbytes) < 0 ||
                     read_all(first, a2, nbytes) < 0) {
-                        res = RES_FAIL;
+                        res = PT_FAIL;
                         break;
                 }
                 for (uint64_t j = 0; j < nwords; j++) {
@@ -792,13 +791,10 @@ static int case_whole(int rounds)
         free(a1);
         free(b);
         free(a2);
-        return res == RES_OK && mismatched_total ? RES_FAIL : res;
+        return res == PT_OK && mismatched_total ? PT_FAIL : res;
 }
 
-static const struct {
-        const char *name;
-        int (*fn)(int rounds);
-} cases[] = {
+static const struct pt_case cases[] = {
         { "anon", case_anon },
         { "file", case_file },
         { "fork", case_fork },
@@ -833,7 +829,7 @@ int main(int argc, char **argv)
                 { "help", no_argument, NULL, 'h' },
                 {}
         };
-        int c, rounds = 2, failed = 0, skipped = 0, ran = 0;
+        int c, rounds = 2;
 
         bm_path[BM_KERNEL] = PT_DEFAULT_BITMAP;
         while ((c = getopt_long(argc, argv, "k:m:d:r:s:vh", opts, NULL)) >= 0) {
@@ -872,31 +868,5 @@ int main(int argc, char **argv)
         setvbuf(stdout, NULL, _IOLBF, 0);
         printf("# kernel %s, module %s (state %s), seed %u, %d rounds per case\n",
                bm_path[BM_KERNEL], bm_path[BM_MODULE], state, seed, rounds);
-        for (int a = optind; a < argc; a++) {
-                bool all = strcmp(argv[a], "all") == 0, known = all;
-
-                for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
-                        int res;
-
-                        if (!all && strcmp(argv[a], cases[k].name) != 0)
-                                continue;
-                        known = true;
-                        res = cases[k].fn(rounds);
-                        ran++;
-                        if (res == RES_SKIP)
-                                skipped++;
-                        else
-                                failed += res != RES_OK;
-                        printf("case %s: %s\n", cases[k].name,
-                               res == RES_SKIP ? "SKIP" : res == RES_OK ? "ok" : "FAIL");
-                }
-                if (!known) {
-                        fprintf(stderr, "unknown case %s\n", argv[a]);
-                        return 2;
-                }
-        }
-        printf("%d cases, %d failed, %d skipped\n", ran, failed, skipped);
-        if (failed)
-                return 1;
-        return skipped == ran ? 77 : 0;
+        return pt_run_cases(cases, sizeof(cases) / sizeof(cases[0]), argv + optind, argc - optind, rounds);
 }

@@ -45,7 +45,6 @@
 #define HPAGE_SIZE (2UL << 20)
 #define HPAGE_NR (HPAGE_SIZE / PT_PAGE_SIZE)
 
-enum { RES_OK = 0, RES_FAIL = 1, RES_RETRY = 2, RES_SKIP = 77 };
 
 static int bitmap_fd = -1;
 /* A last word that max_pfn cuts short reads 0 bytes: pages there are
@@ -125,7 +124,7 @@ static int run_round(struct round *r, int round_no)
         uint64_t *after = calloc(n, 8), *flags = calloc(n, 8), *heads = calloc(n, 8);
         uint64_t *touched_heads = calloc(n, 8), *distinct = calloc(n, 8);
         uint64_t cw = UINT64_MAX, cv = 0;
-        int res = RES_FAIL, ret;
+        int res = PT_FAIL, ret;
 
         if (!after || !flags || !heads || !touched_heads || !distinct)
                 goto out;
@@ -155,7 +154,7 @@ static int run_round(struct round *r, int round_no)
                 printf("%s: %zu of %zu pages are not on the LRU (kpageflags bit 5) before "
                        "marking: the bitmap ignores them, so the test cannot judge them\n",
                        r->name, notlru, n);
-                res = RES_RETRY;
+                res = PT_RETRY;
                 usleep(300000);
                 goto out;
         }
@@ -202,7 +201,7 @@ static int run_round(struct round *r, int round_no)
                 if (memcmp(after, r->pfns, n * 8) != 0) {
                         printf("%s: some pages moved to other PFNs during the round (migration "
                                "or compaction); retrying\n", r->name);
-                        res = RES_RETRY;
+                        res = PT_RETRY;
                         goto out_bits;
                 }
 
@@ -250,13 +249,13 @@ static int run_round(struct round *r, int round_no)
                 if (unjudged)
                         printf("%s: %zu pages in the partial last word (PFNs from 0x%" PRIx64
                                ") not judged\n", r->name, unjudged, partial_word * 64);
-                res = (false_idle || false_busy || tail_set || unstable) ? RES_FAIL : RES_OK;
+                res = (false_idle || false_busy || tail_set || unstable) ? PT_FAIL : PT_OK;
                 if (r->report_only) {
                         printf("%s round %d: %zu of %zu pages touched only through read(2) "
                                "read idle (reported, not judged)\n", r->name, round_no,
                                false_idle, ntouched);
                         if (!false_busy && !tail_set && !unstable)
-                                res = RES_OK;
+                                res = PT_OK;
                 }
                 printf("%s round %d: %zu pages, %zu folios, %zu pages touched (%zu folios); "
                        "expected %zu idle, read %zu idle; %zu read idle but touched, "
@@ -264,7 +263,7 @@ static int run_round(struct round *r, int round_no)
                        "second read: %s\n",
                        r->name, round_no, n, nfolios, ntouched, ntouched_folios, exp_idle,
                        got_idle, false_idle, false_busy, tail_set, unstable,
-                       res == RES_OK ? "ok" : "FAIL");
+                       res == PT_OK ? "ok" : "FAIL");
 out_bits:
                 free(bits);
         }
@@ -279,22 +278,22 @@ out:
 
 static int run_rounds(struct round *r, int rounds)
 {
-        int res = RES_OK;
+        int res = PT_OK;
 
         r->touched = calloc(r->npages, sizeof *r->touched);
         r->pfns = calloc(r->npages, 8);
         if (!r->touched || !r->pfns)
-                return RES_FAIL;
+                return PT_FAIL;
         for (int i = 1; i <= rounds; i++) {
                 int rr, tries = 0;
 
                 do
                         rr = run_round(r, i);
-                while (rr == RES_RETRY && ++tries < 3);
-                if (rr == RES_RETRY)
+                while (rr == PT_RETRY && ++tries < 3);
+                if (rr == PT_RETRY)
                         printf("%s round %d: FAIL after 3 tries\n", r->name, i);
-                if (rr != RES_OK)
-                        res = RES_FAIL;
+                if (rr != PT_OK)
+                        res = PT_FAIL;
         }
         free(r->touched);
         free(r->pfns);
@@ -365,7 +364,7 @@ static int case_anon(int rounds)
 
         if (p == MAP_FAILED || madvise(p, n * PT_PAGE_SIZE, MADV_NOHUGEPAGE) < 0) {
                 perror("anon: mmap/madvise");
-                return RES_FAIL;
+                return PT_FAIL;
         }
         for (size_t i = 0; i < n; i++)
                 p[i * PT_PAGE_SIZE] = (char)i;
@@ -389,19 +388,19 @@ static int thp_common(int rounds, bool split_pmd)
 
         if (wl_thp_allow("thp") < 0) {
                 printf("thp: no %s: kernel without THP\n", WL_THP_ENABLED);
-                return RES_SKIP;
+                return PT_SKIP;
         }
 
         raw = mmap(NULL, len + HPAGE_SIZE, PROT_READ | PROT_WRITE,
                    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
         if (raw == MAP_FAILED) {
                 perror("thp: mmap");
-                return RES_FAIL;
+                return PT_FAIL;
         }
         p = (char *)(((uintptr_t)raw + HPAGE_SIZE - 1) & ~(HPAGE_SIZE - 1));
         if (madvise(p, len, MADV_HUGEPAGE) < 0) {
                 perror("thp: madvise(MADV_HUGEPAGE)");
-                return RES_FAIL;
+                return PT_FAIL;
         }
         for (size_t i = 0; i < n; i++)
                 p[i * PT_PAGE_SIZE] = (char)i;
@@ -418,7 +417,7 @@ static int thp_common(int rounds, bool split_pmd)
          * huge pages (isolating and moving them) while the test runs. */
         if (split_pmd && madvise(p, len, MADV_NOHUGEPAGE) < 0) {
                 perror("thp-pte: madvise(MADV_NOHUGEPAGE)");
-                return RES_FAIL;
+                return PT_FAIL;
         }
         for (size_t k = 0; split_pmd && !notthp && k < nh; k++) {
                 char *q = p + k * HPAGE_SIZE + 7 * PT_PAGE_SIZE;
@@ -426,7 +425,7 @@ static int thp_common(int rounds, bool split_pmd)
                 if (mprotect(q, PT_PAGE_SIZE, PROT_READ) < 0 ||
                     mprotect(q, PT_PAGE_SIZE, PROT_READ | PROT_WRITE) < 0) {
                         perror("thp-pte: mprotect");
-                        return RES_FAIL;
+                        return PT_FAIL;
                 }
                 if (pt_pagemap_pfns(p + k * HPAGE_SIZE, 1, &pfn) < 0 || !pfn ||
                     !pt_flag(pt_kpageflags(pfn), KPF_THP))
@@ -435,7 +434,7 @@ static int thp_common(int rounds, bool split_pmd)
         if (notthp) {
                 printf("thp: %zu of %zu 2 MiB ranges did not get a transparent huge page "
                        "(fragmented memory, or THP disabled in %s)\n", notthp, nh, WL_THP_ENABLED);
-                res = RES_FAIL;
+                res = PT_FAIL;
         } else {
                 r.addr = p;
                 res = run_rounds(&r, rounds);
@@ -496,14 +495,14 @@ static int file_common(int rounds, bool by_read)
         fd = mkstemp(path);
         if (fd < 0 || !page) {
                 fprintf(stderr, "file: creating a file in %s: %m\n", dir);
-                return RES_FAIL;
+                return PT_FAIL;
         }
         unlink(path);
         for (size_t i = 0; i < n; i++) {
                 memset(page, (int)(i % 251) + 1, PT_PAGE_SIZE);
                 if (write(fd, page, PT_PAGE_SIZE) != (ssize_t)PT_PAGE_SIZE) {
                         perror("file: write");
-                        return RES_FAIL;
+                        return PT_FAIL;
                 }
         }
         /* No writeback may hold a page lock while the test runs. */
@@ -512,7 +511,7 @@ static int file_common(int rounds, bool by_read)
         p = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, 0);
         if (p == MAP_FAILED) {
                 perror("file: mmap");
-                return RES_FAIL;
+                return PT_FAIL;
         }
         for (size_t i = 0; i < n; i++)
                 (void)*(volatile char *)(p + i * PT_PAGE_SIZE);
@@ -583,7 +582,7 @@ static int case_fork(int rounds)
         if (p == MAP_FAILED || !pfns || !cpfns || madvise(p, len, MADV_NOHUGEPAGE) < 0 ||
             pipe(to_child) < 0 || pipe(from_child) < 0) {
                 perror("fork: setup");
-                return RES_FAIL;
+                return PT_FAIL;
         }
         for (size_t i = 0; i < n; i++)
                 p[i * PT_PAGE_SIZE] = (char)i;
@@ -591,7 +590,7 @@ static int case_fork(int rounds)
         pid = fork();
         if (pid < 0) {
                 perror("fork");
-                return RES_FAIL;
+                return PT_FAIL;
         }
         if (pid == 0) {
                 char c;
@@ -629,7 +628,7 @@ static int case_fork(int rounds)
         }
         if (pt_pagemap_pfns(p, n, pfns) < 0 || memcmp(pfns, cpfns, n * 8) != 0) {
                 printf("fork: the child's PFNs differ from the parent's: pages are not shared\n");
-                res = RES_FAIL;
+                res = PT_FAIL;
         } else {
                 for (size_t i = 0; i < n; i++)
                         if (pt_kpage_read("/proc/kpagecount", pfns[i], 1, &cnt) == 0 && cnt == 2)
@@ -683,20 +682,20 @@ static int case_ksm(int rounds)
 
         if (access("/sys/kernel/mm/ksm/run", W_OK) < 0) {
                 printf("ksm: no /sys/kernel/mm/ksm/run: kernel without KSM\n");
-                return RES_SKIP;
+                return PT_SKIP;
         }
         p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
         if (p == MAP_FAILED || !pfns || madvise(p, len, MADV_NOHUGEPAGE) < 0) {
                 perror("ksm: setup");
-                return RES_FAIL;
+                return PT_FAIL;
         }
         merged = wl_ksm_merge_pairs(p, n, seed, pfns);
         if (merged < 0) {
                 printf("ksm: merging: %s\n", strerror((int)-merged));
-                res = RES_FAIL;
+                res = PT_FAIL;
         } else if ((size_t)merged != n / 2) {
                 printf("ksm: ksmd did not merge every pair within 120 s\n");
-                res = RES_FAIL;
+                res = PT_FAIL;
         } else {
                 void *ballast = pt_ballast(256);
 
@@ -710,10 +709,7 @@ static int case_ksm(int rounds)
         return res;
 }
 
-static const struct {
-        const char *name;
-        int (*fn)(int rounds);
-} cases[] = {
+static const struct pt_case cases[] = {
         { "anon", case_anon },
         { "thp", case_thp },
         { "thp-pte", case_thp_pte },
@@ -735,7 +731,7 @@ int main(int argc, char **argv)
                 {}
         };
         const char *path = NULL;
-        int c, rounds = 2, failed = 0, skipped = 0, ran = 0;
+        int c, rounds = 2;
         uint64_t max_pfn;
 
         while ((c = getopt_long(argc, argv, "b:d:r:s:vh", opts, NULL)) >= 0) {
@@ -770,32 +766,5 @@ int main(int argc, char **argv)
                 partial_word = max_pfn / 64;
         setvbuf(stdout, NULL, _IOLBF, 0);
         printf("# bitmap %s, seed %u, %d rounds per case\n", path, seed, rounds);
-        for (int a = optind; a < argc; a++) {
-                bool all = strcmp(argv[a], "all") == 0, known = all;
-
-                for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
-                        int res;
-
-                        if (!all && strcmp(argv[a], cases[k].name) != 0)
-                                continue;
-                        known = true;
-                        res = cases[k].fn(rounds);
-                        ran++;
-                        if (res == RES_SKIP) {
-                                skipped++;
-                                printf("case %s: SKIP\n", cases[k].name);
-                        } else {
-                                failed += res != RES_OK;
-                                printf("case %s: %s\n", cases[k].name, res == RES_OK ? "ok" : "FAIL");
-                        }
-                }
-                if (!known) {
-                        fprintf(stderr, "unknown case %s\n", argv[a]);
-                        return 2;
-                }
-        }
-        printf("%d cases, %d failed, %d skipped\n", ran, failed, skipped);
-        if (failed)
-                return 1;
-        return skipped == ran ? 77 : 0;
+        return pt_run_cases(cases, sizeof(cases) / sizeof(cases[0]), argv + optind, argc - optind, rounds);
 }

@@ -265,3 +265,52 @@ static inline ssize_t pt_pwrite_all(int fd, const void *buf, size_t count, off_t
         }
         return (ssize_t)done;
 }
+
+/* What a case of a test program returns; PT_RETRY: a round the
+ * environment spoiled (a page moved meanwhile), to run again. */
+enum { PT_OK = 0, PT_FAIL = 1, PT_RETRY = 2, PT_SKIP = 77 };
+
+struct pt_case {
+        const char *name;
+        int (*run)(int rounds);
+};
+
+/*
+ * Runs the cases @names name, in that order ("all": every one), with a
+ * line "case NAME: ok|FAIL|SKIP" each and a summary.  Returns the
+ * program's exit status: 0 if every case that ran passed, 1 if one failed,
+ * 2 for a name no case has, 77 if every case was skipped.
+ */
+static inline int pt_run_cases(const struct pt_case *cases, size_t n_cases, char **names, int n_names,
+                               int rounds)
+{
+        int ran = 0, failed = 0, skipped = 0;
+
+        for (int a = 0; a < n_names; a++) {
+                bool all = strcmp(names[a], "all") == 0, known = all;
+
+                for (size_t k = 0; k < n_cases; k++) {
+                        int res;
+
+                        if (!all && strcmp(names[a], cases[k].name) != 0)
+                                continue;
+                        known = true;
+                        res = cases[k].run(rounds);
+                        ran++;
+                        if (res == PT_SKIP)
+                                skipped++;
+                        else
+                                failed += res != PT_OK;
+                        printf("case %s: %s\n", cases[k].name,
+                               res == PT_SKIP ? "SKIP" : res == PT_OK ? "ok" : "FAIL");
+                }
+                if (!known) {
+                        fprintf(stderr, "unknown case %s\n", names[a]);
+                        return 2;
+                }
+        }
+        printf("%d cases, %d failed, %d skipped\n", ran, failed, skipped);
+        if (failed)
+                return 1;
+        return skipped == ran ? PT_SKIP : 0;
+}
