@@ -34,6 +34,8 @@ typedef struct CgroupSet {
         uint64_t *keys;         /* open addressing: inode, 0 = empty */
         size_t *values;         /* node index */
         size_t n_buckets;       /* a power of two */
+        unsigned cold_intervals;        /* pages idle this many intervals are cold;
+                                         * 0: not counted (the manager sets it) */
 } CgroupSet;
 
 CgroupSet *cgroup_set_free(CgroupSet *s);

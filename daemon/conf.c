@@ -11,6 +11,7 @@
 
 #include "cgroup-path.h"
 #include "conf.h"
+#include "estimate.h"
 #include "util.h"
 
 static const char * const backend_table[_BACKEND_MAX] = {
@@ -94,6 +95,32 @@ unsigned config_window_intervals(const Config *c) {
         uint64_t n = DIV_ROUND_UP(c->window_usec, c->interval_usec);
 
         return (unsigned) MIN(MAX(n, 1), 254);
+}
+
+uint64_t config_cold_intervals(const Config *c) {
+        uint64_t n = DIV_ROUND_UP(c->cold_age_usec ?: CONFIG_COLD_AGE_DEFAULT_USEC, c->interval_usec);
+
+        /* The default fits any interval; a ColdAge= given does or is refused. */
+        if (c->cold_age_usec == 0)
+                n = MIN(n, AGE_MAX);
+        return MAX(n, 1);
+}
+
+int config_check(const Config *c, char **ret_error) {
+        char a[32], b[32];
+
+        *ret_error = NULL;
+        if (config_cold_intervals(c) > AGE_MAX) {
+                if (asprintf(ret_error, "ColdAge=%s is longer than %u scan intervals of %s, the most an idle age "
+                             "counts: raise Interval= or lower ColdAge=",
+                             format_duration(a, sizeof(a), c->cold_age_usec), AGE_MAX,
+                             format_duration(b, sizeof(b), c->interval_usec)) < 0) {
+                        *ret_error = NULL;
+                        return -ENOMEM;
+                }
+                return -ERANGE;
+        }
+        return 0;
 }
 
 unsigned config_history_scans(const Config *c) {
@@ -347,6 +374,7 @@ static const struct {
 } config_table[] = {
         { "Scan", "Interval", parse_interval, offsetof(Config, interval_usec) },
         { "Scan", "WorkingSetWindow", parse_window, offsetof(Config, window_usec) },
+        { "Scan", "ColdAge", parse_window, offsetof(Config, cold_age_usec) },
         { "Scan", "CPUBudget", parse_budget, offsetof(Config, cpu_budget_percent) },
         { "Scan", "Backend", parse_backend, offsetof(Config, backend) },
         { "Scan", "ScanPath", parse_scan_path, offsetof(Config, scan_path) },

@@ -15,6 +15,9 @@ void page_stats_add(PageStats *a, const PageStats *b) {
         a->ws_pages += b->ws_pages;
         for (unsigned i = 0; i < AGE_BUCKETS; i++)
                 a->hist_pages[i] += b->hist_pages[i];
+        for (unsigned i = 0; i < 2; i++)
+                a->cold_pages[i] += b->cold_pages[i];
+        a->promoted_pages += b->promoted_pages;
 }
 
 void estimate_from_stats(Estimate *e, const PageStats *s, uint64_t page_size, uint64_t interval_usec) {
@@ -32,4 +35,22 @@ void estimate_from_stats(Estimate *e, const PageStats *s, uint64_t page_size, ui
                 e->hist_lower_usec[i] = age_bucket_lower_usec(i, interval_usec);
                 e->hist_bytes[i] = s->hist_pages[i] * page_size;
         }
+}
+
+void estimate_cold_from_stats(Estimate *e, const PageStats *s, uint64_t page_size, uint64_t interval_usec,
+                              bool cold_known) {
+        e->cold_known = cold_known;
+        if (!cold_known) {
+                e->cold_bytes = e->cold_anon_bytes = e->cold_file_bytes = e->promoted_bytes = 0;
+                e->promotion_bytes_per_minute = e->promotion_ratio = 0.0;
+                return;
+        }
+        e->cold_anon_bytes = s->cold_pages[PAGE_ANON] * page_size;
+        e->cold_file_bytes = s->cold_pages[PAGE_FILE] * page_size;
+        e->cold_bytes = e->cold_anon_bytes + e->cold_file_bytes;
+        e->promoted_bytes = s->promoted_pages * page_size;
+        e->promotion_bytes_per_minute = interval_usec > 0 ?
+                (double) e->promoted_bytes * (60.0 * 1e6) / (double) interval_usec : 0.0;
+        e->promotion_ratio = e->working_set_bytes > 0 ?
+                e->promotion_bytes_per_minute / (double) e->working_set_bytes : 0.0;
 }

@@ -25,6 +25,8 @@ typedef struct PageStats {
         uint64_t idle_pages[2];
         uint64_t ws_pages;
         uint64_t hist_pages[AGE_BUCKETS];
+        uint64_t cold_pages[2];         /* idle for at least the cold age */
+        uint64_t promoted_pages;        /* cold at the previous pass, used since */
 } PageStats;
 
 /* What is published per cgroup; pageidled(8), section ESTIMATES, says what
@@ -40,6 +42,15 @@ typedef struct Estimate {
         uint64_t file_idle_bytes;
         uint64_t hist_lower_usec[AGE_BUCKETS];
         uint64_t hist_bytes[AGE_BUCKETS];
+        /* Cold memory and its promotion (estimate_cold_from_stats()); all
+         * zero when cold_known is false (the refs backend has no ages). */
+        bool cold_known;
+        uint64_t cold_bytes;
+        uint64_t cold_anon_bytes;
+        uint64_t cold_file_bytes;
+        uint64_t promoted_bytes;                /* in the last interval */
+        double promotion_bytes_per_minute;
+        double promotion_ratio;                 /* per minute, of working_set_bytes */
 } Estimate;
 
 static inline uint8_t age_next(uint8_t age, bool was_marked, bool idle) {
@@ -75,6 +86,23 @@ static inline void page_stats_account(PageStats *s, bool anon, uint8_t age,
         s->hist_pages[age_bucket(age)] += n_pages;
 }
 
+/* Cold pages and promotions: a page is cold when idle for at least
+ * cold_intervals intervals, and promoted when it was cold before this
+ * pass (prev_age) and was used since (age 0).  cold_intervals 0: none. */
+static inline void page_stats_account_cold(PageStats *s, bool anon, uint8_t prev_age, uint8_t age,
+                                           unsigned cold_intervals, uint64_t n_pages) {
+        if (cold_intervals == 0)
+                return;
+        if (age >= cold_intervals)
+                s->cold_pages[anon] += n_pages;
+        else if (age == 0 && prev_age >= cold_intervals)
+                s->promoted_pages += n_pages;
+}
+
 void page_stats_add(PageStats *a, const PageStats *b);
 
 void estimate_from_stats(Estimate *e, const PageStats *s, uint64_t page_size, uint64_t interval_usec);
+/* The cold and promotion figures of e, after estimate_from_stats(): known
+ * when cold_known (the pass measured ages against a cold age). */
+void estimate_cold_from_stats(Estimate *e, const PageStats *s, uint64_t page_size, uint64_t interval_usec,
+                              bool cold_known);

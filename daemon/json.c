@@ -48,6 +48,30 @@ static int append(json_object *a, json_object *v) {
         return 0;
 }
 
+/* A figure that is not known is null, never 0. */
+static int json_add_u64_or_null(json_object *o, const char *key, bool known, uint64_t v) {
+        return known ? json_add_u64(o, key, v) : json_add_str(o, key, NULL);
+}
+
+static int json_add_double_or_null(json_object *o, const char *key, bool known, double v) {
+        return known ? json_add(o, key, json_object_new_double(v)) : json_add_str(o, key, NULL);
+}
+
+/* Cold memory and its promotion: null where the backend measures no ages. */
+static int cgroup_cold_to_json(json_object *o, const Estimate *e) {
+        bool k = e->cold_known;
+
+        if (json_add_u64_or_null(o, "cold_bytes", k, e->cold_bytes) < 0 ||
+            json_add_u64_or_null(o, "cold_anon_bytes", k, e->cold_anon_bytes) < 0 ||
+            json_add_u64_or_null(o, "cold_file_bytes", k, e->cold_file_bytes) < 0 ||
+            json_add_u64_or_null(o, "promoted_bytes", k, e->promoted_bytes) < 0 ||
+            json_add_double_or_null(o, "promotion_bytes_per_minute", k, e->promotion_bytes_per_minute) < 0 ||
+            json_add_double_or_null(o, "promotion_ratio", k, e->promotion_ratio) < 0 ||
+            json_add_u64_or_null(o, "reclaimable_bytes", k, e->cold_bytes) < 0)
+                return -ENOMEM;
+        return 0;
+}
+
 static json_object *cgroup_to_json(const SnapshotCgroup *c) {
         _cleanup_json_ json_object *o = json_object_new_object(), *hist = json_object_new_array();
         const Estimate *e = &c->estimate;
@@ -63,7 +87,8 @@ static json_object *cgroup_to_json(const SnapshotCgroup *c) {
             json_add_u64(o, "anon_bytes", e->anon_bytes) < 0 ||
             json_add_u64(o, "anon_idle_bytes", e->anon_idle_bytes) < 0 ||
             json_add_u64(o, "file_bytes", e->file_bytes) < 0 ||
-            json_add_u64(o, "file_idle_bytes", e->file_idle_bytes) < 0)
+            json_add_u64(o, "file_idle_bytes", e->file_idle_bytes) < 0 ||
+            cgroup_cold_to_json(o, e) < 0)
                 return NULL;
         for (unsigned i = 0; i < AGE_BUCKETS; i++) {
                 json_object *b = json_object_new_object();
@@ -96,6 +121,7 @@ int json_format(const Snapshot *snapshot, char **ret) {
             json_add_str(o, "state_detail", s->state_detail) < 0 ||
             json_add_u64(o, "scan_interval_usec", s->interval_usec) < 0 ||
             json_add_u64(o, "working_set_window_usec", s->window_usec) < 0 ||
+            json_add_u64_or_null(o, "cold_age_usec", s->cold_age_usec > 0, s->cold_age_usec) < 0 ||
             json_add_u64(o, "scan_count", s->scan_count) < 0 ||
             json_add_u64(o, "last_scan_timestamp_usec", s->last_scan_timestamp_usec) < 0 ||
             json_add_u64(o, "last_scan_duration_usec", s->last_scan_duration_usec) < 0 ||

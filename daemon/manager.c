@@ -111,6 +111,11 @@ static int manager_load_config(const Manager *m, Config **ret) {
         r = config_apply_options(c, m->options);
         if (r < 0)
                 return log_oom();
+        r = config_check(c, &error);
+        if (r == -ENOMEM)
+                return log_oom();
+        if (r < 0)
+                return log_error_errno(r, "%s", error);
         *ret = TAKE_PTR(c);
         return 0;
 }
@@ -364,6 +369,8 @@ static int manager_make_snapshot(Manager *m, Snapshot **ret) {
                 .state_detail = m->state_detail,
                 .interval_usec = m->config->interval_usec,
                 .window_usec = config_window_intervals(m->config) * m->config->interval_usec,
+                .cold_age_usec = m->backend == BACKEND_REFS ? 0 :
+                                 config_cold_intervals(m->config) * m->config->interval_usec,
                 .scan_count = m->scan_count,
                 .last_scan_timestamp_usec = m->last_scan_timestamp_usec,
                 .last_scan_duration_usec = m->last_scan_duration_usec,
@@ -772,6 +779,7 @@ static int manager_begin_pass(Manager *m) {
         manager_log_cgroup_changes(m, set);
         manager_carry_measured(m, set);
 
+        set->cold_intervals = (unsigned) config_cold_intervals(m->config);
         cgroup_set_free(m->scanning);
         m->scanning = TAKE_PTR(set);
         m->vtable->begin(m->backend_state, &(BackendPass) {

@@ -72,6 +72,8 @@ int snapshot_new(const SnapshotInfo *info, const CgroupSet *set, Snapshot **ret)
                         .last_scan_timestamp_usec = info->last_scan_timestamp_usec,
                 };
                 estimate_from_stats(&c->estimate, &n->total, info->page_size, info->interval_usec);
+                estimate_cold_from_stats(&c->estimate, &n->total, info->page_size, info->interval_usec,
+                                         info->cold_age_usec > 0);
                 c->path = strdup(n->path);
                 if (!c->path)
                         return -ENOMEM;

@@ -22,6 +22,7 @@ typedef struct SnapshotInfo {
         const char *state_detail;       /* why it is not "running", or NULL */
         uint64_t interval_usec;
         uint64_t window_usec;           /* whole intervals */
+        uint64_t cold_age_usec;         /* whole intervals; 0: cold memory not measured (refs) */
         uint64_t scan_count;
         uint64_t last_scan_timestamp_usec;      /* CLOCK_REALTIME, 0: none yet */
         uint64_t last_scan_duration_usec;

@@ -2,7 +2,7 @@
 /* Page attribution from kpageflags/kpagecgroup/bitmap buffers: LRU pages
  * to their memcg, THP tails following their head, anon vs file, idle
  * ageing with saturation, the log2 histogram, the working-set window and
- * hierarchical totals; and /dev/pageidle's folio reports attributed the
+ * hierarchical totals; cold pages and promotions; and /dev/pageidle's folio reports attributed the
  * same way. */
 #include <linux/kernel-page-flags.h>
 
@@ -220,6 +220,87 @@ static void test_estimate(void) {
         CHECK(e.idle_ratio == 0.0);
 }
 
+/* Cold pages (idle at least the cold age) and promotions (cold at the
+ * previous pass, used since), a THP's tails with their head. */
+static void test_cold(void) {
+        _cleanup_(cgroup_set_freep) CgroupSet *s = make_set();
+        CgroupNode *A, *B;
+        Estimate e;
+
+        memset(flags, 0, sizeof(flags));
+        memset(cgroups, 0, sizeof(cgroups));
+        memset(marks, 0, sizeof(marks));
+        memset(ages, 0, sizeof(ages));
+        A = cgroup_set_lookup(s, 100);
+        B = cgroup_set_lookup(s, 101);
+        s->cold_intervals = 2;
+        set_page(0, F(LRU) | F(ANON), 100);
+        set_page(1, F(LRU), 100);
+        set_page(2, F(LRU), 101);
+        set_page(8, F(LRU) | F(ANON) | F(COMPOUND_HEAD) | F(THP), 101);
+        for (unsigned p = 9; p < 16; p++)
+                set_page(p, F(ANON) | F(COMPOUND_TAIL) | F(THP), 0);
+
+        /* Passes 1 and 2: not yet idle for two intervals. */
+        for (unsigned pass = 1; pass <= 2; pass++) {
+                set_idle(0);
+                set_idle(1);
+                set_idle(8);
+                run_pass(s, 1);
+                CHECK_EQ_U64(A->total.cold_pages[PAGE_ANON] + A->total.cold_pages[PAGE_FILE], 0);
+                CHECK_EQ_U64(A->total.promoted_pages, 0);
+        }
+        /* Pass 3: 0, 1 and the THP have been idle for two intervals. */
+        set_idle(0);
+        set_idle(1);
+        set_idle(8);
+        run_pass(s, 1);
+        CHECK_EQ_U64(A->own.cold_pages[PAGE_ANON], 1);
+        CHECK_EQ_U64(A->own.cold_pages[PAGE_FILE], 1);
+        CHECK_EQ_U64(B->own.cold_pages[PAGE_ANON], 8);
+        CHECK_EQ_U64(B->own.cold_pages[PAGE_FILE], 0);
+        CHECK_EQ_U64(A->total.cold_pages[PAGE_ANON], 9);
+        CHECK_EQ_U64(A->total.promoted_pages, 0);
+
+        /* Pass 4: page 1 and the THP are used again: promoted; page 2,
+         * never cold, is used too and is not. */
+        set_idle(0);
+        run_pass(s, 1);
+        CHECK_EQ_U64(A->own.promoted_pages, 1);
+        CHECK_EQ_U64(B->own.promoted_pages, 8);
+        CHECK_EQ_U64(A->total.promoted_pages, 9);
+        CHECK_EQ_U64(A->total.cold_pages[PAGE_ANON], 1);
+        CHECK_EQ_U64(A->total.cold_pages[PAGE_FILE], 0);
+
+        estimate_from_stats(&e, &A->total, 4096, 30 * USEC_PER_SEC);
+        estimate_cold_from_stats(&e, &A->total, 4096, 30 * USEC_PER_SEC, true);
+        CHECK(e.cold_known);
+        CHECK_EQ_U64(e.cold_bytes, 4096);
+        CHECK_EQ_U64(e.cold_anon_bytes, 4096);
+        CHECK_EQ_U64(e.cold_file_bytes, 0);
+        CHECK_EQ_U64(e.promoted_bytes, 9 * 4096);
+        /* Two intervals of 30 s a minute. */
+        CHECK(e.promotion_bytes_per_minute == 2.0 * 9 * 4096);
+        CHECK_EQ_U64(e.working_set_bytes, 10 * 4096);   /* all but page 0 */
+        CHECK(e.promotion_ratio == 2.0 * 9 / 10);
+
+        /* Pass 5: used again, but no longer cold before: no promotion. */
+        set_idle(0);
+        run_pass(s, 1);
+        CHECK_EQ_U64(A->total.promoted_pages, 0);
+        CHECK_EQ_U64(A->total.cold_pages[PAGE_ANON], 1);
+
+        /* Without a cold age, nothing is counted, and an estimate says so. */
+        s->cold_intervals = 0;
+        run_pass(s, 1);
+        CHECK_EQ_U64(A->total.cold_pages[PAGE_ANON] + A->total.cold_pages[PAGE_FILE], 0);
+        estimate_from_stats(&e, &A->total, 4096, 30 * USEC_PER_SEC);
+        estimate_cold_from_stats(&e, &A->total, 4096, 30 * USEC_PER_SEC, false);
+        CHECK(!e.cold_known);
+        CHECK_EQ_U64(e.cold_bytes, 0);
+        memset(idle, 0, sizeof(idle));
+}
+
 /* What /dev/pageidle reports for the layout in flags/cgroups, with the
  * idle bits as the bitmap would read them: each tracked head once, its
  * order from the tails that follow it. */
@@ -262,11 +343,13 @@ static void test_folios_agree(void) {
         };
         uint8_t d_ages[N_PFNS] = {};
         struct pageidle_folio report[N_PFNS];
+        uint64_t promoted = 0;
 
         memset(flags, 0, sizeof(flags));
         memset(cgroups, 0, sizeof(cgroups));
         memset(marks, 0, sizeof(marks));
         memset(ages, 0, sizeof(ages));
+        k->cold_intervals = d->cold_intervals = 1;
         for (unsigned p = 0; p < 8; p++)
                 set_page(p, F(LRU) | (p % 2 ? F(ANON) : 0), p < 4 ? 100 : 101);
         set_page(8, F(SLAB), 100);
@@ -302,9 +385,13 @@ static void test_folios_agree(void) {
                 for (unsigned p = 0; p < N_PFNS; p++)
                         if (flags[p] & (F(LRU) | F(COMPOUND_TAIL)))
                                 CHECK_EQ_U64(d_ages[p], ages[p]);
-                for (size_t i = 0; i < k->n_nodes; i++)
+                for (size_t i = 0; i < k->n_nodes; i++) {
                         CHECK(memcmp(&k->nodes[i].total, &d->nodes[i].total, sizeof(PageStats)) == 0);
+                        promoted += k->nodes[i].own.promoted_pages;
+                }
         }
+        /* The patterns wake pages that were cold: the paths agree on that too. */
+        CHECK(promoted > 0);
         /* Not what was asked for: a folio outside the batch, or of no node. */
         {
                 struct pageidle_folio bad[] = {
@@ -324,6 +411,7 @@ int main(void) {
         test_buckets();
         test_estimate();
         test_attribution();
+        test_cold();
         test_folios_agree();
         return 0;
 }

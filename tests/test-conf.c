@@ -39,6 +39,8 @@ static void test_defaults(void) {
         CHECK_EQ_U64(c->interval_usec, 30 * USEC_PER_SEC);
         CHECK_EQ_U64(c->window_usec, 120 * USEC_PER_SEC);
         CHECK_EQ_U64(config_window_intervals(c), 4);
+        CHECK_EQ_U64(c->cold_age_usec, 0);
+        CHECK_EQ_U64(config_cold_intervals(c), 4);      /* 2min */
         CHECK_EQ_U64(c->cpu_budget_percent, 5);
         CHECK(c->backend == BACKEND_AUTO);
         CHECK_EQ_U64(strv_length(c->cgroups), 1);
@@ -61,6 +63,9 @@ static void test_every_key(void) {
         CHECK_EQ_U64(c->window_usec, 45 * USEC_PER_SEC);
         /* 45s of 10s intervals: rounded up to whole intervals. */
         CHECK_EQ_U64(config_window_intervals(c), 5);
+        /* 95s of 10s intervals: a page is cold from its tenth idle interval. */
+        CHECK_EQ_U64(c->cold_age_usec, 95 * USEC_PER_SEC);
+        CHECK_EQ_U64(config_cold_intervals(c), 10);
         CHECK_EQ_U64(c->cpu_budget_percent, 20);
         CHECK(c->backend == BACKEND_PAGE_IDLE);
         CHECK_EQ_U64(strv_length(c->cgroups), 3);
@@ -438,6 +443,42 @@ static void test_shared_checks(void) {
         CHECK(config_parse_interval("1h", &u, &why) == 0 && u == 3600 * USEC_PER_SEC);
 }
 
+/* ColdAge= is a positive duration of at most 255 intervals, the most an
+ * idle age counts; the limit depends on Interval=, which the command line
+ * may change, so it is checked on the whole configuration. */
+static void test_cold_age(void) {
+        _cleanup_(config_freep) Config *c = NULL;
+        char *error = NULL;
+
+        parse_string("[Scan]\nColdAge=0\n", -ERANGE, "t.conf:2: ColdAge=0: must be positive");
+        parse_string("[Scan]\nColdAge=soon\n", -EINVAL, "t.conf:2: ColdAge=soon: not a duration (e.g. 2min)");
+        c = parse_text("[Scan]\nInterval=1s\nColdAge=255s\n", strlen("[Scan]\nInterval=1s\nColdAge=255s\n"), 0, NULL);
+        CHECK_EQ_U64(config_cold_intervals(c), 255);
+        CHECK(config_check(c, &error) == 0 && !error);
+        c->cold_age_usec = 255 * USEC_PER_SEC + 1;
+        CHECK_EQ_U64(config_cold_intervals(c), 256);
+        CHECK(config_check(c, &error) == -ERANGE);
+        CHECK_STREQ(error, "ColdAge=255000001us is longer than 255 scan intervals of 1s, "
+                    "the most an idle age counts: raise Interval= or lower ColdAge=");
+        free(error);
+        error = NULL;
+        c->cold_age_usec = UINT64_MAX;
+        CHECK(config_check(c, &error) == -ERANGE && error);
+        free(error);
+        error = NULL;
+        /* The defaults pass, with any interval: the default cold age is
+         * 2min or 255 intervals, whichever is shorter. */
+        config_free(c);
+        c = NULL;
+        CHECK(config_new_default(&c) == 0);
+        CHECK(config_check(c, &error) == 0 && !error);
+        c->interval_usec = 100 * USEC_PER_MSEC;
+        CHECK_EQ_U64(config_cold_intervals(c), 255);
+        CHECK(config_check(c, &error) == 0 && !error);
+        c->interval_usec = 24 * 3600 * USEC_PER_SEC;
+        CHECK_EQ_U64(config_cold_intervals(c), 1);
+}
+
 /* The whole file is read, up to its limit. */
 static void test_size(void) {
         size_t size = CONFIG_FILE_MAX + 1;
@@ -513,6 +554,7 @@ int main(void) {
         test_line_limit();
         test_duplicates();
         test_window();
+        test_cold_age();
         test_track_paths();
         test_port();
         test_json_file();

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The JSON document: schema version, field names and values, tracked
- * cgroups only, and the atomic replacement of the file. */
+ * cgroups only, cold memory and its promotion (null where unknown), and
+ * the atomic replacement of the file. */
 #include <fcntl.h>
 #include <json-c/json.h>
 #include <sys/stat.h>
@@ -89,6 +90,8 @@ int main(void) {
                 .idle_pages = { [PAGE_FILE] = 50, [PAGE_ANON] = 50 },
                 .ws_pages = 320,
                 .hist_pages = { 300, 60, 40 },
+                .cold_pages = { [PAGE_FILE] = 30, [PAGE_ANON] = 10 },
+                .promoted_pages = 8,
         };
         cgroup_set_sum(set);
 
@@ -97,6 +100,7 @@ int main(void) {
                 .state = "running",
                 .interval_usec = 10 * USEC_PER_SEC,
                 .window_usec = 30 * USEC_PER_SEC,
+                .cold_age_usec = 20 * USEC_PER_SEC,
                 .scan_count = 7,
                 .last_scan_timestamp_usec = 1700000000 * USEC_PER_SEC,
                 .last_scan_duration_usec = 12345,
@@ -132,6 +136,15 @@ int main(void) {
         CHECK_EQ_U64(get_u64(c, "anon_idle_bytes"), 50 * 4096);
         CHECK_EQ_U64(get_u64(c, "file_bytes"), 100 * 4096);
         CHECK_EQ_U64(get_u64(c, "file_idle_bytes"), 50 * 4096);
+        CHECK_EQ_U64(get_u64(doc, "cold_age_usec"), 20 * USEC_PER_SEC);
+        CHECK_EQ_U64(get_u64(c, "cold_bytes"), 40 * 4096);
+        CHECK_EQ_U64(get_u64(c, "cold_anon_bytes"), 10 * 4096);
+        CHECK_EQ_U64(get_u64(c, "cold_file_bytes"), 30 * 4096);
+        CHECK_EQ_U64(get_u64(c, "reclaimable_bytes"), 40 * 4096);
+        CHECK_EQ_U64(get_u64(c, "promoted_bytes"), 8 * 4096);
+        /* Six intervals of 10 s a minute. */
+        CHECK(json_object_get_double(get(c, "promotion_bytes_per_minute")) == 6.0 * 8 * 4096);
+        CHECK(json_object_get_double(get(c, "promotion_ratio")) == 6.0 * 8 / 320);
         hist = get(c, "idle_age_histogram");
         CHECK_EQ_U64(json_object_array_length(hist), AGE_BUCKETS);
         b = json_object_array_get_idx(hist, 0);
@@ -143,6 +156,29 @@ int main(void) {
         b = json_object_array_get_idx(hist, 8);
         CHECK_EQ_U64(get_u64(b, "idle_usec"), 1280 * USEC_PER_SEC);
         json_object_put(doc);
+
+        /* Without idle ages (refs), the cold figures are null, not 0. */
+        {
+                _cleanup_(snapshot_unrefp) Snapshot *r = NULL;
+                json_object *d;
+
+                info.backend = "refs";
+                info.cold_age_usec = 0;
+                CHECK(snapshot_new(&info, set, &r) == 0);
+                d = json_tokener_parse(r->json);
+                CHECK(d);
+                CHECK(json_object_is_type(get(d, "cold_age_usec"), json_type_null));
+                c = json_object_array_get_idx(get(d, "cgroups"), 0);
+                CHECK(json_object_is_type(get(c, "cold_bytes"), json_type_null));
+                CHECK(json_object_is_type(get(c, "cold_anon_bytes"), json_type_null));
+                CHECK(json_object_is_type(get(c, "cold_file_bytes"), json_type_null));
+                CHECK(json_object_is_type(get(c, "promoted_bytes"), json_type_null));
+                CHECK(json_object_is_type(get(c, "promotion_bytes_per_minute"), json_type_null));
+                CHECK(json_object_is_type(get(c, "promotion_ratio"), json_type_null));
+                CHECK(json_object_is_type(get(c, "reclaimable_bytes"), json_type_null));
+                CHECK_EQ_U64(get_u64(c, "bytes"), 400 * 4096);
+                json_object_put(d);
+        }
 
         /* Written whole, mode 0644, with no temporary file left beside it. */
         CHECK(mkdtemp(dir));
