@@ -148,6 +148,15 @@ static void bus_cgroup_changes(const SnapshotCgroup *o, const SnapshotCgroup *c,
         CHANGED(anon_idle_bytes, "AnonIdleBytes");
         CHANGED(file_bytes, "FileBytes");
         CHANGED(file_idle_bytes, "FileIdleBytes");
+        CHANGED(cold_bytes, "ColdBytes");
+        CHANGED(cold_anon_bytes, "ColdAnonBytes");
+        CHANGED(cold_file_bytes, "ColdFileBytes");
+        CHANGED(cold_bytes, "ReclaimableBytes");
+        CHANGED(promoted_bytes, "PromotedBytes");
+        CHANGED(promotion_bytes_per_minute, "PromotionBytesPerMinute");
+        CHANGED(promotion_ratio, "PromotionRatio");
+        CHANGED(headroom_ratio, "HeadroomRatio");
+        CHANGED(suggested_limit_bytes, "SuggestedLimitBytes");
 #undef CHANGED
         if (memcmp(x->hist_lower_usec, y->hist_lower_usec, sizeof(x->hist_lower_usec)) != 0 ||
             memcmp(x->hist_bytes, y->hist_bytes, sizeof(x->hist_bytes)) != 0)
@@ -179,7 +188,7 @@ static void bus_emit_cgroup_changes(Bus *b, const BusObject *old, size_t n_old) 
         for (size_t i = 0; i < b->n_objects; i++) {
                 const SnapshotCgroup *c = b->objects[i].cgroup, *o = NULL;
                 _cleanup_free_ char *path = NULL;
-                const char *names[16];
+                const char *names[32];
                 int r;
 
                 /* Both lists come in the order of the hierarchy's walk. */
@@ -517,6 +526,8 @@ static const sd_bus_vtable manager_vtable[] = {
                         SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("WorkingSetWindowUSec", "t", property_get_uint64, offsetof(Bus, info.window_usec),
                         SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("ColdAgeUSec", "t", property_get_uint64, offsetof(Bus, info.cold_age_usec),
+                        SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("LastScanTimestamp", "t", property_get_uint64, offsetof(Bus, info.last_scan_timestamp_usec),
                         SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("LastScanDurationUSec", "t", property_get_uint64,
@@ -558,6 +569,20 @@ static const sd_bus_vtable cgroup_vtable[] = {
         CGROUP_U64("AnonIdleBytes", anon_idle_bytes),
         CGROUP_U64("FileBytes", file_bytes),
         CGROUP_U64("FileIdleBytes", file_idle_bytes),
+        /* 0 where the backend keeps no idle ages (the document has null). */
+        CGROUP_U64("ColdBytes", cold_bytes),
+        CGROUP_U64("ColdAnonBytes", cold_anon_bytes),
+        CGROUP_U64("ColdFileBytes", cold_file_bytes),
+        CGROUP_U64("ReclaimableBytes", cold_bytes),
+        CGROUP_U64("PromotedBytes", promoted_bytes),
+        SD_BUS_PROPERTY("PromotionBytesPerMinute", "d", property_get_double,
+                        offsetof(SnapshotCgroup, estimate.promotion_bytes_per_minute),
+                        SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("PromotionRatio", "d", property_get_double, offsetof(SnapshotCgroup, estimate.promotion_ratio),
+                        SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("HeadroomRatio", "d", property_get_double, offsetof(SnapshotCgroup, estimate.headroom_ratio),
+                        SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        CGROUP_U64("SuggestedLimitBytes", suggested_limit_bytes),
         SD_BUS_PROPERTY("IdleAgeHistogram", "a(tt)", property_get_histogram, offsetof(SnapshotCgroup, estimate),
                         SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         /* The same for every object at every scan: ScanCompleted says when

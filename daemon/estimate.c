@@ -54,3 +54,17 @@ void estimate_cold_from_stats(Estimate *e, const PageStats *s, uint64_t page_siz
         e->promotion_ratio = e->working_set_bytes > 0 ?
                 e->promotion_bytes_per_minute / (double) e->working_set_bytes : 0.0;
 }
+
+void estimate_advise(Estimate *e, uint64_t page_size) {
+        double h, limit;
+
+        e->headroom_ratio = 0.0;
+        e->suggested_limit_bytes = 0;
+        if (!e->cold_known || page_size == 0)
+                return;
+        h = ESTIMATE_HEADROOM_MIN + ESTIMATE_HEADROOM_PER_PROMOTION * e->promotion_ratio;
+        h = h < ESTIMATE_HEADROOM_MAX ? h : ESTIMATE_HEADROOM_MAX;
+        limit = (double) e->working_set_bytes * (1.0 + h);
+        e->headroom_ratio = h;
+        e->suggested_limit_bytes = ((uint64_t) limit + page_size - 1) / page_size * page_size;
+}

@@ -51,6 +51,9 @@ typedef struct Estimate {
         uint64_t promoted_bytes;                /* in the last interval */
         double promotion_bytes_per_minute;
         double promotion_ratio;                 /* per minute, of working_set_bytes */
+        /* Advice, never applied (estimate_advise()); 0 when !cold_known. */
+        double headroom_ratio;
+        uint64_t suggested_limit_bytes;
 } Estimate;
 
 static inline uint8_t age_next(uint8_t age, bool was_marked, bool idle) {
@@ -106,3 +109,14 @@ void estimate_from_stats(Estimate *e, const PageStats *s, uint64_t page_size, ui
  * when cold_known (the pass measured ages against a cold age). */
 void estimate_cold_from_stats(Estimate *e, const PageStats *s, uint64_t page_size, uint64_t interval_usec,
                               bool cold_known);
+
+/* The headroom above the working set a limit should leave: ESTIMATE_HEADROOM_MIN,
+ * growing by ESTIMATE_HEADROOM_PER_PROMOTION times the promotion ratio (the
+ * share of the working set that comes back from cold memory per minute), at
+ * most ESTIMATE_HEADROOM_MAX; pageidled(8), ESTIMATES, has the formula. */
+#define ESTIMATE_HEADROOM_MIN 0.10
+#define ESTIMATE_HEADROOM_MAX 1.00
+#define ESTIMATE_HEADROOM_PER_PROMOTION 50.0
+/* suggested_limit_bytes = working_set_bytes * (1 + headroom), rounded up
+ * to a page; after estimate_cold_from_stats(). */
+void estimate_advise(Estimate *e, uint64_t page_size);

@@ -67,7 +67,9 @@ static int cgroup_cold_to_json(json_object *o, const Estimate *e) {
             json_add_u64_or_null(o, "promoted_bytes", k, e->promoted_bytes) < 0 ||
             json_add_double_or_null(o, "promotion_bytes_per_minute", k, e->promotion_bytes_per_minute) < 0 ||
             json_add_double_or_null(o, "promotion_ratio", k, e->promotion_ratio) < 0 ||
-            json_add_u64_or_null(o, "reclaimable_bytes", k, e->cold_bytes) < 0)
+            json_add_u64_or_null(o, "reclaimable_bytes", k, e->cold_bytes) < 0 ||
+            json_add_double_or_null(o, "headroom_ratio", k, e->headroom_ratio) < 0 ||
+            json_add_u64_or_null(o, "suggested_limit_bytes", k, e->suggested_limit_bytes) < 0)
                 return -ENOMEM;
         return 0;
 }

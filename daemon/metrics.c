@@ -127,6 +127,12 @@ typedef enum CgroupMetric {
         CGROUP_WORKING_SET_BYTES,
         CGROUP_IDLE_RATIO,
         CGROUP_IDLE_AGE_BYTES,
+        /* Only where the backend keeps idle ages (cold_age_usec > 0). */
+        CGROUP_COLD_BYTES,
+        CGROUP_RECLAIMABLE_BYTES,
+        CGROUP_PROMOTED_BYTES,
+        CGROUP_PROMOTION_RATIO,
+        CGROUP_SUGGESTED_LIMIT_BYTES,
         _CGROUP_METRIC_MAX,
 } CgroupMetric;
 
@@ -154,6 +160,26 @@ static const struct {
                 "pageidled_cgroup_idle_age_bytes",
                 "Memory of the cgroup by idle age: idle for at least idle_seconds and less than the next bucket's "
                 "idle_seconds (log2 buckets of scan intervals; 0: accessed during the last interval).",
+        },
+        [CGROUP_COLD_BYTES] = {
+                "pageidled_cgroup_cold_bytes",
+                "Memory of the cgroup not accessed for at least pageidled_cold_age_seconds, by type (anon, file).",
+        },
+        [CGROUP_RECLAIMABLE_BYTES] = {
+                "pageidled_cgroup_reclaimable_bytes",
+                "Advice, never acted on: the memory that could be reclaimed now, the cold memory.",
+        },
+        [CGROUP_PROMOTED_BYTES] = {
+                "pageidled_cgroup_promoted_bytes",
+                "Memory that was cold at the previous scan and was accessed during the last scan interval.",
+        },
+        [CGROUP_PROMOTION_RATIO] = {
+                "pageidled_cgroup_promotion_ratio",
+                "Promoted memory per minute divided by the working set, 0 when the working set is 0.",
+        },
+        [CGROUP_SUGGESTED_LIMIT_BYTES] = {
+                "pageidled_cgroup_suggested_limit_bytes",
+                "Advice, never acted on: a memory limit, the working set with a headroom that grows with promotion.",
         },
 };
 
@@ -190,6 +216,29 @@ static void put_cgroup_metric(FILE *f, CgroupMetric which, const SnapshotCgroup 
                                           metrics_format_seconds(buf, sizeof(buf), e->hist_lower_usec[i]));
                         fprintf(f, "%" PRIu64 "\n", e->hist_bytes[i]);
                 }
+                break;
+        case CGROUP_COLD_BYTES:
+                put_cgroup_sample(f, name, n, "type", "anon");
+                fprintf(f, "%" PRIu64 "\n", e->cold_anon_bytes);
+                put_cgroup_sample(f, name, n, "type", "file");
+                fprintf(f, "%" PRIu64 "\n", e->cold_file_bytes);
+                break;
+        case CGROUP_RECLAIMABLE_BYTES:
+                put_cgroup_sample(f, name, n, NULL, NULL);
+                fprintf(f, "%" PRIu64 "\n", e->cold_bytes);
+                break;
+        case CGROUP_PROMOTED_BYTES:
+                put_cgroup_sample(f, name, n, NULL, NULL);
+                fprintf(f, "%" PRIu64 "\n", e->promoted_bytes);
+                break;
+        case CGROUP_PROMOTION_RATIO:
+                put_cgroup_sample(f, name, n, NULL, NULL);
+                put_double(f, e->promotion_ratio);
+                fputc('\n', f);
+                break;
+        case CGROUP_SUGGESTED_LIMIT_BYTES:
+                put_cgroup_sample(f, name, n, NULL, NULL);
+                fprintf(f, "%" PRIu64 "\n", e->suggested_limit_bytes);
                 break;
         default:
                 break;
@@ -240,6 +289,10 @@ int metrics_format(const Snapshot *snapshot, char **ret) {
         put_seconds_gauge(f, "pageidled_working_set_window_seconds",
                           "Memory accessed within this window counts as working set (whole scan intervals).",
                           s->window_usec);
+        if (s->cold_age_usec > 0)
+                put_seconds_gauge(f, "pageidled_cold_age_seconds",
+                                  "Memory idle at least this long counts as cold (whole scan intervals).",
+                                  s->cold_age_usec);
         put_seconds_gauge(f, "pageidled_last_scan_timestamp_seconds",
                           "When the last complete scan finished, in seconds since the epoch; 0 before the first.",
                           s->last_scan_timestamp_usec);
@@ -255,6 +308,8 @@ int metrics_format(const Snapshot *snapshot, char **ret) {
         for (CgroupMetric m = 0; m < _CGROUP_METRIC_MAX; m++) {
                 if (n_tracked == 0)
                         break;
+                if (m >= CGROUP_COLD_BYTES && s->cold_age_usec == 0)
+                        continue;
                 put_family(f, cgroup_metrics[m].name, "gauge", cgroup_metrics[m].help);
                 for (size_t i = 0; i < n_tracked; i++)
                         put_cgroup_metric(f, m, &snapshot->cgroups[i]);

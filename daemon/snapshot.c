@@ -74,6 +74,7 @@ int snapshot_new(const SnapshotInfo *info, const CgroupSet *set, Snapshot **ret)
                 estimate_from_stats(&c->estimate, &n->total, info->page_size, info->interval_usec);
                 estimate_cold_from_stats(&c->estimate, &n->total, info->page_size, info->interval_usec,
                                          info->cold_age_usec > 0);
+                estimate_advise(&c->estimate, info->page_size);
                 c->path = strdup(n->path);
                 if (!c->path)
                         return -ENOMEM;

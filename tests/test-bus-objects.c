@@ -52,6 +52,7 @@ static void server_publish(Server *m, bool pass_done) {
                 .state = m->state,
                 .interval_usec = m->config->interval_usec,
                 .window_usec = config_window_intervals(m->config) * m->config->interval_usec,
+                .cold_age_usec = config_cold_intervals(m->config) * m->config->interval_usec,
                 .scan_count = m->scan_count,
                 .last_scan_timestamp_usec = m->last_scan_timestamp_usec,
                 .last_scan_duration_usec = m->last_scan_duration_usec,
@@ -87,6 +88,8 @@ static void pass_finish(Server *m) {
                 p->ws_pages = 12;
                 p->hist_pages[0] = 12;
                 p->hist_pages[age_bucket(2)] = 4;
+                p->cold_pages[PAGE_ANON] = 3;
+                p->promoted_pages = 2;
         }
         cgroup_set_sum(set);
         cgroup_set_free(m->published);
@@ -403,6 +406,24 @@ static int run_client(int fd) {
         CHECK(get_u64(a, BUS_CGROUP_INTERFACE, "LastScanTimestamp") > 0);
         CHECK(sd_bus_get_property_trivial(client, NULL, a, BUS_CGROUP_INTERFACE, "IdleRatio", NULL, 'd', &ratio) >= 0);
         CHECK(ratio == 4.0 / 16.0);
+        CHECK_EQ_U64(get_u64(a, BUS_CGROUP_INTERFACE, "ColdBytes"), 3 * PAGE);
+        CHECK_EQ_U64(get_u64(a, BUS_CGROUP_INTERFACE, "ColdAnonBytes"), 3 * PAGE);
+        CHECK_EQ_U64(get_u64(a, BUS_CGROUP_INTERFACE, "ColdFileBytes"), 0);
+        CHECK_EQ_U64(get_u64(a, BUS_CGROUP_INTERFACE, "ReclaimableBytes"), 3 * PAGE);
+        CHECK_EQ_U64(get_u64(a, BUS_CGROUP_INTERFACE, "PromotedBytes"), 2 * PAGE);
+        /* 2s intervals: thirty a minute. */
+        CHECK(sd_bus_get_property_trivial(client, NULL, a, BUS_CGROUP_INTERFACE, "PromotionBytesPerMinute", NULL,
+                                          'd', &ratio) >= 0);
+        CHECK(ratio == 30.0 * 2 * PAGE);
+        CHECK(sd_bus_get_property_trivial(client, NULL, a, BUS_CGROUP_INTERFACE, "PromotionRatio", NULL, 'd',
+                                          &ratio) >= 0);
+        CHECK(ratio == 30.0 * 2 / 12);
+        /* Five a minute: the most headroom, twice the working set. */
+        CHECK_EQ_U64(get_u64(a, BUS_CGROUP_INTERFACE, "SuggestedLimitBytes"), 2 * 12 * PAGE);
+        CHECK(sd_bus_get_property_trivial(client, NULL, a, BUS_CGROUP_INTERFACE, "HeadroomRatio", NULL, 'd',
+                                          &ratio) >= 0);
+        CHECK(ratio == 1.0);
+        CHECK_EQ_U64(get_u64(BUS_MANAGER_PATH, BUS_MANAGER_INTERFACE, "ColdAgeUSec"), 120 * USEC_PER_SEC);
         check_histogram(a);
         /* The ObjectManager lists it. */
         CHECK_EQ_U64(managed_objects(a), 1);
@@ -485,13 +506,15 @@ static int run_client(int fd) {
         /* What changed from the empty object, and nothing else. */
         fprintf(stderr, "changed: %s\n", changed_names);
         for (const char *p = "Bytes\0IdleBytes\0IdleRatio\0WorkingSetBytes\0AnonBytes\0AnonIdleBytes\0FileBytes\0"
-                             "IdleAgeHistogram\0WorkingSetMeasuredUSec\0"; *p; p += strlen(p) + 1) {
+                             "IdleAgeHistogram\0WorkingSetMeasuredUSec\0ColdBytes\0ColdAnonBytes\0ReclaimableBytes\0"
+                             "PromotedBytes\0PromotionBytesPerMinute\0PromotionRatio\0SuggestedLimitBytes\0HeadroomRatio\0"; *p; p += strlen(p) + 1) {
                 char w[64];
 
                 snprintf(w, sizeof(w), ",%s,", p);
                 CHECK(strstr(changed_names, w));
         }
         CHECK(!strstr(changed_names, ",FileIdleBytes,"));
+        CHECK(!strstr(changed_names, ",ColdFileBytes,"));
         CHECK(!strstr(changed_names, ",LastScanTimestamp,"));
         CHECK_EQ_U64(get_u64(BUS_MANAGER_PATH, BUS_MANAGER_INTERFACE, "ScanCount"), 2);
         /* The default window, 2min; the sets made here count as measured all along. */

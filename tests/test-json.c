@@ -145,6 +145,9 @@ int main(void) {
         /* Six intervals of 10 s a minute. */
         CHECK(json_object_get_double(get(c, "promotion_bytes_per_minute")) == 6.0 * 8 * 4096);
         CHECK(json_object_get_double(get(c, "promotion_ratio")) == 6.0 * 8 / 320);
+        /* 0.1 + 50 * 0.15, at most 1: twice the working set. */
+        CHECK(json_object_get_double(get(c, "headroom_ratio")) == 1.0);
+        CHECK_EQ_U64(get_u64(c, "suggested_limit_bytes"), 2 * 320 * 4096);
         hist = get(c, "idle_age_histogram");
         CHECK_EQ_U64(json_object_array_length(hist), AGE_BUCKETS);
         b = json_object_array_get_idx(hist, 0);
@@ -176,6 +179,8 @@ int main(void) {
                 CHECK(json_object_is_type(get(c, "promotion_bytes_per_minute"), json_type_null));
                 CHECK(json_object_is_type(get(c, "promotion_ratio"), json_type_null));
                 CHECK(json_object_is_type(get(c, "reclaimable_bytes"), json_type_null));
+                CHECK(json_object_is_type(get(c, "headroom_ratio"), json_type_null));
+                CHECK(json_object_is_type(get(c, "suggested_limit_bytes"), json_type_null));
                 CHECK_EQ_U64(get_u64(c, "bytes"), 400 * 4096);
                 json_object_put(d);
         }

@@ -87,6 +87,8 @@ static void test_format(void) {
                 .idle_pages = { [PAGE_FILE] = 50, [PAGE_ANON] = 50 },
                 .ws_pages = 320,
                 .hist_pages = { 300, 60, 40 },
+                .cold_pages = { [PAGE_FILE] = 30, [PAGE_ANON] = 10 },
+                .promoted_pages = 8,
         };
         set->nodes[q].own = (PageStats) {
                 .pages = { [PAGE_FILE] = 3 },
@@ -101,6 +103,7 @@ static void test_format(void) {
                 .state = "running",
                 .interval_usec = 10 * USEC_PER_SEC,
                 .window_usec = 30 * USEC_PER_SEC,
+                .cold_age_usec = 20 * USEC_PER_SEC,
                 .scan_count = 7,
                 .last_scan_timestamp_usec = 1700000000 * USEC_PER_SEC + 250 * USEC_PER_MSEC,
                 .last_scan_duration_usec = 12345,
@@ -138,6 +141,14 @@ static void test_format(void) {
         CHECK_STREQ(sample(text, "pageidled_cgroup_idle_age_bytes{cgroup=\"/web.slice\",idle_seconds=\"20\"}"), "163840");
         CHECK_STREQ(sample(text, "pageidled_cgroup_idle_age_bytes{cgroup=\"/web.slice\",idle_seconds=\"1280\"}"), "0");
         CHECK(!strstr(text, "/web.slice/x"));   /* not tracked */
+        CHECK_STREQ(sample(text, "pageidled_cold_age_seconds"), "20");
+        CHECK_STREQ(sample(text, "pageidled_cgroup_cold_bytes{cgroup=\"/web.slice\",type=\"anon\"}"), "40960");
+        CHECK_STREQ(sample(text, "pageidled_cgroup_cold_bytes{cgroup=\"/web.slice\",type=\"file\"}"), "122880");
+        CHECK_STREQ(sample(text, "pageidled_cgroup_reclaimable_bytes{cgroup=\"/web.slice\"}"), "163840");
+        CHECK_STREQ(sample(text, "pageidled_cgroup_promoted_bytes{cgroup=\"/web.slice\"}"), "32768");
+        /* 8 pages an interval, 6 intervals a minute, over 320 pages. */
+        CHECK_STREQ(sample(text, "pageidled_cgroup_promotion_ratio{cgroup=\"/web.slice\"}"), "0.15");
+        CHECK_STREQ(sample(text, "pageidled_cgroup_suggested_limit_bytes{cgroup=\"/web.slice\"}"), "2621440");
 
         /* The odd name, escaped; 1/3 with every digit it needs. */
         CHECK_STREQ(sample(text, "pageidled_cgroup_idle_ratio{cgroup=\"/odd \\\"name\\\"\\\\\\n\"}"),
@@ -148,6 +159,23 @@ static void test_format(void) {
         CHECK(count(text, "# TYPE pageidled_cgroup_bytes ") == 1);
         CHECK(count(text, "# TYPE ") == count(text, "# HELP "));
         CHECK(count(text, "pageidled_cgroup_idle_age_bytes{") == 2 * AGE_BUCKETS);
+
+        /* Without idle ages (refs), no cold families rather than zeros. */
+        {
+                _cleanup_(snapshot_unrefp) Snapshot *r = NULL;
+                _cleanup_free_ char *t = NULL;
+
+                info.backend = "refs";
+                info.cold_age_usec = 0;
+                CHECK(snapshot_new(&info, set, &r) == 0);
+                CHECK(metrics_format(r, &t) == 0);
+                CHECK(strstr(t, "pageidled_cgroup_bytes{"));
+                CHECK(!strstr(t, "cold"));
+                CHECK(!strstr(t, "promot"));
+                CHECK(!strstr(t, "reclaimable"));
+                CHECK(!strstr(t, "suggested"));
+                info.backend = "page_idle";
+        }
 
         /* No cgroups yet, an unknown state: no cgroup families, the state still shown. */
         info.state = "stopping";
