@@ -37,6 +37,10 @@ typedef struct CgroupInfo {
         uint64_t last_scan_timestamp_usec;
         uint64_t hist_idle_usec[HIST_MAX], hist_bytes[HIST_MAX];
         size_t n_hist;
+        uint64_t cold_age_usec;                 /* the manager's; 0: no cold figures (refs) */
+        uint64_t cold_bytes, cold_anon_bytes, cold_file_bytes, reclaimable_bytes, promoted_bytes;
+        uint64_t suggested_limit_bytes;
+        double promotion_bytes_per_minute, promotion_ratio, headroom_ratio;
 } CgroupInfo;
 
 static void manager_info_done(ManagerInfo *i) {
@@ -215,6 +219,15 @@ static int get_cgroup(sd_bus *bus, const char *object, CgroupInfo *c) {
                 { "FileIdleBytes", 't', &c->file_idle_bytes },
                 { "IdleAgeHistogram", 'h', NULL },
                 { "LastScanTimestamp", 't', &c->last_scan_timestamp_usec },
+                { "ColdBytes", 't', &c->cold_bytes },
+                { "ColdAnonBytes", 't', &c->cold_anon_bytes },
+                { "ColdFileBytes", 't', &c->cold_file_bytes },
+                { "ReclaimableBytes", 't', &c->reclaimable_bytes },
+                { "PromotedBytes", 't', &c->promoted_bytes },
+                { "PromotionBytesPerMinute", 'd', &c->promotion_bytes_per_minute },
+                { "PromotionRatio", 'd', &c->promotion_ratio },
+                { "HeadroomRatio", 'd', &c->headroom_ratio },
+                { "SuggestedLimitBytes", 't', &c->suggested_limit_bytes },
         };
 
         c->object = strdup(object);
@@ -222,6 +235,19 @@ static int get_cgroup(sd_bus *bus, const char *object, CgroupInfo *c) {
                 return -ENOMEM;
         return get_all(bus, object, BUS_CGROUP_INTERFACE, fields, ELEMENTSOF(fields), c,
                        "get the cgroup's estimates");
+}
+
+static int get_cold_age(sd_bus *bus, uint64_t *ret) {
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        int r;
+
+        r = sd_bus_get_property_trivial(bus, BUS_NAME, BUS_MANAGER_PATH, BUS_MANAGER_INTERFACE, "ColdAgeUSec",
+                                        &error, 't', ret);
+        if (r < 0) {
+                log_bus_error(r, &error, "get the cold age");
+                sd_bus_error_free(&error);
+        }
+        return r;
 }
 
 /* --- formatting ------------------------------------------------------- */
@@ -329,6 +355,33 @@ static int json_print(json_object *o) {
         return 0;
 }
 
+/* A figure the daemon does not know is null, as in its document. */
+static int json_add_u64_known(json_object *o, const char *key, bool known, uint64_t v) {
+        return known ? json_add_u64(o, key, v) : json_add_str(o, key, NULL);
+}
+
+static int json_add_double_known(json_object *o, const char *key, bool known, double v) {
+        return known ? json_add(o, key, json_object_new_double(v)) : json_add_str(o, key, NULL);
+}
+
+/* Cold memory, promotion and the advice, as the document names them. */
+static int cgroup_cold_to_json(json_object *o, const CgroupInfo *c) {
+        bool k = c->cold_age_usec > 0;
+
+        if (json_add_u64_known(o, "cold_age_usec", k, c->cold_age_usec) < 0 ||
+            json_add_u64_known(o, "cold_bytes", k, c->cold_bytes) < 0 ||
+            json_add_u64_known(o, "cold_anon_bytes", k, c->cold_anon_bytes) < 0 ||
+            json_add_u64_known(o, "cold_file_bytes", k, c->cold_file_bytes) < 0 ||
+            json_add_u64_known(o, "promoted_bytes", k, c->promoted_bytes) < 0 ||
+            json_add_double_known(o, "promotion_bytes_per_minute", k, c->promotion_bytes_per_minute) < 0 ||
+            json_add_double_known(o, "promotion_ratio", k, c->promotion_ratio) < 0 ||
+            json_add_u64_known(o, "reclaimable_bytes", k, c->reclaimable_bytes) < 0 ||
+            json_add_double_known(o, "headroom_ratio", k, c->headroom_ratio) < 0 ||
+            json_add_u64_known(o, "suggested_limit_bytes", k, c->suggested_limit_bytes) < 0)
+                return -ENOMEM;
+        return 0;
+}
+
 /* The fields and names of the JSON document's cgroup entries. */
 static json_object *cgroup_to_json(const CgroupInfo *c) {
         _cleanup_json_ json_object *o = json_object_new_object(), *h = json_object_new_array();
@@ -345,7 +398,8 @@ static json_object *cgroup_to_json(const CgroupInfo *c) {
             json_add_u64(o, "anon_idle_bytes", c->anon_idle_bytes) < 0 ||
             json_add_u64(o, "file_bytes", c->file_bytes) < 0 ||
             json_add_u64(o, "file_idle_bytes", c->file_idle_bytes) < 0 ||
-            json_add_u64(o, "last_scan_timestamp_usec", c->last_scan_timestamp_usec) < 0)
+            json_add_u64(o, "last_scan_timestamp_usec", c->last_scan_timestamp_usec) < 0 ||
+            cgroup_cold_to_json(o, c) < 0)
                 return NULL;
         for (size_t i = 0; i < c->n_hist; i++) {
                 json_object *b = json_object_new_object();
@@ -452,7 +506,7 @@ static int verb_list(sd_bus *bus, char **args) {
         _cleanup_strv_free_ char **objects = NULL;
         _cleanup_json_ json_object *array = NULL;
         CgroupInfo *infos = NULL;
-        uint64_t window = 0;
+        uint64_t window = 0, cold_age = 0;
         size_t n, width = strlen("CGROUP");
         int r;
 
@@ -464,6 +518,8 @@ static int verb_list(sd_bus *bus, char **args) {
         if (!infos)
                 return -ENOMEM;
         r = n > 0 ? get_window(bus, &window) : 0;
+        if (r >= 0 && n > 0)
+                r = get_cold_age(bus, &cold_age);
         if (r < 0)
                 goto finish;
         for (size_t i = 0; i < n; i++) {
@@ -471,6 +527,7 @@ static int verb_list(sd_bus *bus, char **args) {
                 if (r < 0)
                         goto finish;
                 infos[i].working_set_window_usec = window;
+                infos[i].cold_age_usec = cold_age;
                 if (infos[i].path && strlen(infos[i].path) > width)
                         width = strlen(infos[i].path);
         }
@@ -612,6 +669,8 @@ static int verb_show(sd_bus *bus, char **args) {
         r = get_cgroup(bus, object, &c);
         if (r >= 0)
                 r = get_window(bus, &c.working_set_window_usec);
+        if (r >= 0)
+                r = get_cold_age(bus, &c.cold_age_usec);
         if (r < 0)
                 goto finish;
         if (arg_json) {
@@ -636,6 +695,18 @@ static int verb_show(sd_bus *bus, char **args) {
                        format_span(d, sizeof(d), c.working_set_window_usec));
         else
                 printf(", not measured yet (window %s)\n", format_span(d, sizeof(d), c.working_set_window_usec));
+        if (c.cold_age_usec > 0) {
+                printf("         Cold: %s", format_bytes(a, sizeof(a), c.cold_bytes));
+                printf(" (anon %s, ", format_bytes(b, sizeof(b), c.cold_anon_bytes));
+                printf("file %s), idle for %s or more\n", format_bytes(a, sizeof(a), c.cold_file_bytes),
+                       format_span(d, sizeof(d), c.cold_age_usec));
+                printf("     Promoted: %s/min", format_bytes(a, sizeof(a), (uint64_t) c.promotion_bytes_per_minute));
+                printf(", %s of the working set a minute\n", percent(b, sizeof(b), c.promotion_ratio));
+                printf("   Suggestion: limit %s", format_bytes(a, sizeof(a), c.suggested_limit_bytes));
+                printf(" (working set + %s), reclaimable now %s\n", percent(b, sizeof(b), c.headroom_ratio),
+                       format_bytes(d, sizeof(d), c.reclaimable_bytes));
+        } else
+                printf("         Cold: not measured (no idle ages with this backend)\n");
         if (c.last_scan_timestamp_usec)
                 printf("    Last scan: %s\n\n", format_timestamp(d, sizeof(d), c.last_scan_timestamp_usec));
         else
@@ -729,17 +800,152 @@ finish:
         return r;
 }
 
+/* What could be saved first; then by path. */
+static int cgroup_info_compare_saved(const void *a, const void *b) {
+        const CgroupInfo *x = a, *y = b;
+
+        if (x->reclaimable_bytes != y->reclaimable_bytes)
+                return x->reclaimable_bytes < y->reclaimable_bytes ? 1 : -1;
+        return cgroup_info_compare(a, b);
+}
+
+static const char *format_mib(char *buf, size_t size, uint64_t bytes) {
+        snprintf(buf, size, "%.1f MiB", (double) bytes / (1024.0 * 1024.0));
+        return buf;
+}
+
+static bool strv_has(char **l, const char *s) {
+        for (; l && *l; l++)
+                if (strcmp(*l, s) == 0)
+                        return true;
+        return false;
+}
+
+/* advise [CGROUP...]: the cold memory one could reclaim and the limit the
+ * estimates suggest, most to save first; the daemon applies none of it. */
+static int verb_advise(sd_bus *bus, char **args) {
+        _cleanup_strv_free_ char **objects = NULL;
+        _cleanup_json_ json_object *array = NULL;
+        CgroupInfo *infos = NULL;
+        uint64_t cold_age = 0;
+        size_t n, m = 0, width = strlen("CGROUP");
+        int r;
+
+        for (char **a = args; a && *a; a++) {
+                r = check_path(*a, "advise on");
+                if (r < 0)
+                        return r;
+        }
+        r = list_objects(bus, &objects);
+        if (r < 0)
+                return r;
+        n = strv_length(objects);
+        infos = calloc(n ?: 1, sizeof(CgroupInfo));
+        if (!infos)
+                return -ENOMEM;
+        r = n > 0 ? get_cold_age(bus, &cold_age) : 0;
+        if (r < 0)
+                goto finish;
+        for (size_t i = 0; i < n; i++) {
+                r = get_cgroup(bus, objects[i], &infos[m]);
+                if (r < 0) {
+                        m++;
+                        goto finish;
+                }
+                infos[m].cold_age_usec = cold_age;
+                if (args && *args && !strv_has(args, infos[m].path ?: "")) {
+                        cgroup_info_done(&infos[m]);
+                        infos[m] = (CgroupInfo) {};
+                        continue;
+                }
+                if (infos[m].path && strlen(infos[m].path) > width)
+                        width = strlen(infos[m].path);
+                m++;
+        }
+        for (char **a = args; a && *a; a++) {
+                bool found = false;
+
+                for (size_t i = 0; i < m && !found; i++)
+                        found = infos[i].path && strcmp(infos[i].path, *a) == 0;
+                if (!found) {
+                        fprintf(stderr, "Failed to advise on %s: the cgroup is not tracked.\n", *a);
+                        r = -ENOENT;
+                        goto finish;
+                }
+        }
+        qsort(infos, m, sizeof(CgroupInfo), cgroup_info_compare_saved);
+
+        if (arg_json) {
+                r = -ENOMEM;
+                array = json_object_new_array();
+                if (!array)
+                        goto finish;
+                for (size_t i = 0; i < m; i++) {
+                        json_object *o = json_object_new_object();
+
+                        if (!o || json_add_bus_str(o, "path", infos[i].path) < 0 ||
+                            json_add_u64(o, "bytes", infos[i].bytes) < 0 ||
+                            json_add_u64(o, "working_set_bytes", infos[i].working_set_bytes) < 0 ||
+                            cgroup_cold_to_json(o, &infos[i]) < 0 || json_object_array_add(array, o) < 0) {
+                                json_object_put(o);
+                                goto finish;
+                        }
+                }
+                r = json_print(array);
+                goto finish;
+        }
+        if (arg_legend)
+                printf("%-*s %12s %12s %12s %6s %13s %8s %12s\n", (int) width, "CGROUP", "BYTES", "WORKING SET",
+                       "RECLAIMABLE", "COLD%", "PROMOTED", "PROMOTED%", "LIMIT");
+        for (size_t i = 0; i < m; i++) {
+                const CgroupInfo *c = &infos[i];
+                char a[32], b[32], d[32], e[32], f[48], g[32], h[32];
+
+                if (cold_age == 0) {
+                        printf("%-*s %12s %12s %12s %6s %13s %8s %12s\n", (int) width, c->path ?: "?",
+                               format_mib(a, sizeof(a), c->bytes), format_mib(b, sizeof(b), c->working_set_bytes),
+                               "-", "-", "-", "-", "-");
+                        continue;
+                }
+                snprintf(f, sizeof(f), "%s/min", format_mib(g, sizeof(g), (uint64_t) c->promotion_bytes_per_minute));
+                printf("%-*s %12s %12s %12s %6s %13s %8s %12s\n", (int) width, c->path ?: "?",
+                       format_mib(a, sizeof(a), c->bytes), format_mib(b, sizeof(b), c->working_set_bytes),
+                       format_mib(d, sizeof(d), c->reclaimable_bytes),
+                       percent(e, sizeof(e), c->bytes > 0 ? (double) c->cold_bytes / (double) c->bytes : 0.0), f,
+                       percent(h, sizeof(h), c->promotion_ratio), format_mib(g, sizeof(g), c->suggested_limit_bytes));
+        }
+        if (arg_legend) {
+                char a[32];
+
+                if (cold_age > 0)
+                        printf("\nRECLAIMABLE: idle for %s or more; PROMOTED%%: of the working set a minute;\n"
+                               "LIMIT: working set plus headroom, see pageidled(8). Nothing is applied.\n",
+                               format_span(a, sizeof(a), cold_age));
+                else
+                        printf("\nNo idle ages with this backend: no cold memory or limit to suggest.\n");
+                printf("%zu cgroups listed.\n", m);
+        }
+        r = 0;
+finish:
+        for (size_t i = 0; i < m; i++)
+                cgroup_info_done(&infos[i]);
+        free(infos);
+        return r;
+}
+
 static const struct {
         const char *name;
         unsigned args;
+        bool more;              /* takes any number of arguments beyond args */
         int (*run)(sd_bus *bus, char **args);
 } verbs[] = {
-        { "status", 0, verb_status },
-        { "list", 0, verb_list },
-        { "show", 1, verb_show },
-        { "track", 1, verb_track },
-        { "untrack", 1, verb_untrack },
-        { "scan", 0, verb_scan },
+        { "status", 0, false, verb_status },
+        { "list", 0, false, verb_list },
+        { "show", 1, false, verb_show },
+        { "track", 1, false, verb_track },
+        { "untrack", 1, false, verb_untrack },
+        { "scan", 0, false, verb_scan },
+        { "advise", 0, true, verb_advise },
 };
 
 static void help(void) {
@@ -751,7 +957,8 @@ static void help(void) {
                "  show CGROUP        Show a cgroup's estimates and idle-age histogram\n"
                "  track CGROUP       Track a cgroup from the next scan on (root)\n"
                "  untrack CGROUP     Stop tracking a cgroup (root)\n"
-               "  scan               Scan now and wait until the scan is done (root)\n\n"
+               "  scan               Scan now and wait until the scan is done (root)\n"
+               "  advise [CGROUP...] Suggest limits and what could be reclaimed, most first\n\n"
                "Options:\n"
                "  -h --help          Show this help and exit\n"
                "     --version       Show the version and exit\n"
@@ -817,7 +1024,7 @@ int main(int argc, char *argv[]) {
                         fprintf(stderr, "Too few arguments: %s takes %s.\n", verb, "a CGROUP");
                         return EXIT_FAILURE;
                 }
-                if (n_args > verbs[i].args) {
+                if (n_args > verbs[i].args && !verbs[i].more) {
                         fprintf(stderr, "Too many arguments for %s; see --help.\n", verb);
                         return EXIT_FAILURE;
                 }

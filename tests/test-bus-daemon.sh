@@ -54,6 +54,7 @@ head -c 128 /dev/zero > "$dir/sys/kernel/mm/page_idle/bitmap"
 cat > "$dir/pageidled.conf" <<EOT
 [Scan]
 Interval=1s
+ColdAge=2s
 [Cgroups]
 Root=$dir/cg
 Track=/a /b
@@ -83,6 +84,27 @@ cd "$dir"
 check_introspection
 check_reads
 check_snapshot "$dir/run/stats.json"
+
+# Cold memory: the fake bitmap reads every mark back idle, so from the
+# third scan on (ColdAge=2s of 1s intervals) all of /a and /b is cold and
+# none of it comes back; advise puts /a, with more to reclaim, first.
+echo "--- cold memory, and advise as nobody"
+wait_scans 4
+jq -e '.cold_age_usec == 2000000 and ([.cgroups[] | select(.path == "/a")][0] |
+	.bytes > 0 and .cold_bytes == .bytes and .cold_anon_bytes == .bytes and .cold_file_bytes == 0 and
+	.reclaimable_bytes == .bytes and .promoted_bytes == 0 and .promotion_ratio == 0 and
+	.suggested_limit_bytes >= .working_set_bytes) and ([.cgroups[] | select(.path == "/b")][0] |
+	.bytes > 0 and .cold_file_bytes == .bytes)' "$dir/run/stats.json" > /dev/null ||
+	fail "cold memory in the document: $(jq -c '[.cold_age_usec, (.cgroups[] | [.path, .bytes, .cold_bytes, .promoted_bytes])]' "$dir/run/stats.json")"
+[ "$(busctl --system get-property org.pageidled1 "/org/pageidled1/cgroup/_2fa" org.pageidled1.Cgroup ColdBytes)" = \
+	"t $(jq '.cgroups[] | select(.path == "/a") | .bytes' "$dir/run/stats.json")" ] || fail "ColdBytes of /a on the bus"
+as_nobody "$pageidlectl" advise > advise.txt || fail "pageidlectl advise"
+cat advise.txt
+[ "$(awk 'NR == 2 { print $1 }' advise.txt)" = /a ] || fail "advise does not put /a first"
+grep -q '^/a .* MiB' advise.txt || fail "advise shows no MiB"
+as_nobody "$pageidlectl" --json advise /b | jq -e 'length == 1 and .[0].path == "/b" and
+	.[0].reclaimable_bytes == .[0].bytes and .[0].cold_age_usec == 2000000' > /dev/null || fail "pageidlectl --json advise /b"
+expect_error "" "Failed to advise on /nope: the cgroup is not tracked" "$pageidlectl" advise /a /nope
 
 # GetHistory(), as nobody through the real policy: the scans so far of
 # the tracked cgroup, the same as the cgroup's part of the whole; a bad

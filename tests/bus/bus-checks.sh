@@ -146,6 +146,10 @@ check_reads() {
 	as_nobody "$pageidlectl" show --json "$CG_TRACKED" |
 		jq -e --arg p "$CG_TRACKED" '.path == $p and (.idle_age_histogram | length) == 9 and .bytes >= .idle_bytes' \
 		> /dev/null || fail "pageidlectl show --json"
+	as_nobody "$pageidlectl" advise || fail "pageidlectl advise"
+	as_nobody "$pageidlectl" --json advise "$CG_TRACKED" | jq -e --arg p "$CG_TRACKED" 'length == 1 and
+		.[0].path == $p and (.[0] | has("suggested_limit_bytes") and has("reclaimable_bytes"))' > /dev/null ||
+		fail "pageidlectl --json advise $CG_TRACKED"
 }
 
 check_refused() {
