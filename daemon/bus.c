@@ -73,6 +73,31 @@ static int property_get_histogram(sd_bus *bus, const char *path, const char *int
         return sd_bus_message_close_container(reply);
 }
 
+/* a(ttt): each working-set window, its bytes and how much of it they cover. */
+static int property_get_working_sets(sd_bus *bus, const char *path, const char *interface, const char *property,
+                                     sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        const SnapshotCgroup *c = userdata;
+        int r;
+
+        r = sd_bus_message_open_container(reply, 'a', "(ttt)");
+        if (r < 0)
+                return r;
+        for (unsigned i = 0; i < c->estimate.n_windows; i++) {
+                r = sd_bus_message_append(reply, "(ttt)", c->windows_usec[i], c->estimate.window_ws_bytes[i],
+                                          c->windows_measured_usec[i]);
+                if (r < 0)
+                        return r;
+        }
+        return sd_bus_message_close_container(reply);
+}
+
+static int property_get_windows(sd_bus *bus, const char *path, const char *interface, const char *property,
+                                sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        const SnapshotInfo *info = userdata;
+
+        return sd_bus_message_append_array(reply, 't', info->windows_usec, info->n_windows * sizeof(uint64_t));
+}
+
 static const BusObject *bus_find_object(const BusObject *l, size_t n, const char *path) {
         for (size_t i = 0; i < n; i++)
                 if (strcmp(l[i].cgroup->path, path) == 0)
@@ -163,6 +188,11 @@ static void bus_cgroup_changes(const SnapshotCgroup *o, const SnapshotCgroup *c,
                 names[n++] = "IdleAgeHistogram";
         if (o->working_set_measured_usec != c->working_set_measured_usec)
                 names[n++] = "WorkingSetMeasuredUSec";
+        if (x->n_windows != y->n_windows ||
+            memcmp(x->window_ws_bytes, y->window_ws_bytes, sizeof(x->window_ws_bytes)) != 0 ||
+            memcmp(o->windows_usec, c->windows_usec, sizeof(o->windows_usec)) != 0 ||
+            memcmp(o->windows_measured_usec, c->windows_measured_usec, sizeof(o->windows_measured_usec)) != 0)
+                names[n++] = "WorkingSets";
         names[n] = NULL;
 }
 
@@ -526,6 +556,8 @@ static const sd_bus_vtable manager_vtable[] = {
                         SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("WorkingSetWindowUSec", "t", property_get_uint64, offsetof(Bus, info.window_usec),
                         SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("WorkingSetWindowsUSec", "at", property_get_windows, offsetof(Bus, info),
+                        SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("ColdAgeUSec", "t", property_get_uint64, offsetof(Bus, info.cold_age_usec),
                         SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("LastScanTimestamp", "t", property_get_uint64, offsetof(Bus, info.last_scan_timestamp_usec),
@@ -583,6 +615,7 @@ static const sd_bus_vtable cgroup_vtable[] = {
         SD_BUS_PROPERTY("HeadroomRatio", "d", property_get_double, offsetof(SnapshotCgroup, estimate.headroom_ratio),
                         SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         CGROUP_U64("SuggestedLimitBytes", suggested_limit_bytes),
+        SD_BUS_PROPERTY("WorkingSets", "a(ttt)", property_get_working_sets, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("IdleAgeHistogram", "a(tt)", property_get_histogram, offsetof(SnapshotCgroup, estimate),
                         SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         /* The same for every object at every scan: ScanCompleted says when

@@ -36,6 +36,8 @@ typedef struct CgroupSet {
         size_t n_buckets;       /* a power of two */
         unsigned cold_intervals;        /* pages idle this many intervals are cold;
                                          * 0: not counted (the manager sets it) */
+        unsigned n_windows;             /* the working-set windows, in intervals, */
+        unsigned windows_intervals[WS_WINDOWS_MAX];     /* increasing (the manager sets them) */
 } CgroupSet;
 
 CgroupSet *cgroup_set_free(CgroupSet *s);

@@ -18,6 +18,8 @@ void page_stats_add(PageStats *a, const PageStats *b) {
         for (unsigned i = 0; i < 2; i++)
                 a->cold_pages[i] += b->cold_pages[i];
         a->promoted_pages += b->promoted_pages;
+        for (unsigned i = 0; i < WS_WINDOWS_MAX; i++)
+                a->window_ws_pages[i] += b->window_ws_pages[i];
 }
 
 void estimate_from_stats(Estimate *e, const PageStats *s, uint64_t page_size, uint64_t interval_usec) {
@@ -64,7 +66,14 @@ void estimate_advise(Estimate *e, uint64_t page_size) {
                 return;
         h = ESTIMATE_HEADROOM_MIN + ESTIMATE_HEADROOM_PER_PROMOTION * e->promotion_ratio;
         h = h < ESTIMATE_HEADROOM_MAX ? h : ESTIMATE_HEADROOM_MAX;
-        limit = (double) e->working_set_bytes * (1.0 + h);
+        limit = (double) (e->n_windows > 0 ? e->window_ws_bytes[e->n_windows - 1] : e->working_set_bytes) * (1.0 + h);
         e->headroom_ratio = h;
         e->suggested_limit_bytes = ((uint64_t) limit + page_size - 1) / page_size * page_size;
+}
+
+void estimate_windows_from_stats(Estimate *e, const PageStats *s, uint64_t page_size, unsigned n_windows) {
+        e->n_windows = n_windows < WS_WINDOWS_MAX ? n_windows : WS_WINDOWS_MAX;
+        for (unsigned i = 0; i < WS_WINDOWS_MAX; i++)
+                e->window_ws_bytes[i] = i < e->n_windows ? s->window_ws_pages[i] * page_size : 0;
+        e->window_ws_bytes[0] = e->working_set_bytes;
 }

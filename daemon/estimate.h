@@ -14,6 +14,9 @@
  * pages idle for at least 2^(k-1) intervals. */
 #define AGE_BUCKETS 9u
 
+/* WorkingSetWindow= may list this many windows. */
+#define WS_WINDOWS_MAX 8u
+
 enum {
         PAGE_FILE = 0,
         PAGE_ANON = 1,
@@ -27,6 +30,8 @@ typedef struct PageStats {
         uint64_t hist_pages[AGE_BUCKETS];
         uint64_t cold_pages[2];         /* idle for at least the cold age */
         uint64_t promoted_pages;        /* cold at the previous pass, used since */
+        uint64_t window_ws_pages[WS_WINDOWS_MAX];       /* each working-set window's but
+                                                         * the first (ws_pages) */
 } PageStats;
 
 /* What is published per cgroup; pageidled(8), section ESTIMATES, says what
@@ -54,6 +59,10 @@ typedef struct Estimate {
         /* Advice, never applied (estimate_advise()); 0 when !cold_known. */
         double headroom_ratio;
         uint64_t suggested_limit_bytes;
+        /* Every working-set window's (estimate_windows_from_stats()): the
+         * first is working_set_bytes's. */
+        unsigned n_windows;
+        uint64_t window_ws_bytes[WS_WINDOWS_MAX];
 } Estimate;
 
 static inline uint8_t age_next(uint8_t age, bool was_marked, bool idle) {
@@ -102,6 +111,15 @@ static inline void page_stats_account_cold(PageStats *s, bool anon, uint8_t prev
                 s->promoted_pages += n_pages;
 }
 
+/* The working set of each window after the first (whose is ws_pages),
+ * in whole intervals: age below what has been measured of the window. */
+static inline void page_stats_account_windows(PageStats *s, uint8_t age, const unsigned *window_intervals,
+                                              unsigned n_windows, unsigned measured_intervals, uint64_t n_pages) {
+        for (unsigned i = 1; i < n_windows; i++)
+                if (age < ws_window_intervals(window_intervals[i], measured_intervals))
+                        s->window_ws_pages[i] += n_pages;
+}
+
 void page_stats_add(PageStats *a, const PageStats *b);
 
 void estimate_from_stats(Estimate *e, const PageStats *s, uint64_t page_size, uint64_t interval_usec);
@@ -120,3 +138,8 @@ void estimate_cold_from_stats(Estimate *e, const PageStats *s, uint64_t page_siz
 /* suggested_limit_bytes = working_set_bytes * (1 + headroom), rounded up
  * to a page; after estimate_cold_from_stats(). */
 void estimate_advise(Estimate *e, uint64_t page_size);
+
+/* Every window's working set, after estimate_from_stats() and before
+ * estimate_advise(), which takes the longest (the last: they are listed
+ * in increasing order). */
+void estimate_windows_from_stats(Estimate *e, const PageStats *s, uint64_t page_size, unsigned n_windows);

@@ -48,6 +48,18 @@ static int append(json_object *a, json_object *v) {
         return 0;
 }
 
+/* The windows, shortest first: working_set_windows_usec. */
+static int json_add_windows(json_object *o, const SnapshotInfo *s) {
+        _cleanup_json_ json_object *a = json_object_new_array();
+
+        if (!a)
+                return -ENOMEM;
+        for (unsigned i = 0; i < s->n_windows; i++)
+                if (append(a, json_object_new_uint64(s->windows_usec[i])) < 0)
+                        return -ENOMEM;
+        return json_add(o, "working_set_windows_usec", TAKE_PTR(a));
+}
+
 /* A figure that is not known is null, never 0. */
 static int json_add_u64_or_null(json_object *o, const char *key, bool known, uint64_t v) {
         return known ? json_add_u64(o, key, v) : json_add_str(o, key, NULL);
@@ -74,7 +86,29 @@ static int cgroup_cold_to_json(json_object *o, const Estimate *e) {
         return 0;
 }
 
-static json_object *cgroup_to_json(const SnapshotCgroup *c) {
+/* Every working-set window's figure, the first as working_set_bytes. */
+static int cgroup_windows_to_json(json_object *o, const SnapshotInfo *s, const SnapshotCgroup *c) {
+        _cleanup_json_ json_object *a = json_object_new_array();
+        const Estimate *e = &c->estimate;
+
+        if (!a)
+                return -ENOMEM;
+        for (unsigned i = 0; i < e->n_windows && i < s->n_windows; i++) {
+                json_object *w = json_object_new_object();
+
+                if (!w || json_add_u64(w, "window_usec", s->windows_usec[i]) < 0 ||
+                    json_add_u64(w, "bytes", e->window_ws_bytes[i]) < 0 ||
+                    json_add_u64(w, "measured_usec", c->windows_measured_usec[i]) < 0) {
+                        json_object_put(w);
+                        return -ENOMEM;
+                }
+                if (append(a, w) < 0)
+                        return -ENOMEM;
+        }
+        return json_add(o, "working_sets", TAKE_PTR(a));
+}
+
+static json_object *cgroup_to_json(const SnapshotInfo *s, const SnapshotCgroup *c) {
         _cleanup_json_ json_object *o = json_object_new_object(), *hist = json_object_new_array();
         const Estimate *e = &c->estimate;
 
@@ -90,7 +124,8 @@ static json_object *cgroup_to_json(const SnapshotCgroup *c) {
             json_add_u64(o, "anon_idle_bytes", e->anon_idle_bytes) < 0 ||
             json_add_u64(o, "file_bytes", e->file_bytes) < 0 ||
             json_add_u64(o, "file_idle_bytes", e->file_idle_bytes) < 0 ||
-            cgroup_cold_to_json(o, e) < 0)
+            cgroup_cold_to_json(o, e) < 0 ||
+            cgroup_windows_to_json(o, s, c) < 0)
                 return NULL;
         for (unsigned i = 0; i < AGE_BUCKETS; i++) {
                 json_object *b = json_object_new_object();
@@ -124,13 +159,14 @@ int json_format(const Snapshot *snapshot, char **ret) {
             json_add_u64(o, "scan_interval_usec", s->interval_usec) < 0 ||
             json_add_u64(o, "working_set_window_usec", s->window_usec) < 0 ||
             json_add_u64_or_null(o, "cold_age_usec", s->cold_age_usec > 0, s->cold_age_usec) < 0 ||
+            json_add_windows(o, s) < 0 ||
             json_add_u64(o, "scan_count", s->scan_count) < 0 ||
             json_add_u64(o, "last_scan_timestamp_usec", s->last_scan_timestamp_usec) < 0 ||
             json_add_u64(o, "last_scan_duration_usec", s->last_scan_duration_usec) < 0 ||
             json_add_u64(o, "page_size", s->page_size) < 0)
                 return -ENOMEM;
         for (size_t i = 0; i < snapshot->n_cgroups; i++)
-                if (append(cgroups, cgroup_to_json(&snapshot->cgroups[i])) < 0)
+                if (append(cgroups, cgroup_to_json(s, &snapshot->cgroups[i])) < 0)
                         return -ENOMEM;
         if (json_add(o, "cgroups", TAKE_PTR(cgroups)) < 0)
                 return -ENOMEM;

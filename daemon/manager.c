@@ -377,6 +377,11 @@ static int manager_make_snapshot(Manager *m, Snapshot **ret) {
                 .page_size = m->page_size,
         };
 
+        unsigned windows[CONFIG_WINDOWS_MAX];
+
+        info.n_windows = config_windows_intervals(m->config, windows);
+        for (unsigned i = 0; i < info.n_windows; i++)
+                info.windows_usec[i] = windows[i] * m->config->interval_usec;
         return snapshot_new(&info, m->published, ret);
 }
 
@@ -780,6 +785,7 @@ static int manager_begin_pass(Manager *m) {
         manager_carry_measured(m, set);
 
         set->cold_intervals = (unsigned) config_cold_intervals(m->config);
+        set->n_windows = config_windows_intervals(m->config, set->windows_intervals);
         cgroup_set_free(m->scanning);
         m->scanning = TAKE_PTR(set);
         m->vtable->begin(m->backend_state, &(BackendPass) {

@@ -125,14 +125,16 @@ typedef enum CgroupMetric {
         CGROUP_BYTES,
         CGROUP_IDLE_BYTES,
         CGROUP_WORKING_SET_BYTES,
+        CGROUP_WORKING_SET_WINDOW_BYTES,
         CGROUP_IDLE_RATIO,
-        CGROUP_IDLE_AGE_BYTES,
         /* Only where the backend keeps idle ages (cold_age_usec > 0). */
         CGROUP_COLD_BYTES,
         CGROUP_RECLAIMABLE_BYTES,
         CGROUP_PROMOTED_BYTES,
         CGROUP_PROMOTION_RATIO,
         CGROUP_SUGGESTED_LIMIT_BYTES,
+        /* The last family, whose end tells a scraper the document is whole. */
+        CGROUP_IDLE_AGE_BYTES,
         _CGROUP_METRIC_MAX,
 } CgroupMetric;
 
@@ -151,6 +153,10 @@ static const struct {
         [CGROUP_WORKING_SET_BYTES] = {
                 "pageidled_cgroup_working_set_bytes",
                 "Memory of the cgroup accessed within the working-set window (pageidled_working_set_window_seconds).",
+        },
+        [CGROUP_WORKING_SET_WINDOW_BYTES] = {
+                "pageidled_cgroup_working_set_window_bytes",
+                "Memory of the cgroup accessed within each working-set window, labelled by its length in seconds.",
         },
         [CGROUP_IDLE_RATIO] = {
                 "pageidled_cgroup_idle_ratio",
@@ -204,6 +210,13 @@ static void put_cgroup_metric(FILE *f, CgroupMetric which, const SnapshotCgroup 
         case CGROUP_WORKING_SET_BYTES:
                 put_cgroup_sample(f, name, n, NULL, NULL);
                 fprintf(f, "%" PRIu64 "\n", e->working_set_bytes);
+                break;
+        case CGROUP_WORKING_SET_WINDOW_BYTES:
+                for (unsigned i = 0; i < e->n_windows; i++) {
+                        put_cgroup_sample(f, name, n, "window",
+                                          metrics_format_seconds(buf, sizeof(buf), n->windows_usec[i]));
+                        fprintf(f, "%" PRIu64 "\n", e->window_ws_bytes[i]);
+                }
                 break;
         case CGROUP_IDLE_RATIO:
                 put_cgroup_sample(f, name, n, NULL, NULL);
@@ -308,7 +321,7 @@ int metrics_format(const Snapshot *snapshot, char **ret) {
         for (CgroupMetric m = 0; m < _CGROUP_METRIC_MAX; m++) {
                 if (n_tracked == 0)
                         break;
-                if (m >= CGROUP_COLD_BYTES && s->cold_age_usec == 0)
+                if (m >= CGROUP_COLD_BYTES && m <= CGROUP_SUGGESTED_LIMIT_BYTES && s->cold_age_usec == 0)
                         continue;
                 put_family(f, cgroup_metrics[m].name, "gauge", cgroup_metrics[m].help);
                 for (size_t i = 0; i < n_tracked; i++)

@@ -22,6 +22,8 @@
 static bool arg_json = false;
 static bool arg_legend = true;
 
+#define WS_MAX 8
+
 typedef struct ManagerInfo {
         char *version, *backend, *scan_path, *state, *state_detail;
         uint64_t interval_usec, window_usec, last_scan_timestamp_usec, last_scan_duration_usec, scan_count;
@@ -41,6 +43,8 @@ typedef struct CgroupInfo {
         uint64_t cold_bytes, cold_anon_bytes, cold_file_bytes, reclaimable_bytes, promoted_bytes;
         uint64_t suggested_limit_bytes;
         double promotion_bytes_per_minute, promotion_ratio, headroom_ratio;
+        uint64_t ws_window_usec[WS_MAX], ws_bytes[WS_MAX], ws_measured_usec[WS_MAX];
+        size_t n_ws;
 } CgroupInfo;
 
 static void manager_info_done(ManagerInfo *i) {
@@ -107,12 +111,37 @@ static int read_histogram(sd_bus_message *m, CgroupInfo *c) {
         return sd_bus_message_exit_container(m);
 }
 
+static int read_working_sets(sd_bus_message *m, CgroupInfo *c) {
+        uint64_t window, bytes, measured;
+        int r;
+
+        r = sd_bus_message_enter_container(m, 'v', "a(ttt)");
+        if (r < 0)
+                return r;
+        r = sd_bus_message_enter_container(m, 'a', "(ttt)");
+        if (r < 0)
+                return r;
+        c->n_ws = 0;
+        while ((r = sd_bus_message_read(m, "(ttt)", &window, &bytes, &measured)) > 0)
+                if (c->n_ws < WS_MAX) {
+                        c->ws_window_usec[c->n_ws] = window;
+                        c->ws_bytes[c->n_ws] = bytes;
+                        c->ws_measured_usec[c->n_ws++] = measured;
+                }
+        if (r < 0)
+                return r;
+        r = sd_bus_message_exit_container(m);
+        if (r < 0)
+                return r;
+        return sd_bus_message_exit_container(m);
+}
+
 /* Reads an a{sv} of GetAll: each known name with the signature it must
  * have, into the field at its place; unknown ones are skipped, so a newer
  * daemon with more properties works. */
 typedef struct Field {
         const char *name;
-        char type;              /* 's', 't', 'd', or 'h' for the histogram */
+        char type;              /* 's', 't', 'd', 'h' for the histogram, 'w' for the working sets */
         void *where;
 } Field;
 
@@ -140,6 +169,8 @@ static int read_properties(sd_bus_message *m, const Field *fields, size_t n, voi
                         r = sd_bus_message_read(m, "v", "t", f->where);
                 else if (f->type == 'd')
                         r = sd_bus_message_read(m, "v", "d", f->where);
+                else if (f->type == 'w')
+                        r = read_working_sets(m, obj);
                 else
                         r = read_histogram(m, obj);
                 if (r < 0)
@@ -228,6 +259,7 @@ static int get_cgroup(sd_bus *bus, const char *object, CgroupInfo *c) {
                 { "PromotionRatio", 'd', &c->promotion_ratio },
                 { "HeadroomRatio", 'd', &c->headroom_ratio },
                 { "SuggestedLimitBytes", 't', &c->suggested_limit_bytes },
+                { "WorkingSets", 'w', NULL },
         };
 
         c->object = strdup(object);
@@ -382,6 +414,24 @@ static int cgroup_cold_to_json(json_object *o, const CgroupInfo *c) {
         return 0;
 }
 
+static int cgroup_working_sets_to_json(json_object *o, const CgroupInfo *c) {
+        _cleanup_json_ json_object *a = json_object_new_array();
+
+        if (!a)
+                return -ENOMEM;
+        for (size_t i = 0; i < c->n_ws; i++) {
+                json_object *w = json_object_new_object();
+
+                if (!w || json_add_u64(w, "window_usec", c->ws_window_usec[i]) < 0 ||
+                    json_add_u64(w, "bytes", c->ws_bytes[i]) < 0 ||
+                    json_add_u64(w, "measured_usec", c->ws_measured_usec[i]) < 0 || json_object_array_add(a, w) < 0) {
+                        json_object_put(w);
+                        return -ENOMEM;
+                }
+        }
+        return json_add(o, "working_sets", TAKE_PTR(a));
+}
+
 /* The fields and names of the JSON document's cgroup entries. */
 static json_object *cgroup_to_json(const CgroupInfo *c) {
         _cleanup_json_ json_object *o = json_object_new_object(), *h = json_object_new_array();
@@ -411,6 +461,8 @@ static json_object *cgroup_to_json(const CgroupInfo *c) {
                 }
         }
         if (json_add(o, "idle_age_histogram", TAKE_PTR(h)) < 0)
+                return NULL;
+        if (cgroup_working_sets_to_json(o, c) < 0)
                 return NULL;
         return TAKE_PTR(o);
 }
@@ -695,6 +747,15 @@ static int verb_show(sd_bus *bus, char **args) {
                        format_span(d, sizeof(d), c.working_set_window_usec));
         else
                 printf(", not measured yet (window %s)\n", format_span(d, sizeof(d), c.working_set_window_usec));
+        for (size_t k = 1; k < c.n_ws; k++) {
+                printf("  Working set: %s", format_bytes(a, sizeof(a), c.ws_bytes[k]));
+                if (c.ws_measured_usec[k] >= c.ws_window_usec[k])
+                        printf(", used within %s\n", format_span(b, sizeof(b), c.ws_window_usec[k]));
+                else
+                        printf(", used within the last %s: measured over %s of %s so far\n",
+                               format_span(b, sizeof(b), c.ws_measured_usec[k]), b,
+                               format_span(d, sizeof(d), c.ws_window_usec[k]));
+        }
         if (c.cold_age_usec > 0) {
                 printf("         Cold: %s", format_bytes(a, sizeof(a), c.cold_bytes));
                 printf(" (anon %s, ", format_bytes(b, sizeof(b), c.cold_anon_bytes));

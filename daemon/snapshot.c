@@ -48,6 +48,11 @@ int snapshot_new(const SnapshotInfo *info, const CgroupSet *set, Snapshot **ret)
         s->n_ref = 1;
         s->info = *info;
         s->info.backend = s->info.scan_path = s->info.state = s->info.state_detail = NULL;
+        /* One window at least, the working-set window. */
+        if (s->info.n_windows == 0) {
+                s->info.n_windows = 1;
+                s->info.windows_usec[0] = info->window_usec;
+        }
         if (strdup_or_null(info->backend, &s->info.backend) < 0 ||
             strdup_or_null(info->scan_path, &s->info.scan_path) < 0 ||
             strdup_or_null(info->state, &s->info.state) < 0 ||
@@ -74,6 +79,11 @@ int snapshot_new(const SnapshotInfo *info, const CgroupSet *set, Snapshot **ret)
                 estimate_from_stats(&c->estimate, &n->total, info->page_size, info->interval_usec);
                 estimate_cold_from_stats(&c->estimate, &n->total, info->page_size, info->interval_usec,
                                          info->cold_age_usec > 0);
+                estimate_windows_from_stats(&c->estimate, &n->total, info->page_size, s->info.n_windows);
+                memcpy(c->windows_usec, s->info.windows_usec, sizeof(c->windows_usec));
+                for (unsigned k = 0; k < c->estimate.n_windows; k++)
+                        c->windows_measured_usec[k] = cgroup_node_ws_measured_usec(n, info->interval_usec,
+                                                                                   s->info.windows_usec[k]);
                 estimate_advise(&c->estimate, info->page_size);
                 c->path = strdup(n->path);
                 if (!c->path)

@@ -234,6 +234,11 @@ static void test_cold(void) {
         A = cgroup_set_lookup(s, 100);
         B = cgroup_set_lookup(s, 101);
         s->cold_intervals = 2;
+        /* Windows of 1, 2 and 4 intervals: the first is ws_pages's. */
+        s->n_windows = 3;
+        s->windows_intervals[0] = 1;
+        s->windows_intervals[1] = 2;
+        s->windows_intervals[2] = 4;
         set_page(0, F(LRU) | F(ANON), 100);
         set_page(1, F(LRU), 100);
         set_page(2, F(LRU), 101);
@@ -261,6 +266,13 @@ static void test_cold(void) {
         CHECK_EQ_U64(B->own.cold_pages[PAGE_FILE], 0);
         CHECK_EQ_U64(A->total.cold_pages[PAGE_ANON], 9);
         CHECK_EQ_U64(A->total.promoted_pages, 0);
+        /* Ages 2 (0, 1, the THP) and 0 (page 2): only page 2 was used within
+         * 1 or 2 intervals, all of them within 4. */
+        CHECK_EQ_U64(A->total.ws_pages, 1);
+        CHECK_EQ_U64(A->total.window_ws_pages[0], 0);   /* not counted: ws_pages has it */
+        CHECK_EQ_U64(A->total.window_ws_pages[1], 1);
+        CHECK_EQ_U64(A->total.window_ws_pages[2], 11);
+        CHECK_EQ_U64(B->total.window_ws_pages[2], 9);
 
         /* Pass 4: page 1 and the THP are used again: promoted; page 2,
          * never cold, is used too and is not. */
@@ -299,6 +311,17 @@ static void test_cold(void) {
         estimate_advise(&e, 4096);
         CHECK(e.headroom_ratio == ESTIMATE_HEADROOM_MIN);
         CHECK_EQ_U64(e.suggested_limit_bytes, 17 * 4096);       /* 16.5 pages */
+        /* With the windows, the longest one's working set: page 0, idle for
+         * 3 intervals, is in the 4-interval window. */
+        estimate_from_stats(&e, &A->total, 4096, 30 * USEC_PER_SEC);
+        estimate_cold_from_stats(&e, &A->total, 4096, 30 * USEC_PER_SEC, true);
+        estimate_windows_from_stats(&e, &A->total, 4096, 3);
+        CHECK_EQ_U64(e.n_windows, 3);
+        CHECK_EQ_U64(e.window_ws_bytes[0], 10 * 4096);
+        CHECK_EQ_U64(e.window_ws_bytes[1], 10 * 4096);
+        CHECK_EQ_U64(e.window_ws_bytes[2], 11 * 4096);
+        estimate_advise(&e, 4096);
+        CHECK_EQ_U64(e.suggested_limit_bytes, 2 * 11 * 4096);
 
         /* Pass 5: used again, but no longer cold before: no promotion. */
         set_idle(0);
@@ -368,6 +391,9 @@ static void test_folios_agree(void) {
         memset(marks, 0, sizeof(marks));
         memset(ages, 0, sizeof(ages));
         k->cold_intervals = d->cold_intervals = 1;
+        k->n_windows = d->n_windows = 2;
+        k->windows_intervals[0] = d->windows_intervals[0] = 2;
+        k->windows_intervals[1] = d->windows_intervals[1] = 3;
         for (unsigned p = 0; p < 8; p++)
                 set_page(p, F(LRU) | (p % 2 ? F(ANON) : 0), p < 4 ? 100 : 101);
         set_page(8, F(SLAB), 100);

@@ -55,6 +55,7 @@ cat > "$dir/pageidled.conf" <<EOT
 [Scan]
 Interval=1s
 ColdAge=2s
+WorkingSetWindow=2s, 1min
 [Cgroups]
 Root=$dir/cg
 Track=/a /b
@@ -104,6 +105,13 @@ cat advise.txt
 grep -q '^/a .* MiB' advise.txt || fail "advise shows no MiB"
 as_nobody "$pageidlectl" --json advise /b | jq -e 'length == 1 and .[0].path == "/b" and
 	.[0].reclaimable_bytes == .[0].bytes and .[0].cold_age_usec == 2000000' > /dev/null || fail "pageidlectl --json advise /b"
+# Both windows, in the document and through pageidlectl.
+jq -e '.working_set_windows_usec == [2000000, 60000000] and ([.cgroups[] | select(.path == "/a")][0] |
+	(.working_sets | map(.window_usec)) == [2000000, 60000000] and .working_sets[0].bytes == .working_set_bytes)' \
+	"$dir/run/stats.json" > /dev/null || fail "working_sets in the document: $(jq -c '.cgroups[0].working_sets' "$dir/run/stats.json")"
+as_nobody "$pageidlectl" show --json /a | jq -e '(.working_sets | length) == 2 and .working_sets[1].window_usec == 60000000' \
+	> /dev/null || fail "pageidlectl show --json: working_sets"
+[ "$(as_nobody "$pageidlectl" show /a | grep -c 'Working set:')" = 2 ] || fail "pageidlectl show: not one line per window"
 expect_error "" "Failed to advise on /nope: the cgroup is not tracked" "$pageidlectl" advise /a /nope
 
 # GetHistory(), as nobody through the real policy: the scans so far of

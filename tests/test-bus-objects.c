@@ -53,6 +53,8 @@ static void server_publish(Server *m, bool pass_done) {
                 .interval_usec = m->config->interval_usec,
                 .window_usec = config_window_intervals(m->config) * m->config->interval_usec,
                 .cold_age_usec = config_cold_intervals(m->config) * m->config->interval_usec,
+                .n_windows = 2,
+                .windows_usec = { 120 * USEC_PER_SEC, 600 * USEC_PER_SEC },
                 .scan_count = m->scan_count,
                 .last_scan_timestamp_usec = m->last_scan_timestamp_usec,
                 .last_scan_duration_usec = m->last_scan_duration_usec,
@@ -90,6 +92,7 @@ static void pass_finish(Server *m) {
                 p->hist_pages[age_bucket(2)] = 4;
                 p->cold_pages[PAGE_ANON] = 3;
                 p->promoted_pages = 2;
+                p->window_ws_pages[1] = 14;
         }
         cgroup_set_sum(set);
         cgroup_set_free(m->published);
@@ -350,6 +353,37 @@ static void check_histogram(const char *object) {
         sd_bus_message_unref(reply);
 }
 
+/* Each window, its bytes and what of it is measured (all along here:
+ * AGE_MAX intervals of 2 s); and the manager's list of windows. */
+static void check_working_sets(const char *object) {
+        sd_bus_message *reply = NULL;
+        uint64_t window, bytes, measured;
+        const uint64_t *windows;
+        size_t size;
+
+        CHECK(sd_bus_get_property(client, NULL, object, BUS_CGROUP_INTERFACE, "WorkingSets", NULL, &reply,
+                                  "a(ttt)") >= 0);
+        CHECK(sd_bus_message_enter_container(reply, 'a', "(ttt)") > 0);
+        CHECK(sd_bus_message_read(reply, "(ttt)", &window, &bytes, &measured) > 0);
+        CHECK_EQ_U64(window, 120 * USEC_PER_SEC);
+        CHECK_EQ_U64(bytes, 12 * PAGE);
+        CHECK_EQ_U64(measured, 120 * USEC_PER_SEC);
+        CHECK(sd_bus_message_read(reply, "(ttt)", &window, &bytes, &measured) > 0);
+        CHECK_EQ_U64(window, 600 * USEC_PER_SEC);
+        CHECK_EQ_U64(bytes, 14 * PAGE);
+        CHECK_EQ_U64(measured, 510 * USEC_PER_SEC);
+        CHECK(sd_bus_message_read(reply, "(ttt)", &window, &bytes, &measured) == 0);
+        reply = sd_bus_message_unref(reply);
+
+        CHECK(sd_bus_get_property(client, NULL, BUS_MANAGER_PATH, BUS_MANAGER_INTERFACE, "WorkingSetWindowsUSec",
+                                  NULL, &reply, "at") >= 0);
+        CHECK(sd_bus_message_read_array(reply, 't', (const void **) &windows, &size) > 0);
+        CHECK_EQ_U64(size, 2 * sizeof(uint64_t));
+        CHECK_EQ_U64(windows[0], 120 * USEC_PER_SEC);
+        CHECK_EQ_U64(windows[1], 600 * USEC_PER_SEC);
+        sd_bus_message_unref(reply);
+}
+
 static int run_client(int fd) {
         _cleanup_free_ char *version = NULL, *state = NULL, *path = NULL, *json = NULL;
         const char *a = BUS_CGROUP_PREFIX "/_2fa", *b = BUS_CGROUP_PREFIX "/_2fb";
@@ -418,12 +452,13 @@ static int run_client(int fd) {
         CHECK(sd_bus_get_property_trivial(client, NULL, a, BUS_CGROUP_INTERFACE, "PromotionRatio", NULL, 'd',
                                           &ratio) >= 0);
         CHECK(ratio == 30.0 * 2 / 12);
-        /* Five a minute: the most headroom, twice the working set. */
-        CHECK_EQ_U64(get_u64(a, BUS_CGROUP_INTERFACE, "SuggestedLimitBytes"), 2 * 12 * PAGE);
+        /* Five a minute: the most headroom, twice the longest window's working set. */
+        CHECK_EQ_U64(get_u64(a, BUS_CGROUP_INTERFACE, "SuggestedLimitBytes"), 2 * 14 * PAGE);
         CHECK(sd_bus_get_property_trivial(client, NULL, a, BUS_CGROUP_INTERFACE, "HeadroomRatio", NULL, 'd',
                                           &ratio) >= 0);
         CHECK(ratio == 1.0);
         CHECK_EQ_U64(get_u64(BUS_MANAGER_PATH, BUS_MANAGER_INTERFACE, "ColdAgeUSec"), 120 * USEC_PER_SEC);
+        check_working_sets(a);
         check_histogram(a);
         /* The ObjectManager lists it. */
         CHECK_EQ_U64(managed_objects(a), 1);
@@ -507,7 +542,8 @@ static int run_client(int fd) {
         fprintf(stderr, "changed: %s\n", changed_names);
         for (const char *p = "Bytes\0IdleBytes\0IdleRatio\0WorkingSetBytes\0AnonBytes\0AnonIdleBytes\0FileBytes\0"
                              "IdleAgeHistogram\0WorkingSetMeasuredUSec\0ColdBytes\0ColdAnonBytes\0ReclaimableBytes\0"
-                             "PromotedBytes\0PromotionBytesPerMinute\0PromotionRatio\0SuggestedLimitBytes\0HeadroomRatio\0"; *p; p += strlen(p) + 1) {
+                             "PromotedBytes\0PromotionBytesPerMinute\0PromotionRatio\0SuggestedLimitBytes\0HeadroomRatio\0"
+                             "WorkingSets\0"; *p; p += strlen(p) + 1) {
                 char w[64];
 
                 snprintf(w, sizeof(w), ",%s,", p);

@@ -92,6 +92,7 @@ int main(void) {
                 .hist_pages = { 300, 60, 40 },
                 .cold_pages = { [PAGE_FILE] = 30, [PAGE_ANON] = 10 },
                 .promoted_pages = 8,
+                .window_ws_pages = { 0, 350, 380 },
         };
         cgroup_set_sum(set);
 
@@ -101,6 +102,8 @@ int main(void) {
                 .interval_usec = 10 * USEC_PER_SEC,
                 .window_usec = 30 * USEC_PER_SEC,
                 .cold_age_usec = 20 * USEC_PER_SEC,
+                .n_windows = 3,
+                .windows_usec = { 30 * USEC_PER_SEC, 600 * USEC_PER_SEC, 3600 * USEC_PER_SEC },
                 .scan_count = 7,
                 .last_scan_timestamp_usec = 1700000000 * USEC_PER_SEC,
                 .last_scan_duration_usec = 12345,
@@ -145,9 +148,27 @@ int main(void) {
         /* Six intervals of 10 s a minute. */
         CHECK(json_object_get_double(get(c, "promotion_bytes_per_minute")) == 6.0 * 8 * 4096);
         CHECK(json_object_get_double(get(c, "promotion_ratio")) == 6.0 * 8 / 320);
-        /* 0.1 + 50 * 0.15, at most 1: twice the working set. */
+        /* 0.1 + 50 * 0.15, at most 1: twice the longest window's working set. */
         CHECK(json_object_get_double(get(c, "headroom_ratio")) == 1.0);
-        CHECK_EQ_U64(get_u64(c, "suggested_limit_bytes"), 2 * 320 * 4096);
+        CHECK_EQ_U64(get_u64(c, "suggested_limit_bytes"), 2 * 380 * 4096);
+        {
+                json_object *ws = get(c, "working_sets"), *w, *wu = get(doc, "working_set_windows_usec");
+
+                CHECK_EQ_U64(json_object_array_length(wu), 3);
+                CHECK_EQ_U64(json_object_get_uint64(json_object_array_get_idx(wu, 2)), 3600 * USEC_PER_SEC);
+                CHECK_EQ_U64(json_object_array_length(ws), 3);
+                w = json_object_array_get_idx(ws, 0);
+                CHECK_EQ_U64(get_u64(w, "window_usec"), 30 * USEC_PER_SEC);
+                CHECK_EQ_U64(get_u64(w, "bytes"), 320 * 4096);          /* working_set_bytes */
+                CHECK_EQ_U64(get_u64(w, "measured_usec"), 30 * USEC_PER_SEC);
+                w = json_object_array_get_idx(ws, 1);
+                CHECK_EQ_U64(get_u64(w, "window_usec"), 600 * USEC_PER_SEC);
+                CHECK_EQ_U64(get_u64(w, "bytes"), 350 * 4096);
+                w = json_object_array_get_idx(ws, 2);
+                CHECK_EQ_U64(get_u64(w, "bytes"), 380 * 4096);
+                /* Measured all along (cgroup_set_add()): AGE_MAX intervals of 10 s. */
+                CHECK_EQ_U64(get_u64(w, "measured_usec"), 2550 * USEC_PER_SEC);
+        }
         hist = get(c, "idle_age_histogram");
         CHECK_EQ_U64(json_object_array_length(hist), AGE_BUCKETS);
         b = json_object_array_get_idx(hist, 0);

@@ -89,6 +89,7 @@ static void test_format(void) {
                 .hist_pages = { 300, 60, 40 },
                 .cold_pages = { [PAGE_FILE] = 30, [PAGE_ANON] = 10 },
                 .promoted_pages = 8,
+                .window_ws_pages = { 0, 350 },
         };
         set->nodes[q].own = (PageStats) {
                 .pages = { [PAGE_FILE] = 3 },
@@ -104,6 +105,8 @@ static void test_format(void) {
                 .interval_usec = 10 * USEC_PER_SEC,
                 .window_usec = 30 * USEC_PER_SEC,
                 .cold_age_usec = 20 * USEC_PER_SEC,
+                .n_windows = 2,
+                .windows_usec = { 30 * USEC_PER_SEC, 600 * USEC_PER_SEC },
                 .scan_count = 7,
                 .last_scan_timestamp_usec = 1700000000 * USEC_PER_SEC + 250 * USEC_PER_MSEC,
                 .last_scan_duration_usec = 12345,
@@ -148,7 +151,11 @@ static void test_format(void) {
         CHECK_STREQ(sample(text, "pageidled_cgroup_promoted_bytes{cgroup=\"/web.slice\"}"), "32768");
         /* 8 pages an interval, 6 intervals a minute, over 320 pages. */
         CHECK_STREQ(sample(text, "pageidled_cgroup_promotion_ratio{cgroup=\"/web.slice\"}"), "0.15");
-        CHECK_STREQ(sample(text, "pageidled_cgroup_suggested_limit_bytes{cgroup=\"/web.slice\"}"), "2621440");
+        CHECK_STREQ(sample(text, "pageidled_cgroup_suggested_limit_bytes{cgroup=\"/web.slice\"}"), "2867200");
+        CHECK_STREQ(sample(text, "pageidled_cgroup_working_set_window_bytes{cgroup=\"/web.slice\",window=\"30\"}"),
+                    "1310720");
+        CHECK_STREQ(sample(text, "pageidled_cgroup_working_set_window_bytes{cgroup=\"/web.slice\",window=\"600\"}"),
+                    "1433600");
 
         /* The odd name, escaped; 1/3 with every digit it needs. */
         CHECK_STREQ(sample(text, "pageidled_cgroup_idle_ratio{cgroup=\"/odd \\\"name\\\"\\\\\\n\"}"),

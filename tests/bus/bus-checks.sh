@@ -94,7 +94,7 @@ check_introspection() {
 	done
 	# The documented Manager members are all there by name too (a typo in
 	# both would hide from the diff above).
-	for m in Version Backend State ScanIntervalUSec WorkingSetWindowUSec ColdAgeUSec LastScanTimestamp LastScanDurationUSec ScanCount \
+	for m in Version Backend State ScanIntervalUSec WorkingSetWindowUSec WorkingSetWindowsUSec ColdAgeUSec LastScanTimestamp LastScanDurationUSec ScanCount \
 		ListCgroups GetCgroup Track Untrack ScanNow GetSnapshot ScanCompleted; do
 		grep -q " \.$m " live-manager.txt 2> /dev/null ||
 			live_members /org/pageidled1 org.pageidled1.Manager > live-manager.txt
@@ -102,7 +102,7 @@ check_introspection() {
 	done
 	for m in Path Bytes IdleBytes IdleRatio WorkingSetBytes WorkingSetMeasuredUSec AnonBytes AnonIdleBytes FileBytes FileIdleBytes \
 		ColdBytes ColdAnonBytes ColdFileBytes ReclaimableBytes PromotedBytes PromotionBytesPerMinute PromotionRatio \
-		HeadroomRatio SuggestedLimitBytes \
+		HeadroomRatio SuggestedLimitBytes WorkingSets \
 		IdleAgeHistogram LastScanTimestamp; do
 		live_members "$obj" org.pageidled1.Cgroup | grep -q " \.$m " || fail "Cgroup lacks $m"
 	done
