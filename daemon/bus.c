@@ -98,6 +98,47 @@ static int property_get_windows(sd_bus *bus, const char *path, const char *inter
         return sd_bus_message_append_array(reply, 't', info->windows_usec, info->n_windows * sizeof(uint64_t));
 }
 
+/* The kernel's figures of a cgroup: D-Bus has no null, so a byte count not
+ * known (or no limit) is UINT64_MAX, as systemd's MemoryMax is for
+ * infinity, and a rate or ratio not known is -1. */
+static uint64_t kernel_u64(const SnapshotCgroup *c, const char *property) {
+        const CgroupKernel *k = &c->kernel;
+
+        if ((strcmp(property, "MemoryCurrentBytes") == 0))
+                return k->has_current ? k->current_bytes : UINT64_MAX;
+        if ((strcmp(property, "MemoryHighBytes") == 0))
+                return k->has_high ? k->high_bytes : UINT64_MAX;
+        if ((strcmp(property, "MemoryMaxBytes") == 0))
+                return k->has_max ? k->max_bytes : UINT64_MAX;
+        return c->has_cadvisor_working_set ? c->cadvisor_working_set_bytes : UINT64_MAX;
+}
+
+static double kernel_double(const SnapshotCgroup *c, const char *property) {
+        const CgroupKernel *k = &c->kernel;
+
+        if ((strcmp(property, "WorkingsetRefaultAnonPerSecond") == 0))
+                return k->has_refault_anon_rate ? k->refault_anon_per_second : -1.0;
+        if ((strcmp(property, "WorkingsetRefaultFilePerSecond") == 0))
+                return k->has_refault_file_rate ? k->refault_file_per_second : -1.0;
+        if ((strcmp(property, "MemoryPressureSomeAvg10Ratio") == 0))
+                return k->has_pressure_some ? k->pressure_some_avg10 : -1.0;
+        return k->has_pressure_full ? k->pressure_full_avg10 : -1.0;
+}
+
+static int property_get_kernel_u64(sd_bus *bus, const char *path, const char *interface, const char *property,
+                                   sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        uint64_t v = kernel_u64(userdata, property);
+
+        return sd_bus_message_append_basic(reply, 't', &v);
+}
+
+static int property_get_kernel_double(sd_bus *bus, const char *path, const char *interface, const char *property,
+                                      sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        double v = kernel_double(userdata, property);
+
+        return sd_bus_message_append_basic(reply, 'd', &v);
+}
+
 static const BusObject *bus_find_object(const BusObject *l, size_t n, const char *path) {
         for (size_t i = 0; i < n; i++)
                 if (strcmp(l[i].cgroup->path, path) == 0)
@@ -193,6 +234,19 @@ static void bus_cgroup_changes(const SnapshotCgroup *o, const SnapshotCgroup *c,
             memcmp(o->windows_usec, c->windows_usec, sizeof(o->windows_usec)) != 0 ||
             memcmp(o->windows_measured_usec, c->windows_measured_usec, sizeof(o->windows_measured_usec)) != 0)
                 names[n++] = "WorkingSets";
+        {
+                static const char *const u[] = { "MemoryCurrentBytes", "MemoryHighBytes", "MemoryMaxBytes",
+                                                 "CadvisorWorkingSetBytes" };
+                static const char *const d[] = { "WorkingsetRefaultAnonPerSecond", "WorkingsetRefaultFilePerSecond",
+                                                 "MemoryPressureSomeAvg10Ratio", "MemoryPressureFullAvg10Ratio" };
+
+                for (size_t i = 0; i < ELEMENTSOF(u); i++)
+                        if (kernel_u64(o, u[i]) != kernel_u64(c, u[i]))
+                                names[n++] = u[i];
+                for (size_t i = 0; i < ELEMENTSOF(d); i++)
+                        if (kernel_double(o, d[i]) != kernel_double(c, d[i]))
+                                names[n++] = d[i];
+        }
         names[n] = NULL;
 }
 
@@ -218,7 +272,7 @@ static void bus_emit_cgroup_changes(Bus *b, const BusObject *old, size_t n_old) 
         for (size_t i = 0; i < b->n_objects; i++) {
                 const SnapshotCgroup *c = b->objects[i].cgroup, *o = NULL;
                 _cleanup_free_ char *path = NULL;
-                const char *names[32];
+                const char *names[48];
                 int r;
 
                 /* Both lists come in the order of the hierarchy's walk. */
@@ -616,6 +670,17 @@ static const sd_bus_vtable cgroup_vtable[] = {
                         SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         CGROUP_U64("SuggestedLimitBytes", suggested_limit_bytes),
         SD_BUS_PROPERTY("WorkingSets", "a(ttt)", property_get_working_sets, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+#define CGROUP_KERNEL(name, type, getter) \
+        SD_BUS_PROPERTY(name, type, getter, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE)
+        CGROUP_KERNEL("MemoryCurrentBytes", "t", property_get_kernel_u64),
+        CGROUP_KERNEL("MemoryHighBytes", "t", property_get_kernel_u64),
+        CGROUP_KERNEL("MemoryMaxBytes", "t", property_get_kernel_u64),
+        CGROUP_KERNEL("CadvisorWorkingSetBytes", "t", property_get_kernel_u64),
+        CGROUP_KERNEL("WorkingsetRefaultAnonPerSecond", "d", property_get_kernel_double),
+        CGROUP_KERNEL("WorkingsetRefaultFilePerSecond", "d", property_get_kernel_double),
+        CGROUP_KERNEL("MemoryPressureSomeAvg10Ratio", "d", property_get_kernel_double),
+        CGROUP_KERNEL("MemoryPressureFullAvg10Ratio", "d", property_get_kernel_double),
+#undef CGROUP_KERNEL
         SD_BUS_PROPERTY("IdleAgeHistogram", "a(tt)", property_get_histogram, offsetof(SnapshotCgroup, estimate),
                         SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         /* The same for every object at every scan: ScanCompleted says when

@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cgroup-kernel.h"
 #include "estimate.h"
 
 #define CGROUP_NO_PARENT SIZE_MAX
@@ -23,6 +24,7 @@ typedef struct CgroupNode {
                                          * manager sets it; cgroup_set_add(): AGE_MAX) */
         PageStats own;          /* pages charged to this cgroup itself */
         PageStats total;        /* own plus every descendant's */
+        CgroupKernel kernel;    /* the kernel's counters, read when published (tracked nodes) */
 } CgroupNode;
 
 /* The nodes in depth-first pre-order (a parent before its children), with

@@ -64,7 +64,8 @@ void estimate_advise(Estimate *e, uint64_t page_size) {
         e->suggested_limit_bytes = 0;
         if (!e->cold_known || page_size == 0)
                 return;
-        h = ESTIMATE_HEADROOM_MIN + ESTIMATE_HEADROOM_PER_PROMOTION * e->promotion_ratio;
+        h = ESTIMATE_HEADROOM_MIN + ESTIMATE_HEADROOM_PER_PROMOTION * e->promotion_ratio +
+                ESTIMATE_HEADROOM_PER_REFAULT * e->refault_ratio;
         h = h < ESTIMATE_HEADROOM_MAX ? h : ESTIMATE_HEADROOM_MAX;
         limit = (double) (e->n_windows > 0 ? e->window_ws_bytes[e->n_windows - 1] : e->working_set_bytes) * (1.0 + h);
         e->headroom_ratio = h;

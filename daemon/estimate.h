@@ -63,6 +63,9 @@ typedef struct Estimate {
          * first is working_set_bytes's. */
         unsigned n_windows;
         uint64_t window_ws_bytes[WS_WINDOWS_MAX];
+        /* The kernel's refaults (both kinds), per minute, of the longest
+         * window's working set; 0 when not known (set before estimate_advise()). */
+        double refault_ratio;
 } Estimate;
 
 static inline uint8_t age_next(uint8_t age, bool was_marked, bool idle) {
@@ -130,11 +133,14 @@ void estimate_cold_from_stats(Estimate *e, const PageStats *s, uint64_t page_siz
 
 /* The headroom above the working set a limit should leave: ESTIMATE_HEADROOM_MIN,
  * growing by ESTIMATE_HEADROOM_PER_PROMOTION times the promotion ratio (the
- * share of the working set that comes back from cold memory per minute), at
- * most ESTIMATE_HEADROOM_MAX; pageidled(8), ESTIMATES, has the formula. */
+ * share of the working set that comes back from cold memory per minute) and
+ * ESTIMATE_HEADROOM_PER_REFAULT times the refault ratio (the share that
+ * comes back from reclaim), at most ESTIMATE_HEADROOM_MAX; pageidled(8),
+ * ESTIMATES, has the formula. */
 #define ESTIMATE_HEADROOM_MIN 0.10
 #define ESTIMATE_HEADROOM_MAX 1.00
 #define ESTIMATE_HEADROOM_PER_PROMOTION 50.0
+#define ESTIMATE_HEADROOM_PER_REFAULT 50.0
 /* suggested_limit_bytes = working_set_bytes * (1 + headroom), rounded up
  * to a page; after estimate_cold_from_stats(). */
 void estimate_advise(Estimate *e, uint64_t page_size);

@@ -108,6 +108,28 @@ static int cgroup_windows_to_json(json_object *o, const SnapshotInfo *s, const S
         return json_add(o, "working_sets", TAKE_PTR(a));
 }
 
+/* What the kernel says: null where it does not (no limit, no PSI, no
+ * counter, the first reading for a rate). */
+static int cgroup_kernel_to_json(json_object *o, const SnapshotCgroup *c) {
+        const CgroupKernel *k = &c->kernel;
+
+        if (json_add_u64_or_null(o, "memory_current_bytes", k->has_current, k->current_bytes) < 0 ||
+            json_add_u64_or_null(o, "memory_high_bytes", k->has_high, k->high_bytes) < 0 ||
+            json_add_u64_or_null(o, "memory_max_bytes", k->has_max, k->max_bytes) < 0 ||
+            json_add_u64_or_null(o, "cadvisor_working_set_bytes", c->has_cadvisor_working_set,
+                                 c->cadvisor_working_set_bytes) < 0 ||
+            json_add_double_or_null(o, "workingset_refault_anon_per_second", k->has_refault_anon_rate,
+                                    k->refault_anon_per_second) < 0 ||
+            json_add_double_or_null(o, "workingset_refault_file_per_second", k->has_refault_file_rate,
+                                    k->refault_file_per_second) < 0 ||
+            json_add_double_or_null(o, "memory_pressure_some_avg10_ratio", k->has_pressure_some,
+                                    k->pressure_some_avg10) < 0 ||
+            json_add_double_or_null(o, "memory_pressure_full_avg10_ratio", k->has_pressure_full,
+                                    k->pressure_full_avg10) < 0)
+                return -ENOMEM;
+        return 0;
+}
+
 static json_object *cgroup_to_json(const SnapshotInfo *s, const SnapshotCgroup *c) {
         _cleanup_json_ json_object *o = json_object_new_object(), *hist = json_object_new_array();
         const Estimate *e = &c->estimate;
@@ -125,7 +147,8 @@ static json_object *cgroup_to_json(const SnapshotInfo *s, const SnapshotCgroup *
             json_add_u64(o, "file_bytes", e->file_bytes) < 0 ||
             json_add_u64(o, "file_idle_bytes", e->file_idle_bytes) < 0 ||
             cgroup_cold_to_json(o, e) < 0 ||
-            cgroup_windows_to_json(o, s, c) < 0)
+            cgroup_windows_to_json(o, s, c) < 0 ||
+            cgroup_kernel_to_json(o, c) < 0)
                 return NULL;
         for (unsigned i = 0; i < AGE_BUCKETS; i++) {
                 json_object *b = json_object_new_object();

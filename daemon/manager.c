@@ -636,6 +636,28 @@ static uint64_t manager_cpu_usec(const Manager *m) {
         return cpu_time_usec() + user + sys;
 }
 
+/* The kernel's own counters of each tracked cgroup of set, as the scan is
+ * published; rates from the reading of the same cgroup (by inode) in the
+ * set published before. */
+static int manager_read_kernel(Manager *m, CgroupSet *set, const CgroupSet *before) {
+        uint64_t now = now_usec(CLOCK_MONOTONIC);
+        int r;
+
+        for (size_t i = 0; i < set->n_nodes; i++) {
+                CgroupNode *n = &set->nodes[i];
+                const CgroupNode *o;
+
+                if (!n->tracked)
+                        continue;
+                r = cgroup_kernel_read(m->cgroup_root_fd, n->path + 1, now, &n->kernel);
+                if (r < 0)
+                        return r;
+                o = before ? cgroup_set_lookup(before, n->inode) : NULL;
+                cgroup_kernel_rates(&n->kernel, o ? &o->kernel : NULL);
+        }
+        return 0;
+}
+
 static int manager_finish_pass(Manager *m) {
         bool measuring = m->vtable->measuring(m->backend_state);
         bool measured = measuring && m->pass_measures > 0;
@@ -652,6 +674,8 @@ static int manager_finish_pass(Manager *m) {
         if (measuring)
                 m->pass_measures++;
         if (measured) {
+                if (manager_read_kernel(m, m->scanning, m->published) < 0)
+                        return log_oom();
                 cgroup_set_free(m->published);
                 m->published = TAKE_PTR(m->scanning);
                 m->marked = cgroup_set_free(m->marked);

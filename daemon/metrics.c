@@ -133,6 +133,13 @@ typedef enum CgroupMetric {
         CGROUP_PROMOTED_BYTES,
         CGROUP_PROMOTION_RATIO,
         CGROUP_SUGGESTED_LIMIT_BYTES,
+        /* The kernel's figures: a sample only where the kernel gives one. */
+        CGROUP_MEMORY_CURRENT_BYTES,
+        CGROUP_MEMORY_HIGH_BYTES,
+        CGROUP_MEMORY_MAX_BYTES,
+        CGROUP_CADVISOR_WORKING_SET_BYTES,
+        CGROUP_REFAULTS_PER_SECOND,
+        CGROUP_PRESSURE_AVG10_RATIO,
         /* The last family, whose end tells a scraper the document is whole. */
         CGROUP_IDLE_AGE_BYTES,
         _CGROUP_METRIC_MAX,
@@ -185,9 +192,52 @@ static const struct {
         },
         [CGROUP_SUGGESTED_LIMIT_BYTES] = {
                 "pageidled_cgroup_suggested_limit_bytes",
-                "Advice, never acted on: a memory limit, the working set with a headroom that grows with promotion.",
+                "Advice, never acted on: a memory limit, the longest window's working set with a headroom that "
+                "grows with promotion and refaults.",
+        },
+        [CGROUP_MEMORY_CURRENT_BYTES] = {
+                "pageidled_cgroup_memory_current_bytes",
+                "The kernel's memory.current of the cgroup (cgroup v1: memory.usage_in_bytes).",
+        },
+        [CGROUP_MEMORY_HIGH_BYTES] = {
+                "pageidled_cgroup_memory_high_bytes",
+                "The cgroup's memory.high; no sample where it is max or not there.",
+        },
+        [CGROUP_MEMORY_MAX_BYTES] = {
+                "pageidled_cgroup_memory_max_bytes",
+                "The cgroup's memory.max (cgroup v1: memory.limit_in_bytes); no sample where there is no limit.",
+        },
+        [CGROUP_CADVISOR_WORKING_SET_BYTES] = {
+                "pageidled_cgroup_cadvisor_working_set_bytes",
+                "For comparison, cAdvisor's working set: memory.current minus inactive_file, at least 0.",
+        },
+        [CGROUP_REFAULTS_PER_SECOND] = {
+                "pageidled_cgroup_workingset_refaults_per_second",
+                "Pages refaulted per second between the last two scans (memory.stat workingset_refault_anon, "
+                "_file), by type.",
+        },
+        [CGROUP_PRESSURE_AVG10_RATIO] = {
+                "pageidled_cgroup_memory_pressure_avg10_ratio",
+                "memory.pressure avg10 as a ratio, by kind (some, full); no sample without PSI.",
         },
 };
+
+/* A sample only where the figure is known: no sample rather than 0. */
+static void put_cgroup_u64_if(FILE *f, const char *name, const SnapshotCgroup *n, bool known, uint64_t v) {
+        if (!known)
+                return;
+        put_cgroup_sample(f, name, n, NULL, NULL);
+        fprintf(f, "%" PRIu64 "\n", v);
+}
+
+static void put_cgroup_double_if(FILE *f, const char *name, const SnapshotCgroup *n, const char *label,
+                                 const char *value, bool known, double v) {
+        if (!known)
+                return;
+        put_cgroup_sample(f, name, n, label, value);
+        put_double(f, v);
+        fputc('\n', f);
+}
 
 static void put_cgroup_metric(FILE *f, CgroupMetric which, const SnapshotCgroup *n) {
         const char *name = cgroup_metrics[which].name;
@@ -252,6 +302,30 @@ static void put_cgroup_metric(FILE *f, CgroupMetric which, const SnapshotCgroup 
         case CGROUP_SUGGESTED_LIMIT_BYTES:
                 put_cgroup_sample(f, name, n, NULL, NULL);
                 fprintf(f, "%" PRIu64 "\n", e->suggested_limit_bytes);
+                break;
+        case CGROUP_MEMORY_CURRENT_BYTES:
+                put_cgroup_u64_if(f, name, n, n->kernel.has_current, n->kernel.current_bytes);
+                break;
+        case CGROUP_MEMORY_HIGH_BYTES:
+                put_cgroup_u64_if(f, name, n, n->kernel.has_high, n->kernel.high_bytes);
+                break;
+        case CGROUP_MEMORY_MAX_BYTES:
+                put_cgroup_u64_if(f, name, n, n->kernel.has_max, n->kernel.max_bytes);
+                break;
+        case CGROUP_CADVISOR_WORKING_SET_BYTES:
+                put_cgroup_u64_if(f, name, n, n->has_cadvisor_working_set, n->cadvisor_working_set_bytes);
+                break;
+        case CGROUP_REFAULTS_PER_SECOND:
+                put_cgroup_double_if(f, name, n, "type", "anon", n->kernel.has_refault_anon_rate,
+                                     n->kernel.refault_anon_per_second);
+                put_cgroup_double_if(f, name, n, "type", "file", n->kernel.has_refault_file_rate,
+                                     n->kernel.refault_file_per_second);
+                break;
+        case CGROUP_PRESSURE_AVG10_RATIO:
+                put_cgroup_double_if(f, name, n, "kind", "some", n->kernel.has_pressure_some,
+                                     n->kernel.pressure_some_avg10);
+                put_cgroup_double_if(f, name, n, "kind", "full", n->kernel.has_pressure_full,
+                                     n->kernel.pressure_full_avg10);
                 break;
         default:
                 break;

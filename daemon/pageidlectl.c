@@ -45,6 +45,9 @@ typedef struct CgroupInfo {
         double promotion_bytes_per_minute, promotion_ratio, headroom_ratio;
         uint64_t ws_window_usec[WS_MAX], ws_bytes[WS_MAX], ws_measured_usec[WS_MAX];
         size_t n_ws;
+        /* The kernel's: UINT64_MAX and -1 where not known (or no limit). */
+        uint64_t memory_current_bytes, memory_high_bytes, memory_max_bytes, cadvisor_working_set_bytes;
+        double refault_anon_per_second, refault_file_per_second, pressure_some_avg10, pressure_full_avg10;
 } CgroupInfo;
 
 static void manager_info_done(ManagerInfo *i) {
@@ -260,7 +263,21 @@ static int get_cgroup(sd_bus *bus, const char *object, CgroupInfo *c) {
                 { "HeadroomRatio", 'd', &c->headroom_ratio },
                 { "SuggestedLimitBytes", 't', &c->suggested_limit_bytes },
                 { "WorkingSets", 'w', NULL },
+                { "MemoryCurrentBytes", 't', &c->memory_current_bytes },
+                { "MemoryHighBytes", 't', &c->memory_high_bytes },
+                { "MemoryMaxBytes", 't', &c->memory_max_bytes },
+                { "CadvisorWorkingSetBytes", 't', &c->cadvisor_working_set_bytes },
+                { "WorkingsetRefaultAnonPerSecond", 'd', &c->refault_anon_per_second },
+                { "WorkingsetRefaultFilePerSecond", 'd', &c->refault_file_per_second },
+                { "MemoryPressureSomeAvg10Ratio", 'd', &c->pressure_some_avg10 },
+                { "MemoryPressureFullAvg10Ratio", 'd', &c->pressure_full_avg10 },
         };
+
+        /* An older daemon without them: not known. */
+        c->memory_current_bytes = c->memory_high_bytes = c->memory_max_bytes = c->cadvisor_working_set_bytes =
+                UINT64_MAX;
+        c->refault_anon_per_second = c->refault_file_per_second = c->pressure_some_avg10 = c->pressure_full_avg10 =
+                -1.0;
 
         c->object = strdup(object);
         if (!c->object)
@@ -414,6 +431,26 @@ static int cgroup_cold_to_json(json_object *o, const CgroupInfo *c) {
         return 0;
 }
 
+/* The kernel's figures, null where the daemon sends UINT64_MAX or -1. */
+static int cgroup_kernel_to_json(json_object *o, const CgroupInfo *c) {
+        if (json_add_u64_known(o, "memory_current_bytes", c->memory_current_bytes != UINT64_MAX,
+                               c->memory_current_bytes) < 0 ||
+            json_add_u64_known(o, "memory_high_bytes", c->memory_high_bytes != UINT64_MAX, c->memory_high_bytes) < 0 ||
+            json_add_u64_known(o, "memory_max_bytes", c->memory_max_bytes != UINT64_MAX, c->memory_max_bytes) < 0 ||
+            json_add_u64_known(o, "cadvisor_working_set_bytes", c->cadvisor_working_set_bytes != UINT64_MAX,
+                               c->cadvisor_working_set_bytes) < 0 ||
+            json_add_double_known(o, "workingset_refault_anon_per_second", c->refault_anon_per_second >= 0,
+                                  c->refault_anon_per_second) < 0 ||
+            json_add_double_known(o, "workingset_refault_file_per_second", c->refault_file_per_second >= 0,
+                                  c->refault_file_per_second) < 0 ||
+            json_add_double_known(o, "memory_pressure_some_avg10_ratio", c->pressure_some_avg10 >= 0,
+                                  c->pressure_some_avg10) < 0 ||
+            json_add_double_known(o, "memory_pressure_full_avg10_ratio", c->pressure_full_avg10 >= 0,
+                                  c->pressure_full_avg10) < 0)
+                return -ENOMEM;
+        return 0;
+}
+
 static int cgroup_working_sets_to_json(json_object *o, const CgroupInfo *c) {
         _cleanup_json_ json_object *a = json_object_new_array();
 
@@ -462,7 +499,7 @@ static json_object *cgroup_to_json(const CgroupInfo *c) {
         }
         if (json_add(o, "idle_age_histogram", TAKE_PTR(h)) < 0)
                 return NULL;
-        if (cgroup_working_sets_to_json(o, c) < 0)
+        if (cgroup_working_sets_to_json(o, c) < 0 || cgroup_kernel_to_json(o, c) < 0)
                 return NULL;
         return TAKE_PTR(o);
 }
@@ -947,7 +984,8 @@ static int verb_advise(sd_bus *bus, char **args) {
                         if (!o || json_add_bus_str(o, "path", infos[i].path) < 0 ||
                             json_add_u64(o, "bytes", infos[i].bytes) < 0 ||
                             json_add_u64(o, "working_set_bytes", infos[i].working_set_bytes) < 0 ||
-                            cgroup_cold_to_json(o, &infos[i]) < 0 || json_object_array_add(array, o) < 0) {
+                            cgroup_cold_to_json(o, &infos[i]) < 0 || cgroup_working_sets_to_json(o, &infos[i]) < 0 ||
+                            cgroup_kernel_to_json(o, &infos[i]) < 0 || json_object_array_add(array, o) < 0) {
                                 json_object_put(o);
                                 goto finish;
                         }
@@ -956,21 +994,26 @@ static int verb_advise(sd_bus *bus, char **args) {
                 goto finish;
         }
         if (arg_legend)
-                printf("%-*s %12s %12s %12s %6s %13s %8s %12s\n", (int) width, "CGROUP", "BYTES", "WORKING SET",
-                       "RECLAIMABLE", "COLD%", "PROMOTED", "PROMOTED%", "LIMIT");
+                printf("%-*s %12s %12s %12s %12s %6s %13s %9s %12s\n", (int) width, "CGROUP", "BYTES", "WORKING SET",
+                       "CADVISOR WS", "RECLAIMABLE", "COLD%", "PROMOTED", "PROMOTED%", "LIMIT");
         for (size_t i = 0; i < m; i++) {
                 const CgroupInfo *c = &infos[i];
-                char a[32], b[32], d[32], e[32], f[48], g[32], h[32];
+                char a[32], b[32], d[32], e[32], f[48], g[32], h[32], k[32];
 
+                /* cAdvisor's figure, where the kernel gives what it needs. */
+                if (c->cadvisor_working_set_bytes != UINT64_MAX)
+                        format_mib(k, sizeof(k), c->cadvisor_working_set_bytes);
+                else
+                        snprintf(k, sizeof(k), "-");
                 if (cold_age == 0) {
-                        printf("%-*s %12s %12s %12s %6s %13s %8s %12s\n", (int) width, c->path ?: "?",
-                               format_mib(a, sizeof(a), c->bytes), format_mib(b, sizeof(b), c->working_set_bytes),
+                        printf("%-*s %12s %12s %12s %12s %6s %13s %9s %12s\n", (int) width, c->path ?: "?",
+                               format_mib(a, sizeof(a), c->bytes), format_mib(b, sizeof(b), c->working_set_bytes), k,
                                "-", "-", "-", "-", "-");
                         continue;
                 }
                 snprintf(f, sizeof(f), "%s/min", format_mib(g, sizeof(g), (uint64_t) c->promotion_bytes_per_minute));
-                printf("%-*s %12s %12s %12s %6s %13s %8s %12s\n", (int) width, c->path ?: "?",
-                       format_mib(a, sizeof(a), c->bytes), format_mib(b, sizeof(b), c->working_set_bytes),
+                printf("%-*s %12s %12s %12s %12s %6s %13s %9s %12s\n", (int) width, c->path ?: "?",
+                       format_mib(a, sizeof(a), c->bytes), format_mib(b, sizeof(b), c->working_set_bytes), k,
                        format_mib(d, sizeof(d), c->reclaimable_bytes),
                        percent(e, sizeof(e), c->bytes > 0 ? (double) c->cold_bytes / (double) c->bytes : 0.0), f,
                        percent(h, sizeof(h), c->promotion_ratio), format_mib(g, sizeof(g), c->suggested_limit_bytes));
@@ -979,7 +1022,8 @@ static int verb_advise(sd_bus *bus, char **args) {
                 char a[32];
 
                 if (cold_age > 0)
-                        printf("\nRECLAIMABLE: idle for %s or more; PROMOTED%%: of the working set a minute;\n"
+                        printf("\nCADVISOR WS: usage minus inactive page cache, as cAdvisor counts it;\n"
+                               "RECLAIMABLE: idle for %s or more; PROMOTED%%: of the working set a minute;\n"
                                "LIMIT: working set plus headroom, see pageidled(8). Nothing is applied.\n",
                                format_span(a, sizeof(a), cold_age));
                 else

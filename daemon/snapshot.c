@@ -38,6 +38,15 @@ void snapshot_cgroup_empty(SnapshotCgroup *c, uint64_t interval_usec) {
         estimate_from_stats(&c->estimate, &(PageStats) {}, 0, interval_usec);
 }
 
+/* The kernel's refaults per minute, of the longest window's working set. */
+static void snapshot_refault_ratio(Estimate *e, const CgroupKernel *k, uint64_t page_size) {
+        double per_second = (k->has_refault_anon_rate ? k->refault_anon_per_second : 0.0) +
+                            (k->has_refault_file_rate ? k->refault_file_per_second : 0.0);
+        uint64_t ws = e->n_windows > 0 ? e->window_ws_bytes[e->n_windows - 1] : e->working_set_bytes;
+
+        e->refault_ratio = ws > 0 ? per_second * 60.0 * (double) page_size / (double) ws : 0.0;
+}
+
 int snapshot_new(const SnapshotInfo *info, const CgroupSet *set, Snapshot **ret) {
         _cleanup_(snapshot_unrefp) Snapshot *s = NULL;
         int r;
@@ -84,6 +93,10 @@ int snapshot_new(const SnapshotInfo *info, const CgroupSet *set, Snapshot **ret)
                 for (unsigned k = 0; k < c->estimate.n_windows; k++)
                         c->windows_measured_usec[k] = cgroup_node_ws_measured_usec(n, info->interval_usec,
                                                                                    s->info.windows_usec[k]);
+                c->kernel = n->kernel;
+                c->has_cadvisor_working_set = cgroup_kernel_cadvisor_working_set(&n->kernel,
+                                                                                 &c->cadvisor_working_set_bytes);
+                snapshot_refault_ratio(&c->estimate, &n->kernel, info->page_size);
                 estimate_advise(&c->estimate, info->page_size);
                 c->path = strdup(n->path);
                 if (!c->path)

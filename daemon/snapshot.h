@@ -39,6 +39,9 @@ typedef struct SnapshotCgroup {
         uint64_t last_scan_timestamp_usec;      /* 0: not measured yet */
         uint64_t windows_usec[WS_WINDOWS_MAX];          /* the info's, for the bus */
         uint64_t windows_measured_usec[WS_WINDOWS_MAX]; /* of each window, what its working set covers */
+        CgroupKernel kernel;                    /* what the kernel says of it */
+        bool has_cadvisor_working_set;
+        uint64_t cadvisor_working_set_bytes;    /* memory.current - inactive_file, for comparison */
 } SnapshotCgroup;
 
 typedef struct Snapshot {

@@ -93,6 +93,13 @@ static void pass_finish(Server *m) {
                 p->cold_pages[PAGE_ANON] = 3;
                 p->promoted_pages = 2;
                 p->window_ws_pages[1] = 14;
+                set->nodes[i].kernel = (CgroupKernel) {
+                        .has_current = true, .current_bytes = 20 * PAGE,
+                        .has_inactive_file = true, .inactive_file_bytes = 2 * PAGE,
+                        .has_max = true, .max_bytes = 64 * PAGE,
+                        .has_refault_file_rate = true, .refault_file_per_second = 0.25,
+                        .has_pressure_some = true, .pressure_some_avg10 = 0.5,
+                };
         }
         cgroup_set_sum(set);
         cgroup_set_free(m->published);
@@ -459,6 +466,19 @@ static int run_client(int fd) {
         CHECK(ratio == 1.0);
         CHECK_EQ_U64(get_u64(BUS_MANAGER_PATH, BUS_MANAGER_INTERFACE, "ColdAgeUSec"), 120 * USEC_PER_SEC);
         check_working_sets(a);
+        /* The kernel's figures; UINT64_MAX and -1 for what it does not say. */
+        CHECK_EQ_U64(get_u64(a, BUS_CGROUP_INTERFACE, "MemoryCurrentBytes"), 20 * PAGE);
+        CHECK_EQ_U64(get_u64(a, BUS_CGROUP_INTERFACE, "MemoryHighBytes"), UINT64_MAX);
+        CHECK_EQ_U64(get_u64(a, BUS_CGROUP_INTERFACE, "MemoryMaxBytes"), 64 * PAGE);
+        CHECK_EQ_U64(get_u64(a, BUS_CGROUP_INTERFACE, "CadvisorWorkingSetBytes"), 18 * PAGE);
+        CHECK(sd_bus_get_property_trivial(client, NULL, a, BUS_CGROUP_INTERFACE, "WorkingsetRefaultFilePerSecond",
+                                          NULL, 'd', &ratio) >= 0 && ratio == 0.25);
+        CHECK(sd_bus_get_property_trivial(client, NULL, a, BUS_CGROUP_INTERFACE, "WorkingsetRefaultAnonPerSecond",
+                                          NULL, 'd', &ratio) >= 0 && ratio == -1.0);
+        CHECK(sd_bus_get_property_trivial(client, NULL, a, BUS_CGROUP_INTERFACE, "MemoryPressureSomeAvg10Ratio",
+                                          NULL, 'd', &ratio) >= 0 && ratio == 0.5);
+        CHECK(sd_bus_get_property_trivial(client, NULL, a, BUS_CGROUP_INTERFACE, "MemoryPressureFullAvg10Ratio",
+                                          NULL, 'd', &ratio) >= 0 && ratio == -1.0);
         check_histogram(a);
         /* The ObjectManager lists it. */
         CHECK_EQ_U64(managed_objects(a), 1);
@@ -543,7 +563,8 @@ static int run_client(int fd) {
         for (const char *p = "Bytes\0IdleBytes\0IdleRatio\0WorkingSetBytes\0AnonBytes\0AnonIdleBytes\0FileBytes\0"
                              "IdleAgeHistogram\0WorkingSetMeasuredUSec\0ColdBytes\0ColdAnonBytes\0ReclaimableBytes\0"
                              "PromotedBytes\0PromotionBytesPerMinute\0PromotionRatio\0SuggestedLimitBytes\0HeadroomRatio\0"
-                             "WorkingSets\0"; *p; p += strlen(p) + 1) {
+                             "WorkingSets\0MemoryCurrentBytes\0MemoryMaxBytes\0CadvisorWorkingSetBytes\0"
+                             "WorkingsetRefaultFilePerSecond\0MemoryPressureSomeAvg10Ratio\0"; *p; p += strlen(p) + 1) {
                 char w[64];
 
                 snprintf(w, sizeof(w), ",%s,", p);
@@ -551,6 +572,8 @@ static int run_client(int fd) {
         }
         CHECK(!strstr(changed_names, ",FileIdleBytes,"));
         CHECK(!strstr(changed_names, ",ColdFileBytes,"));
+        CHECK(!strstr(changed_names, ",MemoryHighBytes,"));
+        CHECK(!strstr(changed_names, ",MemoryPressureFullAvg10Ratio,"));
         CHECK(!strstr(changed_names, ",LastScanTimestamp,"));
         CHECK_EQ_U64(get_u64(BUS_MANAGER_PATH, BUS_MANAGER_INTERFACE, "ScanCount"), 2);
         /* The default window, 2min; the sets made here count as measured all along. */

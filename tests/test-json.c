@@ -95,6 +95,16 @@ int main(void) {
                 .window_ws_pages = { 0, 350, 380 },
         };
         cgroup_set_sum(set);
+        /* The kernel's counters of /web.slice: no memory.high ("max"), no
+         * full pressure line, the anon refault rate not known yet. */
+        set->nodes[0].kernel = (CgroupKernel) {
+                .read_usec = 1,
+                .has_current = true, .current_bytes = 2000 * 4096,
+                .has_max = true, .max_bytes = 4000 * 4096,
+                .has_inactive_file = true, .inactive_file_bytes = 1500 * 4096,
+                .has_refault_file_rate = true, .refault_file_per_second = 0.5,
+                .has_pressure_some = true, .pressure_some_avg10 = 0.015,
+        };
 
         SnapshotInfo info = {
                 .backend = "page_idle",
@@ -148,6 +158,15 @@ int main(void) {
         /* Six intervals of 10 s a minute. */
         CHECK(json_object_get_double(get(c, "promotion_bytes_per_minute")) == 6.0 * 8 * 4096);
         CHECK(json_object_get_double(get(c, "promotion_ratio")) == 6.0 * 8 / 320);
+        CHECK_EQ_U64(get_u64(c, "memory_current_bytes"), 2000 * 4096);
+        CHECK(json_object_is_type(get(c, "memory_high_bytes"), json_type_null));
+        CHECK_EQ_U64(get_u64(c, "memory_max_bytes"), 4000 * 4096);
+        /* cAdvisor's figure counts the active page cache: above ours. */
+        CHECK_EQ_U64(get_u64(c, "cadvisor_working_set_bytes"), 500 * 4096);
+        CHECK(json_object_is_type(get(c, "workingset_refault_anon_per_second"), json_type_null));
+        CHECK(json_object_get_double(get(c, "workingset_refault_file_per_second")) == 0.5);
+        CHECK(json_object_get_double(get(c, "memory_pressure_some_avg10_ratio")) == 0.015);
+        CHECK(json_object_is_type(get(c, "memory_pressure_full_avg10_ratio"), json_type_null));
         /* 0.1 + 50 * 0.15, at most 1: twice the longest window's working set. */
         CHECK(json_object_get_double(get(c, "headroom_ratio")) == 1.0);
         CHECK_EQ_U64(get_u64(c, "suggested_limit_bytes"), 2 * 380 * 4096);
@@ -181,6 +200,25 @@ int main(void) {
         CHECK_EQ_U64(get_u64(b, "idle_usec"), 1280 * USEC_PER_SEC);
         json_object_put(doc);
 
+        /* Refaults widen the headroom: 0.5 pages a second of 380 pages is
+         * 30/380 a minute, 0.1 + 50 * 30/380 > 1 with no promotion at all. */
+        {
+                _cleanup_(snapshot_unrefp) Snapshot *r = NULL;
+
+                set->nodes[0].total.promoted_pages = 0;
+                CHECK(snapshot_new(&info, set, &r) == 0);
+                CHECK(r->cgroups[0].estimate.promotion_ratio == 0.0);
+                CHECK(r->cgroups[0].estimate.refault_ratio == 30.0 / 380);
+                CHECK(r->cgroups[0].estimate.headroom_ratio == 1.0);
+                set->nodes[0].kernel.refault_file_per_second = 0.01;   /* 0.6/380 a minute */
+                snapshot_unref(r);
+                CHECK(snapshot_new(&info, set, &r) == 0);
+                CHECK(r->cgroups[0].estimate.headroom_ratio > 0.1 + 50 * 0.6 / 380 - 1e-9);
+                CHECK(r->cgroups[0].estimate.headroom_ratio < 0.1 + 50 * 0.6 / 380 + 1e-9);
+                set->nodes[0].total.promoted_pages = 8;
+                set->nodes[0].kernel.refault_file_per_second = 0.5;
+        }
+
         /* Without idle ages (refs), the cold figures are null, not 0. */
         {
                 _cleanup_(snapshot_unrefp) Snapshot *r = NULL;
@@ -202,6 +240,8 @@ int main(void) {
                 CHECK(json_object_is_type(get(c, "reclaimable_bytes"), json_type_null));
                 CHECK(json_object_is_type(get(c, "headroom_ratio"), json_type_null));
                 CHECK(json_object_is_type(get(c, "suggested_limit_bytes"), json_type_null));
+                /* The kernel's figures do not depend on the backend. */
+                CHECK_EQ_U64(get_u64(c, "memory_current_bytes"), 2000 * 4096);
                 CHECK_EQ_U64(get_u64(c, "bytes"), 400 * 4096);
                 json_object_put(d);
         }

@@ -97,6 +97,13 @@ static void test_format(void) {
                 .hist_pages = { 2, 1 },
         };
         cgroup_set_sum(set);
+        set->nodes[0].kernel = (CgroupKernel) {
+                .has_current = true, .current_bytes = 2000 * 4096,
+                .has_inactive_file = true, .inactive_file_bytes = 1500 * 4096,
+                .has_high = true, .high_bytes = 3000 * 4096,
+                .has_refault_file_rate = true, .refault_file_per_second = 0.5,
+                .has_pressure_some = true, .pressure_some_avg10 = 0.015,
+        };
 
         SnapshotInfo info = {
                 .backend = "page_idle",
@@ -152,6 +159,19 @@ static void test_format(void) {
         /* 8 pages an interval, 6 intervals a minute, over 320 pages. */
         CHECK_STREQ(sample(text, "pageidled_cgroup_promotion_ratio{cgroup=\"/web.slice\"}"), "0.15");
         CHECK_STREQ(sample(text, "pageidled_cgroup_suggested_limit_bytes{cgroup=\"/web.slice\"}"), "2867200");
+        CHECK_STREQ(sample(text, "pageidled_cgroup_memory_current_bytes{cgroup=\"/web.slice\"}"), "8192000");
+        CHECK_STREQ(sample(text, "pageidled_cgroup_memory_high_bytes{cgroup=\"/web.slice\"}"), "12288000");
+        CHECK_STREQ(sample(text, "pageidled_cgroup_cadvisor_working_set_bytes{cgroup=\"/web.slice\"}"), "2048000");
+        CHECK_STREQ(sample(text, "pageidled_cgroup_workingset_refaults_per_second{cgroup=\"/web.slice\",type=\"file\"}"),
+                    "0.5");
+        CHECK_STREQ(sample(text, "pageidled_cgroup_memory_pressure_avg10_ratio{cgroup=\"/web.slice\",kind=\"some\"}"),
+                    "0.015");
+        /* What the kernel does not say has no sample, never a 0; the family is there. */
+        CHECK(strstr(text, "# TYPE pageidled_cgroup_memory_max_bytes gauge\n"));
+        CHECK(!strstr(text, "pageidled_cgroup_memory_max_bytes{"));
+        CHECK(!strstr(text, "pageidled_cgroup_workingset_refaults_per_second{cgroup=\"/web.slice\",type=\"anon\"}"));
+        CHECK(!strstr(text, "kind=\"full\""));
+        CHECK(!strstr(text, "pageidled_cgroup_memory_current_bytes{cgroup=\"/odd"));
         CHECK_STREQ(sample(text, "pageidled_cgroup_working_set_window_bytes{cgroup=\"/web.slice\",window=\"30\"}"),
                     "1310720");
         CHECK_STREQ(sample(text, "pageidled_cgroup_working_set_window_bytes{cgroup=\"/web.slice\",window=\"600\"}"),

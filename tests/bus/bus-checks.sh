@@ -102,7 +102,9 @@ check_introspection() {
 	done
 	for m in Path Bytes IdleBytes IdleRatio WorkingSetBytes WorkingSetMeasuredUSec AnonBytes AnonIdleBytes FileBytes FileIdleBytes \
 		ColdBytes ColdAnonBytes ColdFileBytes ReclaimableBytes PromotedBytes PromotionBytesPerMinute PromotionRatio \
-		HeadroomRatio SuggestedLimitBytes WorkingSets \
+		HeadroomRatio SuggestedLimitBytes WorkingSets MemoryCurrentBytes MemoryHighBytes MemoryMaxBytes \
+		CadvisorWorkingSetBytes WorkingsetRefaultAnonPerSecond WorkingsetRefaultFilePerSecond \
+		MemoryPressureSomeAvg10Ratio MemoryPressureFullAvg10Ratio \
 		IdleAgeHistogram LastScanTimestamp; do
 		live_members "$obj" org.pageidled1.Cgroup | grep -q " \.$m " || fail "Cgroup lacks $m"
 	done
