@@ -45,6 +45,12 @@ void attrib_batch(Attrib *a, size_t n_pfns, const uint64_t *flags, const uint64_
                                                            ws_window_intervals(a->window_intervals,
                                                                                a->head_node->measured_intervals),
                                                            1);
+                                        page_stats_account_cold(&a->head_node->own, a->head_anon,
+                                                                a->head_prev_age, a->head_age,
+                                                                a->set->cold_intervals, 1);
+                                        page_stats_account_windows(&a->head_node->own, a->head_age,
+                                                                   a->set->windows_intervals, a->set->n_windows,
+                                                                   a->head_node->measured_intervals, 1);
                                         a->tracked_pages++;
                                         ages[i] = a->head_age;
                                 } else
@@ -64,6 +70,11 @@ void attrib_batch(Attrib *a, size_t n_pfns, const uint64_t *flags, const uint64_
                         }
                         anon = f & KPF(KPF_ANON);
                         age = age_next(ages[i], (prev >> b) & 1, (idle_word >> b) & 1);
+                        page_stats_account_cold(&node->own, anon, ages[i], age, a->set->cold_intervals, 1);
+                        page_stats_account_windows(&node->own, age, a->set->windows_intervals, a->set->n_windows,
+                                                   node->measured_intervals, 1);
+                        if (f & KPF(KPF_COMPOUND_HEAD))
+                                a->head_prev_age = ages[i];
                         ages[i] = age;
                         mark |= UINT64_C(1) << b;
                         page_stats_account(&node->own, anon, age,
@@ -102,6 +113,9 @@ void attrib_folios(Attrib *a, uint64_t range_pfn, uint64_t range_pfns, uint64_t 
                         continue;
                 node = &a->set->nodes[f->cgroup];
                 age = age_next(ages[i], (marks[i / 64] >> (i % 64)) & 1, f->flags & PAGEIDLE_FOLIO_IDLE);
+                page_stats_account_cold(&node->own, anon, ages[i], age, a->set->cold_intervals, n);
+                page_stats_account_windows(&node->own, age, a->set->windows_intervals, a->set->n_windows,
+                                           node->measured_intervals, n);
                 /* Tails follow their head, as in attrib_batch(). */
                 end = i + n < range_pfns ? i + n : range_pfns;
                 memset(ages + i, age, end - i);

@@ -19,6 +19,7 @@ typedef struct Attrib {
         CgroupNode *head_node;          /* the head whose tails follow, or NULL */
         bool head_anon;
         uint8_t head_age;
+        uint8_t head_prev_age;          /* the head's age before this pass */
 
         uint64_t cached_inode;          /* last lookup: runs of pages share a cgroup */
         CgroupNode *cached_node;

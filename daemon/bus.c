@@ -73,6 +73,72 @@ static int property_get_histogram(sd_bus *bus, const char *path, const char *int
         return sd_bus_message_close_container(reply);
 }
 
+/* a(ttt): each working-set window, its bytes and how much of it they cover. */
+static int property_get_working_sets(sd_bus *bus, const char *path, const char *interface, const char *property,
+                                     sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        const SnapshotCgroup *c = userdata;
+        int r;
+
+        r = sd_bus_message_open_container(reply, 'a', "(ttt)");
+        if (r < 0)
+                return r;
+        for (unsigned i = 0; i < c->estimate.n_windows; i++) {
+                r = sd_bus_message_append(reply, "(ttt)", c->windows_usec[i], c->estimate.window_ws_bytes[i],
+                                          c->windows_measured_usec[i]);
+                if (r < 0)
+                        return r;
+        }
+        return sd_bus_message_close_container(reply);
+}
+
+static int property_get_windows(sd_bus *bus, const char *path, const char *interface, const char *property,
+                                sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        const SnapshotInfo *info = userdata;
+
+        return sd_bus_message_append_array(reply, 't', info->windows_usec, info->n_windows * sizeof(uint64_t));
+}
+
+/* The kernel's figures of a cgroup: D-Bus has no null, so a byte count not
+ * known (or no limit) is UINT64_MAX, as systemd's MemoryMax is for
+ * infinity, and a rate or ratio not known is -1. */
+static uint64_t kernel_u64(const SnapshotCgroup *c, const char *property) {
+        const CgroupKernel *k = &c->kernel;
+
+        if ((strcmp(property, "MemoryCurrentBytes") == 0))
+                return k->has_current ? k->current_bytes : UINT64_MAX;
+        if ((strcmp(property, "MemoryHighBytes") == 0))
+                return k->has_high ? k->high_bytes : UINT64_MAX;
+        if ((strcmp(property, "MemoryMaxBytes") == 0))
+                return k->has_max ? k->max_bytes : UINT64_MAX;
+        return c->has_cadvisor_working_set ? c->cadvisor_working_set_bytes : UINT64_MAX;
+}
+
+static double kernel_double(const SnapshotCgroup *c, const char *property) {
+        const CgroupKernel *k = &c->kernel;
+
+        if ((strcmp(property, "WorkingsetRefaultAnonPerSecond") == 0))
+                return k->has_refault_anon_rate ? k->refault_anon_per_second : -1.0;
+        if ((strcmp(property, "WorkingsetRefaultFilePerSecond") == 0))
+                return k->has_refault_file_rate ? k->refault_file_per_second : -1.0;
+        if ((strcmp(property, "MemoryPressureSomeAvg10Ratio") == 0))
+                return k->has_pressure_some ? k->pressure_some_avg10 : -1.0;
+        return k->has_pressure_full ? k->pressure_full_avg10 : -1.0;
+}
+
+static int property_get_kernel_u64(sd_bus *bus, const char *path, const char *interface, const char *property,
+                                   sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        uint64_t v = kernel_u64(userdata, property);
+
+        return sd_bus_message_append_basic(reply, 't', &v);
+}
+
+static int property_get_kernel_double(sd_bus *bus, const char *path, const char *interface, const char *property,
+                                      sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        double v = kernel_double(userdata, property);
+
+        return sd_bus_message_append_basic(reply, 'd', &v);
+}
+
 static const BusObject *bus_find_object(const BusObject *l, size_t n, const char *path) {
         for (size_t i = 0; i < n; i++)
                 if (strcmp(l[i].cgroup->path, path) == 0)
@@ -148,12 +214,39 @@ static void bus_cgroup_changes(const SnapshotCgroup *o, const SnapshotCgroup *c,
         CHANGED(anon_idle_bytes, "AnonIdleBytes");
         CHANGED(file_bytes, "FileBytes");
         CHANGED(file_idle_bytes, "FileIdleBytes");
+        CHANGED(cold_bytes, "ColdBytes");
+        CHANGED(cold_anon_bytes, "ColdAnonBytes");
+        CHANGED(cold_file_bytes, "ColdFileBytes");
+        CHANGED(cold_bytes, "ReclaimableBytes");
+        CHANGED(promoted_bytes, "PromotedBytes");
+        CHANGED(promotion_bytes_per_minute, "PromotionBytesPerMinute");
+        CHANGED(promotion_ratio, "PromotionRatio");
+        CHANGED(headroom_ratio, "HeadroomRatio");
+        CHANGED(suggested_limit_bytes, "SuggestedLimitBytes");
 #undef CHANGED
         if (memcmp(x->hist_lower_usec, y->hist_lower_usec, sizeof(x->hist_lower_usec)) != 0 ||
             memcmp(x->hist_bytes, y->hist_bytes, sizeof(x->hist_bytes)) != 0)
                 names[n++] = "IdleAgeHistogram";
         if (o->working_set_measured_usec != c->working_set_measured_usec)
                 names[n++] = "WorkingSetMeasuredUSec";
+        if (x->n_windows != y->n_windows ||
+            memcmp(x->window_ws_bytes, y->window_ws_bytes, sizeof(x->window_ws_bytes)) != 0 ||
+            memcmp(o->windows_usec, c->windows_usec, sizeof(o->windows_usec)) != 0 ||
+            memcmp(o->windows_measured_usec, c->windows_measured_usec, sizeof(o->windows_measured_usec)) != 0)
+                names[n++] = "WorkingSets";
+        {
+                static const char *const u[] = { "MemoryCurrentBytes", "MemoryHighBytes", "MemoryMaxBytes",
+                                                 "CadvisorWorkingSetBytes" };
+                static const char *const d[] = { "WorkingsetRefaultAnonPerSecond", "WorkingsetRefaultFilePerSecond",
+                                                 "MemoryPressureSomeAvg10Ratio", "MemoryPressureFullAvg10Ratio" };
+
+                for (size_t i = 0; i < ELEMENTSOF(u); i++)
+                        if (kernel_u64(o, u[i]) != kernel_u64(c, u[i]))
+                                names[n++] = u[i];
+                for (size_t i = 0; i < ELEMENTSOF(d); i++)
+                        if (kernel_double(o, d[i]) != kernel_double(c, d[i]))
+                                names[n++] = d[i];
+        }
         names[n] = NULL;
 }
 
@@ -179,7 +272,7 @@ static void bus_emit_cgroup_changes(Bus *b, const BusObject *old, size_t n_old) 
         for (size_t i = 0; i < b->n_objects; i++) {
                 const SnapshotCgroup *c = b->objects[i].cgroup, *o = NULL;
                 _cleanup_free_ char *path = NULL;
-                const char *names[16];
+                const char *names[48];
                 int r;
 
                 /* Both lists come in the order of the hierarchy's walk. */
@@ -517,6 +610,10 @@ static const sd_bus_vtable manager_vtable[] = {
                         SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("WorkingSetWindowUSec", "t", property_get_uint64, offsetof(Bus, info.window_usec),
                         SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("WorkingSetWindowsUSec", "at", property_get_windows, offsetof(Bus, info),
+                        SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("ColdAgeUSec", "t", property_get_uint64, offsetof(Bus, info.cold_age_usec),
+                        SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("LastScanTimestamp", "t", property_get_uint64, offsetof(Bus, info.last_scan_timestamp_usec),
                         SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("LastScanDurationUSec", "t", property_get_uint64,
@@ -558,6 +655,32 @@ static const sd_bus_vtable cgroup_vtable[] = {
         CGROUP_U64("AnonIdleBytes", anon_idle_bytes),
         CGROUP_U64("FileBytes", file_bytes),
         CGROUP_U64("FileIdleBytes", file_idle_bytes),
+        /* 0 where the backend keeps no idle ages (the document has null). */
+        CGROUP_U64("ColdBytes", cold_bytes),
+        CGROUP_U64("ColdAnonBytes", cold_anon_bytes),
+        CGROUP_U64("ColdFileBytes", cold_file_bytes),
+        CGROUP_U64("ReclaimableBytes", cold_bytes),
+        CGROUP_U64("PromotedBytes", promoted_bytes),
+        SD_BUS_PROPERTY("PromotionBytesPerMinute", "d", property_get_double,
+                        offsetof(SnapshotCgroup, estimate.promotion_bytes_per_minute),
+                        SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("PromotionRatio", "d", property_get_double, offsetof(SnapshotCgroup, estimate.promotion_ratio),
+                        SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("HeadroomRatio", "d", property_get_double, offsetof(SnapshotCgroup, estimate.headroom_ratio),
+                        SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        CGROUP_U64("SuggestedLimitBytes", suggested_limit_bytes),
+        SD_BUS_PROPERTY("WorkingSets", "a(ttt)", property_get_working_sets, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+#define CGROUP_KERNEL(name, type, getter) \
+        SD_BUS_PROPERTY(name, type, getter, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE)
+        CGROUP_KERNEL("MemoryCurrentBytes", "t", property_get_kernel_u64),
+        CGROUP_KERNEL("MemoryHighBytes", "t", property_get_kernel_u64),
+        CGROUP_KERNEL("MemoryMaxBytes", "t", property_get_kernel_u64),
+        CGROUP_KERNEL("CadvisorWorkingSetBytes", "t", property_get_kernel_u64),
+        CGROUP_KERNEL("WorkingsetRefaultAnonPerSecond", "d", property_get_kernel_double),
+        CGROUP_KERNEL("WorkingsetRefaultFilePerSecond", "d", property_get_kernel_double),
+        CGROUP_KERNEL("MemoryPressureSomeAvg10Ratio", "d", property_get_kernel_double),
+        CGROUP_KERNEL("MemoryPressureFullAvg10Ratio", "d", property_get_kernel_double),
+#undef CGROUP_KERNEL
         SD_BUS_PROPERTY("IdleAgeHistogram", "a(tt)", property_get_histogram, offsetof(SnapshotCgroup, estimate),
                         SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         /* The same for every object at every scan: ScanCompleted says when

@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cgroup-kernel.h"
 #include "estimate.h"
 
 #define CGROUP_NO_PARENT SIZE_MAX
@@ -23,6 +24,7 @@ typedef struct CgroupNode {
                                          * manager sets it; cgroup_set_add(): AGE_MAX) */
         PageStats own;          /* pages charged to this cgroup itself */
         PageStats total;        /* own plus every descendant's */
+        CgroupKernel kernel;    /* the kernel's counters, read when published (tracked nodes) */
 } CgroupNode;
 
 /* The nodes in depth-first pre-order (a parent before its children), with
@@ -34,6 +36,10 @@ typedef struct CgroupSet {
         uint64_t *keys;         /* open addressing: inode, 0 = empty */
         size_t *values;         /* node index */
         size_t n_buckets;       /* a power of two */
+        unsigned cold_intervals;        /* pages idle this many intervals are cold;
+                                         * 0: not counted (the manager sets it) */
+        unsigned n_windows;             /* the working-set windows, in intervals, */
+        unsigned windows_intervals[WS_WINDOWS_MAX];     /* increasing (the manager sets them) */
 } CgroupSet;
 
 CgroupSet *cgroup_set_free(CgroupSet *s);

@@ -11,6 +11,9 @@
 
 #include "cgroup-path.h"
 #include "conf.h"
+#include "estimate.h"
+
+_Static_assert(CONFIG_WINDOWS_MAX == WS_WINDOWS_MAX, "one bound for the windows");
 #include "util.h"
 
 static const char * const backend_table[_BACKEND_MAX] = {
@@ -90,10 +93,61 @@ int config_default_cgroups(Config *c) {
         return strv_extend(&c->cgroups, "/*");
 }
 
-unsigned config_window_intervals(const Config *c) {
-        uint64_t n = DIV_ROUND_UP(c->window_usec, c->interval_usec);
+static unsigned window_intervals(uint64_t window_usec, uint64_t interval_usec) {
+        uint64_t n = DIV_ROUND_UP(window_usec, interval_usec);
 
-        return (unsigned) MIN(MAX(n, 1), 254);
+        return (unsigned) MIN(MAX(n, 1), CONFIG_WINDOW_MAX_INTERVALS);
+}
+
+unsigned config_window_intervals(const Config *c) {
+        return window_intervals(c->window_usec, c->interval_usec);
+}
+
+unsigned config_windows_intervals(const Config *c, unsigned *ret) {
+        unsigned n = MAX(c->windows.n, 1u);
+
+        for (unsigned i = 0; i < n; i++)
+                ret[i] = window_intervals(c->windows.usec[i], c->interval_usec);
+        return n;
+}
+
+uint64_t config_cold_intervals(const Config *c) {
+        uint64_t n = DIV_ROUND_UP(c->cold_age_usec ?: CONFIG_COLD_AGE_DEFAULT_USEC, c->interval_usec);
+
+        /* The default fits any interval; a ColdAge= given does or is refused. */
+        if (c->cold_age_usec == 0)
+                n = MIN(n, AGE_MAX);
+        return MAX(n, 1);
+}
+
+int config_check(const Config *c, char **ret_error) {
+        char a[32], b[32];
+
+        *ret_error = NULL;
+        if (config_cold_intervals(c) > AGE_MAX) {
+                if (asprintf(ret_error, "ColdAge=%s is longer than %u scan intervals of %s, the most an idle age "
+                             "counts: raise Interval= or lower ColdAge=",
+                             format_duration(a, sizeof(a), c->cold_age_usec), AGE_MAX,
+                             format_duration(b, sizeof(b), c->interval_usec)) < 0) {
+                        *ret_error = NULL;
+                        return -ENOMEM;
+                }
+                return -ERANGE;
+        }
+        /* A window given that the ages cannot hold is refused; the default fits. */
+        for (unsigned i = 0; i < c->windows.n; i++) {
+                if (DIV_ROUND_UP(c->windows.usec[i], c->interval_usec) <= CONFIG_WINDOW_MAX_INTERVALS)
+                        continue;
+                if (asprintf(ret_error, "WorkingSetWindow=%s is longer than %u scan intervals of %s, the most "
+                             "an idle age counts: raise Interval= or shorten the window",
+                             format_duration(a, sizeof(a), c->windows.usec[i]), CONFIG_WINDOW_MAX_INTERVALS,
+                             format_duration(b, sizeof(b), c->interval_usec)) < 0) {
+                        *ret_error = NULL;
+                        return -ENOMEM;
+                }
+                return -ERANGE;
+        }
+        return 0;
 }
 
 unsigned config_history_scans(const Config *c) {
@@ -140,6 +194,39 @@ static int parse_window(const char *value, void *field, const char **why) {
                 return -ERANGE;
         }
         *(uint64_t *) field = usec;
+        return 0;
+}
+
+/* One window or several, separated by commas, shortest first (a space
+ * already joins the parts of one duration: "1h 30min"). */
+static int parse_windows(const char *value, void *field, const char **why) {
+        ConfigWindows w = {};
+        const char *p = value;
+
+        for (;;) {
+                size_t k = strcspn(p, ",");
+                _cleanup_free_ char *item = strndup(p, k);
+                int r;
+
+                if (!item)
+                        return -ENOMEM;
+                if (w.n == CONFIG_WINDOWS_MAX) {
+                        *why = "too many windows (at most 8)";
+                        return -E2BIG;
+                }
+                r = parse_window(item, &w.usec[w.n], why);
+                if (r < 0)
+                        return r;
+                if (w.n > 0 && w.usec[w.n] <= w.usec[w.n - 1]) {
+                        *why = "windows must be listed shortest first, each longer than the one before";
+                        return -EINVAL;
+                }
+                w.n++;
+                if (!p[k])
+                        break;
+                p += k + 1;
+        }
+        *(ConfigWindows *) field = w;
         return 0;
 }
 
@@ -346,7 +433,8 @@ static const struct {
         bool list;              /* may be repeated, each line adding to it */
 } config_table[] = {
         { "Scan", "Interval", parse_interval, offsetof(Config, interval_usec) },
-        { "Scan", "WorkingSetWindow", parse_window, offsetof(Config, window_usec) },
+        { "Scan", "WorkingSetWindow", parse_windows, offsetof(Config, windows) },
+        { "Scan", "ColdAge", parse_window, offsetof(Config, cold_age_usec) },
         { "Scan", "CPUBudget", parse_budget, offsetof(Config, cpu_budget_percent) },
         { "Scan", "Backend", parse_backend, offsetof(Config, backend) },
         { "Scan", "ScanPath", parse_scan_path, offsetof(Config, scan_path) },

@@ -41,11 +41,22 @@ typedef struct ConfigHistory {
         unsigned scans;
 } ConfigHistory;
 
+/* WorkingSetWindow=: up to CONFIG_WINDOWS_MAX windows, shortest first. */
+#define CONFIG_WINDOWS_MAX 8u
+typedef struct ConfigWindows {
+        uint64_t usec[CONFIG_WINDOWS_MAX];
+        unsigned n;                     /* 0: not given, the default's one window */
+} ConfigWindows;
+
 /* Every setting, in the units it is used in.  Defaults are in conf.c and
  * documented in pageidled.conf(5). */
 typedef struct Config {
         uint64_t interval_usec;         /* [Scan] Interval= */
-        uint64_t window_usec;           /* [Scan] WorkingSetWindow= */
+        union {
+                uint64_t window_usec;   /* [Scan] WorkingSetWindow=, its first window */
+                ConfigWindows windows;  /* [Scan] WorkingSetWindow=, every window */
+        };
+        uint64_t cold_age_usec;         /* [Scan] ColdAge=, 0: the default */
         unsigned cpu_budget_percent;    /* [Scan] CPUBudget= */
         Backend backend;                /* [Scan] Backend= */
         ScanPath scan_path;             /* [Scan] ScanPath= */
@@ -103,3 +114,18 @@ unsigned config_history_scans(const Config *c);
 
 /* Number of whole intervals in the working-set window, at least one. */
 unsigned config_window_intervals(const Config *c);
+/* The same for every window, into ret (CONFIG_WINDOWS_MAX of them);
+ * returns how many there are. */
+#define CONFIG_WINDOW_MAX_INTERVALS 254u
+unsigned config_windows_intervals(const Config *c, unsigned *ret);
+
+/* ColdAge= in whole intervals (rounded up, at least one); more than
+ * AGE_MAX only in a configuration config_check() refuses.  Without
+ * ColdAge=, the default, at most AGE_MAX intervals. */
+#define CONFIG_COLD_AGE_DEFAULT_USEC (120 * USEC_PER_SEC)
+uint64_t config_cold_intervals(const Config *c);
+
+/* The checks of settings that depend on each other, on the configuration
+ * as the file and the command line make it: 0, or a negative errno and in
+ * *ret_error what is wrong. */
+int config_check(const Config *c, char **ret_error);

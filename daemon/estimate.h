@@ -14,6 +14,9 @@
  * pages idle for at least 2^(k-1) intervals. */
 #define AGE_BUCKETS 9u
 
+/* WorkingSetWindow= may list this many windows. */
+#define WS_WINDOWS_MAX 8u
+
 enum {
         PAGE_FILE = 0,
         PAGE_ANON = 1,
@@ -25,6 +28,10 @@ typedef struct PageStats {
         uint64_t idle_pages[2];
         uint64_t ws_pages;
         uint64_t hist_pages[AGE_BUCKETS];
+        uint64_t cold_pages[2];         /* idle for at least the cold age */
+        uint64_t promoted_pages;        /* cold at the previous pass, used since */
+        uint64_t window_ws_pages[WS_WINDOWS_MAX];       /* each working-set window's but
+                                                         * the first (ws_pages) */
 } PageStats;
 
 /* What is published per cgroup; pageidled(8), section ESTIMATES, says what
@@ -40,6 +47,25 @@ typedef struct Estimate {
         uint64_t file_idle_bytes;
         uint64_t hist_lower_usec[AGE_BUCKETS];
         uint64_t hist_bytes[AGE_BUCKETS];
+        /* Cold memory and its promotion (estimate_cold_from_stats()); all
+         * zero when cold_known is false (the refs backend has no ages). */
+        bool cold_known;
+        uint64_t cold_bytes;
+        uint64_t cold_anon_bytes;
+        uint64_t cold_file_bytes;
+        uint64_t promoted_bytes;                /* in the last interval */
+        double promotion_bytes_per_minute;
+        double promotion_ratio;                 /* per minute, of working_set_bytes */
+        /* Advice, never applied (estimate_advise()); 0 when !cold_known. */
+        double headroom_ratio;
+        uint64_t suggested_limit_bytes;
+        /* Every working-set window's (estimate_windows_from_stats()): the
+         * first is working_set_bytes's. */
+        unsigned n_windows;
+        uint64_t window_ws_bytes[WS_WINDOWS_MAX];
+        /* The kernel's refaults (both kinds), per minute, of the longest
+         * window's working set; 0 when not known (set before estimate_advise()). */
+        double refault_ratio;
 } Estimate;
 
 static inline uint8_t age_next(uint8_t age, bool was_marked, bool idle) {
@@ -75,6 +101,51 @@ static inline void page_stats_account(PageStats *s, bool anon, uint8_t age,
         s->hist_pages[age_bucket(age)] += n_pages;
 }
 
+/* Cold pages and promotions: a page is cold when idle for at least
+ * cold_intervals intervals, and promoted when it was cold before this
+ * pass (prev_age) and was used since (age 0).  cold_intervals 0: none. */
+static inline void page_stats_account_cold(PageStats *s, bool anon, uint8_t prev_age, uint8_t age,
+                                           unsigned cold_intervals, uint64_t n_pages) {
+        if (cold_intervals == 0)
+                return;
+        if (age >= cold_intervals)
+                s->cold_pages[anon] += n_pages;
+        else if (age == 0 && prev_age >= cold_intervals)
+                s->promoted_pages += n_pages;
+}
+
+/* The working set of each window after the first (whose is ws_pages),
+ * in whole intervals: age below what has been measured of the window. */
+static inline void page_stats_account_windows(PageStats *s, uint8_t age, const unsigned *window_intervals,
+                                              unsigned n_windows, unsigned measured_intervals, uint64_t n_pages) {
+        for (unsigned i = 1; i < n_windows; i++)
+                if (age < ws_window_intervals(window_intervals[i], measured_intervals))
+                        s->window_ws_pages[i] += n_pages;
+}
+
 void page_stats_add(PageStats *a, const PageStats *b);
 
 void estimate_from_stats(Estimate *e, const PageStats *s, uint64_t page_size, uint64_t interval_usec);
+/* The cold and promotion figures of e, after estimate_from_stats(): known
+ * when cold_known (the pass measured ages against a cold age). */
+void estimate_cold_from_stats(Estimate *e, const PageStats *s, uint64_t page_size, uint64_t interval_usec,
+                              bool cold_known);
+
+/* The headroom above the working set a limit should leave: ESTIMATE_HEADROOM_MIN,
+ * growing by ESTIMATE_HEADROOM_PER_PROMOTION times the promotion ratio (the
+ * share of the working set that comes back from cold memory per minute) and
+ * ESTIMATE_HEADROOM_PER_REFAULT times the refault ratio (the share that
+ * comes back from reclaim), at most ESTIMATE_HEADROOM_MAX; pageidled(8),
+ * ESTIMATES, has the formula. */
+#define ESTIMATE_HEADROOM_MIN 0.10
+#define ESTIMATE_HEADROOM_MAX 1.00
+#define ESTIMATE_HEADROOM_PER_PROMOTION 50.0
+#define ESTIMATE_HEADROOM_PER_REFAULT 50.0
+/* suggested_limit_bytes = working_set_bytes * (1 + headroom), rounded up
+ * to a page; after estimate_cold_from_stats(). */
+void estimate_advise(Estimate *e, uint64_t page_size);
+
+/* Every window's working set, after estimate_from_stats() and before
+ * estimate_advise(), which takes the longest (the last: they are listed
+ * in increasing order). */
+void estimate_windows_from_stats(Estimate *e, const PageStats *s, uint64_t page_size, unsigned n_windows);

@@ -48,7 +48,89 @@ static int append(json_object *a, json_object *v) {
         return 0;
 }
 
-static json_object *cgroup_to_json(const SnapshotCgroup *c) {
+/* The windows, shortest first: working_set_windows_usec. */
+static int json_add_windows(json_object *o, const SnapshotInfo *s) {
+        _cleanup_json_ json_object *a = json_object_new_array();
+
+        if (!a)
+                return -ENOMEM;
+        for (unsigned i = 0; i < s->n_windows; i++)
+                if (append(a, json_object_new_uint64(s->windows_usec[i])) < 0)
+                        return -ENOMEM;
+        return json_add(o, "working_set_windows_usec", TAKE_PTR(a));
+}
+
+/* A figure that is not known is null, never 0. */
+static int json_add_u64_or_null(json_object *o, const char *key, bool known, uint64_t v) {
+        return known ? json_add_u64(o, key, v) : json_add_str(o, key, NULL);
+}
+
+static int json_add_double_or_null(json_object *o, const char *key, bool known, double v) {
+        return known ? json_add(o, key, json_object_new_double(v)) : json_add_str(o, key, NULL);
+}
+
+/* Cold memory and its promotion: null where the backend measures no ages. */
+static int cgroup_cold_to_json(json_object *o, const Estimate *e) {
+        bool k = e->cold_known;
+
+        if (json_add_u64_or_null(o, "cold_bytes", k, e->cold_bytes) < 0 ||
+            json_add_u64_or_null(o, "cold_anon_bytes", k, e->cold_anon_bytes) < 0 ||
+            json_add_u64_or_null(o, "cold_file_bytes", k, e->cold_file_bytes) < 0 ||
+            json_add_u64_or_null(o, "promoted_bytes", k, e->promoted_bytes) < 0 ||
+            json_add_double_or_null(o, "promotion_bytes_per_minute", k, e->promotion_bytes_per_minute) < 0 ||
+            json_add_double_or_null(o, "promotion_ratio", k, e->promotion_ratio) < 0 ||
+            json_add_u64_or_null(o, "reclaimable_bytes", k, e->cold_bytes) < 0 ||
+            json_add_double_or_null(o, "headroom_ratio", k, e->headroom_ratio) < 0 ||
+            json_add_u64_or_null(o, "suggested_limit_bytes", k, e->suggested_limit_bytes) < 0)
+                return -ENOMEM;
+        return 0;
+}
+
+/* Every working-set window's figure, the first as working_set_bytes. */
+static int cgroup_windows_to_json(json_object *o, const SnapshotInfo *s, const SnapshotCgroup *c) {
+        _cleanup_json_ json_object *a = json_object_new_array();
+        const Estimate *e = &c->estimate;
+
+        if (!a)
+                return -ENOMEM;
+        for (unsigned i = 0; i < e->n_windows && i < s->n_windows; i++) {
+                json_object *w = json_object_new_object();
+
+                if (!w || json_add_u64(w, "window_usec", s->windows_usec[i]) < 0 ||
+                    json_add_u64(w, "bytes", e->window_ws_bytes[i]) < 0 ||
+                    json_add_u64(w, "measured_usec", c->windows_measured_usec[i]) < 0) {
+                        json_object_put(w);
+                        return -ENOMEM;
+                }
+                if (append(a, w) < 0)
+                        return -ENOMEM;
+        }
+        return json_add(o, "working_sets", TAKE_PTR(a));
+}
+
+/* What the kernel says: null where it does not (no limit, no PSI, no
+ * counter, the first reading for a rate). */
+static int cgroup_kernel_to_json(json_object *o, const SnapshotCgroup *c) {
+        const CgroupKernel *k = &c->kernel;
+
+        if (json_add_u64_or_null(o, "memory_current_bytes", k->has_current, k->current_bytes) < 0 ||
+            json_add_u64_or_null(o, "memory_high_bytes", k->has_high, k->high_bytes) < 0 ||
+            json_add_u64_or_null(o, "memory_max_bytes", k->has_max, k->max_bytes) < 0 ||
+            json_add_u64_or_null(o, "cadvisor_working_set_bytes", c->has_cadvisor_working_set,
+                                 c->cadvisor_working_set_bytes) < 0 ||
+            json_add_double_or_null(o, "workingset_refault_anon_per_second", k->has_refault_anon_rate,
+                                    k->refault_anon_per_second) < 0 ||
+            json_add_double_or_null(o, "workingset_refault_file_per_second", k->has_refault_file_rate,
+                                    k->refault_file_per_second) < 0 ||
+            json_add_double_or_null(o, "memory_pressure_some_avg10_ratio", k->has_pressure_some,
+                                    k->pressure_some_avg10) < 0 ||
+            json_add_double_or_null(o, "memory_pressure_full_avg10_ratio", k->has_pressure_full,
+                                    k->pressure_full_avg10) < 0)
+                return -ENOMEM;
+        return 0;
+}
+
+static json_object *cgroup_to_json(const SnapshotInfo *s, const SnapshotCgroup *c) {
         _cleanup_json_ json_object *o = json_object_new_object(), *hist = json_object_new_array();
         const Estimate *e = &c->estimate;
 
@@ -63,7 +145,10 @@ static json_object *cgroup_to_json(const SnapshotCgroup *c) {
             json_add_u64(o, "anon_bytes", e->anon_bytes) < 0 ||
             json_add_u64(o, "anon_idle_bytes", e->anon_idle_bytes) < 0 ||
             json_add_u64(o, "file_bytes", e->file_bytes) < 0 ||
-            json_add_u64(o, "file_idle_bytes", e->file_idle_bytes) < 0)
+            json_add_u64(o, "file_idle_bytes", e->file_idle_bytes) < 0 ||
+            cgroup_cold_to_json(o, e) < 0 ||
+            cgroup_windows_to_json(o, s, c) < 0 ||
+            cgroup_kernel_to_json(o, c) < 0)
                 return NULL;
         for (unsigned i = 0; i < AGE_BUCKETS; i++) {
                 json_object *b = json_object_new_object();
@@ -96,13 +181,15 @@ int json_format(const Snapshot *snapshot, char **ret) {
             json_add_str(o, "state_detail", s->state_detail) < 0 ||
             json_add_u64(o, "scan_interval_usec", s->interval_usec) < 0 ||
             json_add_u64(o, "working_set_window_usec", s->window_usec) < 0 ||
+            json_add_u64_or_null(o, "cold_age_usec", s->cold_age_usec > 0, s->cold_age_usec) < 0 ||
+            json_add_windows(o, s) < 0 ||
             json_add_u64(o, "scan_count", s->scan_count) < 0 ||
             json_add_u64(o, "last_scan_timestamp_usec", s->last_scan_timestamp_usec) < 0 ||
             json_add_u64(o, "last_scan_duration_usec", s->last_scan_duration_usec) < 0 ||
             json_add_u64(o, "page_size", s->page_size) < 0)
                 return -ENOMEM;
         for (size_t i = 0; i < snapshot->n_cgroups; i++)
-                if (append(cgroups, cgroup_to_json(&snapshot->cgroups[i])) < 0)
+                if (append(cgroups, cgroup_to_json(s, &snapshot->cgroups[i])) < 0)
                         return -ENOMEM;
         if (json_add(o, "cgroups", TAKE_PTR(cgroups)) < 0)
                 return -ENOMEM;

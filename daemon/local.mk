@@ -11,6 +11,7 @@ daemon_libpageidled_a_SOURCES = \
 	daemon/conf.c daemon/conf.h \
 	daemon/estimate.c daemon/estimate.h \
 	daemon/cgroup.c daemon/cgroup.h \
+	daemon/cgroup-kernel.c daemon/cgroup-kernel.h \
 	daemon/attrib.c daemon/attrib.h \
 	daemon/ram.c daemon/ram.h \
 	daemon/scan.c daemon/scan.h \

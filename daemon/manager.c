@@ -111,6 +111,11 @@ static int manager_load_config(const Manager *m, Config **ret) {
         r = config_apply_options(c, m->options);
         if (r < 0)
                 return log_oom();
+        r = config_check(c, &error);
+        if (r == -ENOMEM)
+                return log_oom();
+        if (r < 0)
+                return log_error_errno(r, "%s", error);
         *ret = TAKE_PTR(c);
         return 0;
 }
@@ -364,12 +369,19 @@ static int manager_make_snapshot(Manager *m, Snapshot **ret) {
                 .state_detail = m->state_detail,
                 .interval_usec = m->config->interval_usec,
                 .window_usec = config_window_intervals(m->config) * m->config->interval_usec,
+                .cold_age_usec = m->backend == BACKEND_REFS ? 0 :
+                                 config_cold_intervals(m->config) * m->config->interval_usec,
                 .scan_count = m->scan_count,
                 .last_scan_timestamp_usec = m->last_scan_timestamp_usec,
                 .last_scan_duration_usec = m->last_scan_duration_usec,
                 .page_size = m->page_size,
         };
 
+        unsigned windows[CONFIG_WINDOWS_MAX];
+
+        info.n_windows = config_windows_intervals(m->config, windows);
+        for (unsigned i = 0; i < info.n_windows; i++)
+                info.windows_usec[i] = windows[i] * m->config->interval_usec;
         return snapshot_new(&info, m->published, ret);
 }
 
@@ -624,6 +636,28 @@ static uint64_t manager_cpu_usec(const Manager *m) {
         return cpu_time_usec() + user + sys;
 }
 
+/* The kernel's own counters of each tracked cgroup of set, as the scan is
+ * published; rates from the reading of the same cgroup (by inode) in the
+ * set published before. */
+static int manager_read_kernel(Manager *m, CgroupSet *set, const CgroupSet *before) {
+        uint64_t now = now_usec(CLOCK_MONOTONIC);
+        int r;
+
+        for (size_t i = 0; i < set->n_nodes; i++) {
+                CgroupNode *n = &set->nodes[i];
+                const CgroupNode *o;
+
+                if (!n->tracked)
+                        continue;
+                r = cgroup_kernel_read(m->cgroup_root_fd, n->path + 1, now, &n->kernel);
+                if (r < 0)
+                        return r;
+                o = before ? cgroup_set_lookup(before, n->inode) : NULL;
+                cgroup_kernel_rates(&n->kernel, o ? &o->kernel : NULL);
+        }
+        return 0;
+}
+
 static int manager_finish_pass(Manager *m) {
         bool measuring = m->vtable->measuring(m->backend_state);
         bool measured = measuring && m->pass_measures > 0;
@@ -640,6 +674,8 @@ static int manager_finish_pass(Manager *m) {
         if (measuring)
                 m->pass_measures++;
         if (measured) {
+                if (manager_read_kernel(m, m->scanning, m->published) < 0)
+                        return log_oom();
                 cgroup_set_free(m->published);
                 m->published = TAKE_PTR(m->scanning);
                 m->marked = cgroup_set_free(m->marked);
@@ -772,6 +808,8 @@ static int manager_begin_pass(Manager *m) {
         manager_log_cgroup_changes(m, set);
         manager_carry_measured(m, set);
 
+        set->cold_intervals = (unsigned) config_cold_intervals(m->config);
+        set->n_windows = config_windows_intervals(m->config, set->windows_intervals);
         cgroup_set_free(m->scanning);
         m->scanning = TAKE_PTR(set);
         m->vtable->begin(m->backend_state, &(BackendPass) {

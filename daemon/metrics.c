@@ -125,7 +125,22 @@ typedef enum CgroupMetric {
         CGROUP_BYTES,
         CGROUP_IDLE_BYTES,
         CGROUP_WORKING_SET_BYTES,
+        CGROUP_WORKING_SET_WINDOW_BYTES,
         CGROUP_IDLE_RATIO,
+        /* Only where the backend keeps idle ages (cold_age_usec > 0). */
+        CGROUP_COLD_BYTES,
+        CGROUP_RECLAIMABLE_BYTES,
+        CGROUP_PROMOTED_BYTES,
+        CGROUP_PROMOTION_RATIO,
+        CGROUP_SUGGESTED_LIMIT_BYTES,
+        /* The kernel's figures: a sample only where the kernel gives one. */
+        CGROUP_MEMORY_CURRENT_BYTES,
+        CGROUP_MEMORY_HIGH_BYTES,
+        CGROUP_MEMORY_MAX_BYTES,
+        CGROUP_CADVISOR_WORKING_SET_BYTES,
+        CGROUP_REFAULTS_PER_SECOND,
+        CGROUP_PRESSURE_AVG10_RATIO,
+        /* The last family, whose end tells a scraper the document is whole. */
         CGROUP_IDLE_AGE_BYTES,
         _CGROUP_METRIC_MAX,
 } CgroupMetric;
@@ -146,6 +161,10 @@ static const struct {
                 "pageidled_cgroup_working_set_bytes",
                 "Memory of the cgroup accessed within the working-set window (pageidled_working_set_window_seconds).",
         },
+        [CGROUP_WORKING_SET_WINDOW_BYTES] = {
+                "pageidled_cgroup_working_set_window_bytes",
+                "Memory of the cgroup accessed within each working-set window, labelled by its length in seconds.",
+        },
         [CGROUP_IDLE_RATIO] = {
                 "pageidled_cgroup_idle_ratio",
                 "Idle bytes divided by bytes, 0 when the cgroup has no memory.",
@@ -155,7 +174,70 @@ static const struct {
                 "Memory of the cgroup by idle age: idle for at least idle_seconds and less than the next bucket's "
                 "idle_seconds (log2 buckets of scan intervals; 0: accessed during the last interval).",
         },
+        [CGROUP_COLD_BYTES] = {
+                "pageidled_cgroup_cold_bytes",
+                "Memory of the cgroup not accessed for at least pageidled_cold_age_seconds, by type (anon, file).",
+        },
+        [CGROUP_RECLAIMABLE_BYTES] = {
+                "pageidled_cgroup_reclaimable_bytes",
+                "Advice, never acted on: the memory that could be reclaimed now, the cold memory.",
+        },
+        [CGROUP_PROMOTED_BYTES] = {
+                "pageidled_cgroup_promoted_bytes",
+                "Memory that was cold at the previous scan and was accessed during the last scan interval.",
+        },
+        [CGROUP_PROMOTION_RATIO] = {
+                "pageidled_cgroup_promotion_ratio",
+                "Promoted memory per minute divided by the working set, 0 when the working set is 0.",
+        },
+        [CGROUP_SUGGESTED_LIMIT_BYTES] = {
+                "pageidled_cgroup_suggested_limit_bytes",
+                "Advice, never acted on: a memory limit, the longest window's working set with a headroom that "
+                "grows with promotion and refaults.",
+        },
+        [CGROUP_MEMORY_CURRENT_BYTES] = {
+                "pageidled_cgroup_memory_current_bytes",
+                "The kernel's memory.current of the cgroup (cgroup v1: memory.usage_in_bytes).",
+        },
+        [CGROUP_MEMORY_HIGH_BYTES] = {
+                "pageidled_cgroup_memory_high_bytes",
+                "The cgroup's memory.high; no sample where it is max or not there.",
+        },
+        [CGROUP_MEMORY_MAX_BYTES] = {
+                "pageidled_cgroup_memory_max_bytes",
+                "The cgroup's memory.max (cgroup v1: memory.limit_in_bytes); no sample where there is no limit.",
+        },
+        [CGROUP_CADVISOR_WORKING_SET_BYTES] = {
+                "pageidled_cgroup_cadvisor_working_set_bytes",
+                "For comparison, cAdvisor's working set: memory.current minus inactive_file, at least 0.",
+        },
+        [CGROUP_REFAULTS_PER_SECOND] = {
+                "pageidled_cgroup_workingset_refaults_per_second",
+                "Pages refaulted per second between the last two scans (memory.stat workingset_refault_anon, "
+                "_file), by type.",
+        },
+        [CGROUP_PRESSURE_AVG10_RATIO] = {
+                "pageidled_cgroup_memory_pressure_avg10_ratio",
+                "memory.pressure avg10 as a ratio, by kind (some, full); no sample without PSI.",
+        },
 };
+
+/* A sample only where the figure is known: no sample rather than 0. */
+static void put_cgroup_u64_if(FILE *f, const char *name, const SnapshotCgroup *n, bool known, uint64_t v) {
+        if (!known)
+                return;
+        put_cgroup_sample(f, name, n, NULL, NULL);
+        fprintf(f, "%" PRIu64 "\n", v);
+}
+
+static void put_cgroup_double_if(FILE *f, const char *name, const SnapshotCgroup *n, const char *label,
+                                 const char *value, bool known, double v) {
+        if (!known)
+                return;
+        put_cgroup_sample(f, name, n, label, value);
+        put_double(f, v);
+        fputc('\n', f);
+}
 
 static void put_cgroup_metric(FILE *f, CgroupMetric which, const SnapshotCgroup *n) {
         const char *name = cgroup_metrics[which].name;
@@ -179,6 +261,13 @@ static void put_cgroup_metric(FILE *f, CgroupMetric which, const SnapshotCgroup 
                 put_cgroup_sample(f, name, n, NULL, NULL);
                 fprintf(f, "%" PRIu64 "\n", e->working_set_bytes);
                 break;
+        case CGROUP_WORKING_SET_WINDOW_BYTES:
+                for (unsigned i = 0; i < e->n_windows; i++) {
+                        put_cgroup_sample(f, name, n, "window",
+                                          metrics_format_seconds(buf, sizeof(buf), n->windows_usec[i]));
+                        fprintf(f, "%" PRIu64 "\n", e->window_ws_bytes[i]);
+                }
+                break;
         case CGROUP_IDLE_RATIO:
                 put_cgroup_sample(f, name, n, NULL, NULL);
                 put_double(f, e->idle_ratio);
@@ -190,6 +279,53 @@ static void put_cgroup_metric(FILE *f, CgroupMetric which, const SnapshotCgroup 
                                           metrics_format_seconds(buf, sizeof(buf), e->hist_lower_usec[i]));
                         fprintf(f, "%" PRIu64 "\n", e->hist_bytes[i]);
                 }
+                break;
+        case CGROUP_COLD_BYTES:
+                put_cgroup_sample(f, name, n, "type", "anon");
+                fprintf(f, "%" PRIu64 "\n", e->cold_anon_bytes);
+                put_cgroup_sample(f, name, n, "type", "file");
+                fprintf(f, "%" PRIu64 "\n", e->cold_file_bytes);
+                break;
+        case CGROUP_RECLAIMABLE_BYTES:
+                put_cgroup_sample(f, name, n, NULL, NULL);
+                fprintf(f, "%" PRIu64 "\n", e->cold_bytes);
+                break;
+        case CGROUP_PROMOTED_BYTES:
+                put_cgroup_sample(f, name, n, NULL, NULL);
+                fprintf(f, "%" PRIu64 "\n", e->promoted_bytes);
+                break;
+        case CGROUP_PROMOTION_RATIO:
+                put_cgroup_sample(f, name, n, NULL, NULL);
+                put_double(f, e->promotion_ratio);
+                fputc('\n', f);
+                break;
+        case CGROUP_SUGGESTED_LIMIT_BYTES:
+                put_cgroup_sample(f, name, n, NULL, NULL);
+                fprintf(f, "%" PRIu64 "\n", e->suggested_limit_bytes);
+                break;
+        case CGROUP_MEMORY_CURRENT_BYTES:
+                put_cgroup_u64_if(f, name, n, n->kernel.has_current, n->kernel.current_bytes);
+                break;
+        case CGROUP_MEMORY_HIGH_BYTES:
+                put_cgroup_u64_if(f, name, n, n->kernel.has_high, n->kernel.high_bytes);
+                break;
+        case CGROUP_MEMORY_MAX_BYTES:
+                put_cgroup_u64_if(f, name, n, n->kernel.has_max, n->kernel.max_bytes);
+                break;
+        case CGROUP_CADVISOR_WORKING_SET_BYTES:
+                put_cgroup_u64_if(f, name, n, n->has_cadvisor_working_set, n->cadvisor_working_set_bytes);
+                break;
+        case CGROUP_REFAULTS_PER_SECOND:
+                put_cgroup_double_if(f, name, n, "type", "anon", n->kernel.has_refault_anon_rate,
+                                     n->kernel.refault_anon_per_second);
+                put_cgroup_double_if(f, name, n, "type", "file", n->kernel.has_refault_file_rate,
+                                     n->kernel.refault_file_per_second);
+                break;
+        case CGROUP_PRESSURE_AVG10_RATIO:
+                put_cgroup_double_if(f, name, n, "kind", "some", n->kernel.has_pressure_some,
+                                     n->kernel.pressure_some_avg10);
+                put_cgroup_double_if(f, name, n, "kind", "full", n->kernel.has_pressure_full,
+                                     n->kernel.pressure_full_avg10);
                 break;
         default:
                 break;
@@ -240,6 +376,10 @@ int metrics_format(const Snapshot *snapshot, char **ret) {
         put_seconds_gauge(f, "pageidled_working_set_window_seconds",
                           "Memory accessed within this window counts as working set (whole scan intervals).",
                           s->window_usec);
+        if (s->cold_age_usec > 0)
+                put_seconds_gauge(f, "pageidled_cold_age_seconds",
+                                  "Memory idle at least this long counts as cold (whole scan intervals).",
+                                  s->cold_age_usec);
         put_seconds_gauge(f, "pageidled_last_scan_timestamp_seconds",
                           "When the last complete scan finished, in seconds since the epoch; 0 before the first.",
                           s->last_scan_timestamp_usec);
@@ -255,6 +395,8 @@ int metrics_format(const Snapshot *snapshot, char **ret) {
         for (CgroupMetric m = 0; m < _CGROUP_METRIC_MAX; m++) {
                 if (n_tracked == 0)
                         break;
+                if (m >= CGROUP_COLD_BYTES && m <= CGROUP_SUGGESTED_LIMIT_BYTES && s->cold_age_usec == 0)
+                        continue;
                 put_family(f, cgroup_metrics[m].name, "gauge", cgroup_metrics[m].help);
                 for (size_t i = 0; i < n_tracked; i++)
                         put_cgroup_metric(f, m, &snapshot->cgroups[i]);

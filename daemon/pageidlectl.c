@@ -22,6 +22,8 @@
 static bool arg_json = false;
 static bool arg_legend = true;
 
+#define WS_MAX 8
+
 typedef struct ManagerInfo {
         char *version, *backend, *scan_path, *state, *state_detail;
         uint64_t interval_usec, window_usec, last_scan_timestamp_usec, last_scan_duration_usec, scan_count;
@@ -37,6 +39,15 @@ typedef struct CgroupInfo {
         uint64_t last_scan_timestamp_usec;
         uint64_t hist_idle_usec[HIST_MAX], hist_bytes[HIST_MAX];
         size_t n_hist;
+        uint64_t cold_age_usec;                 /* the manager's; 0: no cold figures (refs) */
+        uint64_t cold_bytes, cold_anon_bytes, cold_file_bytes, reclaimable_bytes, promoted_bytes;
+        uint64_t suggested_limit_bytes;
+        double promotion_bytes_per_minute, promotion_ratio, headroom_ratio;
+        uint64_t ws_window_usec[WS_MAX], ws_bytes[WS_MAX], ws_measured_usec[WS_MAX];
+        size_t n_ws;
+        /* The kernel's: UINT64_MAX and -1 where not known (or no limit). */
+        uint64_t memory_current_bytes, memory_high_bytes, memory_max_bytes, cadvisor_working_set_bytes;
+        double refault_anon_per_second, refault_file_per_second, pressure_some_avg10, pressure_full_avg10;
 } CgroupInfo;
 
 static void manager_info_done(ManagerInfo *i) {
@@ -103,12 +114,37 @@ static int read_histogram(sd_bus_message *m, CgroupInfo *c) {
         return sd_bus_message_exit_container(m);
 }
 
+static int read_working_sets(sd_bus_message *m, CgroupInfo *c) {
+        uint64_t window, bytes, measured;
+        int r;
+
+        r = sd_bus_message_enter_container(m, 'v', "a(ttt)");
+        if (r < 0)
+                return r;
+        r = sd_bus_message_enter_container(m, 'a', "(ttt)");
+        if (r < 0)
+                return r;
+        c->n_ws = 0;
+        while ((r = sd_bus_message_read(m, "(ttt)", &window, &bytes, &measured)) > 0)
+                if (c->n_ws < WS_MAX) {
+                        c->ws_window_usec[c->n_ws] = window;
+                        c->ws_bytes[c->n_ws] = bytes;
+                        c->ws_measured_usec[c->n_ws++] = measured;
+                }
+        if (r < 0)
+                return r;
+        r = sd_bus_message_exit_container(m);
+        if (r < 0)
+                return r;
+        return sd_bus_message_exit_container(m);
+}
+
 /* Reads an a{sv} of GetAll: each known name with the signature it must
  * have, into the field at its place; unknown ones are skipped, so a newer
  * daemon with more properties works. */
 typedef struct Field {
         const char *name;
-        char type;              /* 's', 't', 'd', or 'h' for the histogram */
+        char type;              /* 's', 't', 'd', 'h' for the histogram, 'w' for the working sets */
         void *where;
 } Field;
 
@@ -136,6 +172,8 @@ static int read_properties(sd_bus_message *m, const Field *fields, size_t n, voi
                         r = sd_bus_message_read(m, "v", "t", f->where);
                 else if (f->type == 'd')
                         r = sd_bus_message_read(m, "v", "d", f->where);
+                else if (f->type == 'w')
+                        r = read_working_sets(m, obj);
                 else
                         r = read_histogram(m, obj);
                 if (r < 0)
@@ -215,13 +253,50 @@ static int get_cgroup(sd_bus *bus, const char *object, CgroupInfo *c) {
                 { "FileIdleBytes", 't', &c->file_idle_bytes },
                 { "IdleAgeHistogram", 'h', NULL },
                 { "LastScanTimestamp", 't', &c->last_scan_timestamp_usec },
+                { "ColdBytes", 't', &c->cold_bytes },
+                { "ColdAnonBytes", 't', &c->cold_anon_bytes },
+                { "ColdFileBytes", 't', &c->cold_file_bytes },
+                { "ReclaimableBytes", 't', &c->reclaimable_bytes },
+                { "PromotedBytes", 't', &c->promoted_bytes },
+                { "PromotionBytesPerMinute", 'd', &c->promotion_bytes_per_minute },
+                { "PromotionRatio", 'd', &c->promotion_ratio },
+                { "HeadroomRatio", 'd', &c->headroom_ratio },
+                { "SuggestedLimitBytes", 't', &c->suggested_limit_bytes },
+                { "WorkingSets", 'w', NULL },
+                { "MemoryCurrentBytes", 't', &c->memory_current_bytes },
+                { "MemoryHighBytes", 't', &c->memory_high_bytes },
+                { "MemoryMaxBytes", 't', &c->memory_max_bytes },
+                { "CadvisorWorkingSetBytes", 't', &c->cadvisor_working_set_bytes },
+                { "WorkingsetRefaultAnonPerSecond", 'd', &c->refault_anon_per_second },
+                { "WorkingsetRefaultFilePerSecond", 'd', &c->refault_file_per_second },
+                { "MemoryPressureSomeAvg10Ratio", 'd', &c->pressure_some_avg10 },
+                { "MemoryPressureFullAvg10Ratio", 'd', &c->pressure_full_avg10 },
         };
+
+        /* An older daemon without them: not known. */
+        c->memory_current_bytes = c->memory_high_bytes = c->memory_max_bytes = c->cadvisor_working_set_bytes =
+                UINT64_MAX;
+        c->refault_anon_per_second = c->refault_file_per_second = c->pressure_some_avg10 = c->pressure_full_avg10 =
+                -1.0;
 
         c->object = strdup(object);
         if (!c->object)
                 return -ENOMEM;
         return get_all(bus, object, BUS_CGROUP_INTERFACE, fields, ELEMENTSOF(fields), c,
                        "get the cgroup's estimates");
+}
+
+static int get_cold_age(sd_bus *bus, uint64_t *ret) {
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        int r;
+
+        r = sd_bus_get_property_trivial(bus, BUS_NAME, BUS_MANAGER_PATH, BUS_MANAGER_INTERFACE, "ColdAgeUSec",
+                                        &error, 't', ret);
+        if (r < 0) {
+                log_bus_error(r, &error, "get the cold age");
+                sd_bus_error_free(&error);
+        }
+        return r;
 }
 
 /* --- formatting ------------------------------------------------------- */
@@ -329,6 +404,71 @@ static int json_print(json_object *o) {
         return 0;
 }
 
+/* A figure the daemon does not know is null, as in its document. */
+static int json_add_u64_known(json_object *o, const char *key, bool known, uint64_t v) {
+        return known ? json_add_u64(o, key, v) : json_add_str(o, key, NULL);
+}
+
+static int json_add_double_known(json_object *o, const char *key, bool known, double v) {
+        return known ? json_add(o, key, json_object_new_double(v)) : json_add_str(o, key, NULL);
+}
+
+/* Cold memory, promotion and the advice, as the document names them. */
+static int cgroup_cold_to_json(json_object *o, const CgroupInfo *c) {
+        bool k = c->cold_age_usec > 0;
+
+        if (json_add_u64_known(o, "cold_age_usec", k, c->cold_age_usec) < 0 ||
+            json_add_u64_known(o, "cold_bytes", k, c->cold_bytes) < 0 ||
+            json_add_u64_known(o, "cold_anon_bytes", k, c->cold_anon_bytes) < 0 ||
+            json_add_u64_known(o, "cold_file_bytes", k, c->cold_file_bytes) < 0 ||
+            json_add_u64_known(o, "promoted_bytes", k, c->promoted_bytes) < 0 ||
+            json_add_double_known(o, "promotion_bytes_per_minute", k, c->promotion_bytes_per_minute) < 0 ||
+            json_add_double_known(o, "promotion_ratio", k, c->promotion_ratio) < 0 ||
+            json_add_u64_known(o, "reclaimable_bytes", k, c->reclaimable_bytes) < 0 ||
+            json_add_double_known(o, "headroom_ratio", k, c->headroom_ratio) < 0 ||
+            json_add_u64_known(o, "suggested_limit_bytes", k, c->suggested_limit_bytes) < 0)
+                return -ENOMEM;
+        return 0;
+}
+
+/* The kernel's figures, null where the daemon sends UINT64_MAX or -1. */
+static int cgroup_kernel_to_json(json_object *o, const CgroupInfo *c) {
+        if (json_add_u64_known(o, "memory_current_bytes", c->memory_current_bytes != UINT64_MAX,
+                               c->memory_current_bytes) < 0 ||
+            json_add_u64_known(o, "memory_high_bytes", c->memory_high_bytes != UINT64_MAX, c->memory_high_bytes) < 0 ||
+            json_add_u64_known(o, "memory_max_bytes", c->memory_max_bytes != UINT64_MAX, c->memory_max_bytes) < 0 ||
+            json_add_u64_known(o, "cadvisor_working_set_bytes", c->cadvisor_working_set_bytes != UINT64_MAX,
+                               c->cadvisor_working_set_bytes) < 0 ||
+            json_add_double_known(o, "workingset_refault_anon_per_second", c->refault_anon_per_second >= 0,
+                                  c->refault_anon_per_second) < 0 ||
+            json_add_double_known(o, "workingset_refault_file_per_second", c->refault_file_per_second >= 0,
+                                  c->refault_file_per_second) < 0 ||
+            json_add_double_known(o, "memory_pressure_some_avg10_ratio", c->pressure_some_avg10 >= 0,
+                                  c->pressure_some_avg10) < 0 ||
+            json_add_double_known(o, "memory_pressure_full_avg10_ratio", c->pressure_full_avg10 >= 0,
+                                  c->pressure_full_avg10) < 0)
+                return -ENOMEM;
+        return 0;
+}
+
+static int cgroup_working_sets_to_json(json_object *o, const CgroupInfo *c) {
+        _cleanup_json_ json_object *a = json_object_new_array();
+
+        if (!a)
+                return -ENOMEM;
+        for (size_t i = 0; i < c->n_ws; i++) {
+                json_object *w = json_object_new_object();
+
+                if (!w || json_add_u64(w, "window_usec", c->ws_window_usec[i]) < 0 ||
+                    json_add_u64(w, "bytes", c->ws_bytes[i]) < 0 ||
+                    json_add_u64(w, "measured_usec", c->ws_measured_usec[i]) < 0 || json_object_array_add(a, w) < 0) {
+                        json_object_put(w);
+                        return -ENOMEM;
+                }
+        }
+        return json_add(o, "working_sets", TAKE_PTR(a));
+}
+
 /* The fields and names of the JSON document's cgroup entries. */
 static json_object *cgroup_to_json(const CgroupInfo *c) {
         _cleanup_json_ json_object *o = json_object_new_object(), *h = json_object_new_array();
@@ -345,7 +485,8 @@ static json_object *cgroup_to_json(const CgroupInfo *c) {
             json_add_u64(o, "anon_idle_bytes", c->anon_idle_bytes) < 0 ||
             json_add_u64(o, "file_bytes", c->file_bytes) < 0 ||
             json_add_u64(o, "file_idle_bytes", c->file_idle_bytes) < 0 ||
-            json_add_u64(o, "last_scan_timestamp_usec", c->last_scan_timestamp_usec) < 0)
+            json_add_u64(o, "last_scan_timestamp_usec", c->last_scan_timestamp_usec) < 0 ||
+            cgroup_cold_to_json(o, c) < 0)
                 return NULL;
         for (size_t i = 0; i < c->n_hist; i++) {
                 json_object *b = json_object_new_object();
@@ -357,6 +498,8 @@ static json_object *cgroup_to_json(const CgroupInfo *c) {
                 }
         }
         if (json_add(o, "idle_age_histogram", TAKE_PTR(h)) < 0)
+                return NULL;
+        if (cgroup_working_sets_to_json(o, c) < 0 || cgroup_kernel_to_json(o, c) < 0)
                 return NULL;
         return TAKE_PTR(o);
 }
@@ -452,7 +595,7 @@ static int verb_list(sd_bus *bus, char **args) {
         _cleanup_strv_free_ char **objects = NULL;
         _cleanup_json_ json_object *array = NULL;
         CgroupInfo *infos = NULL;
-        uint64_t window = 0;
+        uint64_t window = 0, cold_age = 0;
         size_t n, width = strlen("CGROUP");
         int r;
 
@@ -464,6 +607,8 @@ static int verb_list(sd_bus *bus, char **args) {
         if (!infos)
                 return -ENOMEM;
         r = n > 0 ? get_window(bus, &window) : 0;
+        if (r >= 0 && n > 0)
+                r = get_cold_age(bus, &cold_age);
         if (r < 0)
                 goto finish;
         for (size_t i = 0; i < n; i++) {
@@ -471,6 +616,7 @@ static int verb_list(sd_bus *bus, char **args) {
                 if (r < 0)
                         goto finish;
                 infos[i].working_set_window_usec = window;
+                infos[i].cold_age_usec = cold_age;
                 if (infos[i].path && strlen(infos[i].path) > width)
                         width = strlen(infos[i].path);
         }
@@ -612,6 +758,8 @@ static int verb_show(sd_bus *bus, char **args) {
         r = get_cgroup(bus, object, &c);
         if (r >= 0)
                 r = get_window(bus, &c.working_set_window_usec);
+        if (r >= 0)
+                r = get_cold_age(bus, &c.cold_age_usec);
         if (r < 0)
                 goto finish;
         if (arg_json) {
@@ -636,6 +784,27 @@ static int verb_show(sd_bus *bus, char **args) {
                        format_span(d, sizeof(d), c.working_set_window_usec));
         else
                 printf(", not measured yet (window %s)\n", format_span(d, sizeof(d), c.working_set_window_usec));
+        for (size_t k = 1; k < c.n_ws; k++) {
+                printf("  Working set: %s", format_bytes(a, sizeof(a), c.ws_bytes[k]));
+                if (c.ws_measured_usec[k] >= c.ws_window_usec[k])
+                        printf(", used within %s\n", format_span(b, sizeof(b), c.ws_window_usec[k]));
+                else
+                        printf(", used within the last %s: measured over %s of %s so far\n",
+                               format_span(b, sizeof(b), c.ws_measured_usec[k]), b,
+                               format_span(d, sizeof(d), c.ws_window_usec[k]));
+        }
+        if (c.cold_age_usec > 0) {
+                printf("         Cold: %s", format_bytes(a, sizeof(a), c.cold_bytes));
+                printf(" (anon %s, ", format_bytes(b, sizeof(b), c.cold_anon_bytes));
+                printf("file %s), idle for %s or more\n", format_bytes(a, sizeof(a), c.cold_file_bytes),
+                       format_span(d, sizeof(d), c.cold_age_usec));
+                printf("     Promoted: %s/min", format_bytes(a, sizeof(a), (uint64_t) c.promotion_bytes_per_minute));
+                printf(", %s of the working set a minute\n", percent(b, sizeof(b), c.promotion_ratio));
+                printf("   Suggestion: limit %s", format_bytes(a, sizeof(a), c.suggested_limit_bytes));
+                printf(" (working set + %s), reclaimable now %s\n", percent(b, sizeof(b), c.headroom_ratio),
+                       format_bytes(d, sizeof(d), c.reclaimable_bytes));
+        } else
+                printf("         Cold: not measured (no idle ages with this backend)\n");
         if (c.last_scan_timestamp_usec)
                 printf("    Last scan: %s\n\n", format_timestamp(d, sizeof(d), c.last_scan_timestamp_usec));
         else
@@ -797,18 +966,160 @@ finish:
         return r;
 }
 
+/* What could be saved first; then by path. */
+static int cgroup_info_compare_saved(const void *a, const void *b) {
+        const CgroupInfo *x = a, *y = b;
+
+        if (x->reclaimable_bytes != y->reclaimable_bytes)
+                return x->reclaimable_bytes < y->reclaimable_bytes ? 1 : -1;
+        return cgroup_info_compare(a, b);
+}
+
+static const char *format_mib(char *buf, size_t size, uint64_t bytes) {
+        snprintf(buf, size, "%.1f MiB", (double) bytes / (1024.0 * 1024.0));
+        return buf;
+}
+
+static bool strv_has(char **l, const char *s) {
+        for (; l && *l; l++)
+                if (strcmp(*l, s) == 0)
+                        return true;
+        return false;
+}
+
+/* advise [CGROUP...]: the cold memory one could reclaim and the limit the
+ * estimates suggest, most to save first; the daemon applies none of it. */
+static int verb_advise(sd_bus *bus, char **args) {
+        _cleanup_strv_free_ char **objects = NULL;
+        _cleanup_json_ json_object *array = NULL;
+        CgroupInfo *infos = NULL;
+        uint64_t cold_age = 0;
+        size_t n, m = 0, width = strlen("CGROUP");
+        int r;
+
+        for (char **a = args; a && *a; a++) {
+                r = check_path(*a, "advise on");
+                if (r < 0)
+                        return r;
+        }
+        r = list_objects(bus, &objects);
+        if (r < 0)
+                return r;
+        n = strv_length(objects);
+        infos = calloc(n ?: 1, sizeof(CgroupInfo));
+        if (!infos)
+                return -ENOMEM;
+        r = n > 0 ? get_cold_age(bus, &cold_age) : 0;
+        if (r < 0)
+                goto finish;
+        for (size_t i = 0; i < n; i++) {
+                r = get_cgroup(bus, objects[i], &infos[m]);
+                if (r < 0) {
+                        m++;
+                        goto finish;
+                }
+                infos[m].cold_age_usec = cold_age;
+                if (args && *args && !strv_has(args, infos[m].path ?: "")) {
+                        cgroup_info_done(&infos[m]);
+                        infos[m] = (CgroupInfo) {};
+                        continue;
+                }
+                if (infos[m].path && strlen(infos[m].path) > width)
+                        width = strlen(infos[m].path);
+                m++;
+        }
+        for (char **a = args; a && *a; a++) {
+                bool found = false;
+
+                for (size_t i = 0; i < m && !found; i++)
+                        found = infos[i].path && strcmp(infos[i].path, *a) == 0;
+                if (!found) {
+                        fprintf(stderr, "Failed to advise on %s: the cgroup is not tracked.\n", *a);
+                        r = -ENOENT;
+                        goto finish;
+                }
+        }
+        qsort(infos, m, sizeof(CgroupInfo), cgroup_info_compare_saved);
+
+        if (arg_json) {
+                r = -ENOMEM;
+                array = json_object_new_array();
+                if (!array)
+                        goto finish;
+                for (size_t i = 0; i < m; i++) {
+                        json_object *o = json_object_new_object();
+
+                        if (!o || json_add_bus_str(o, "path", infos[i].path) < 0 ||
+                            json_add_u64(o, "bytes", infos[i].bytes) < 0 ||
+                            json_add_u64(o, "working_set_bytes", infos[i].working_set_bytes) < 0 ||
+                            cgroup_cold_to_json(o, &infos[i]) < 0 || cgroup_working_sets_to_json(o, &infos[i]) < 0 ||
+                            cgroup_kernel_to_json(o, &infos[i]) < 0 || json_object_array_add(array, o) < 0) {
+                                json_object_put(o);
+                                goto finish;
+                        }
+                }
+                r = json_print(array);
+                goto finish;
+        }
+        if (arg_legend)
+                printf("%-*s %12s %12s %12s %12s %6s %13s %9s %12s\n", (int) width, "CGROUP", "BYTES", "WORKING SET",
+                       "CADVISOR WS", "RECLAIMABLE", "COLD%", "PROMOTED", "PROMOTED%", "LIMIT");
+        for (size_t i = 0; i < m; i++) {
+                const CgroupInfo *c = &infos[i];
+                char a[32], b[32], d[32], e[32], f[48], g[32], h[32], k[32];
+
+                /* cAdvisor's figure, where the kernel gives what it needs. */
+                if (c->cadvisor_working_set_bytes != UINT64_MAX)
+                        format_mib(k, sizeof(k), c->cadvisor_working_set_bytes);
+                else
+                        snprintf(k, sizeof(k), "-");
+                if (cold_age == 0) {
+                        printf("%-*s %12s %12s %12s %12s %6s %13s %9s %12s\n", (int) width, c->path ?: "?",
+                               format_mib(a, sizeof(a), c->bytes), format_mib(b, sizeof(b), c->working_set_bytes), k,
+                               "-", "-", "-", "-", "-");
+                        continue;
+                }
+                snprintf(f, sizeof(f), "%s/min", format_mib(g, sizeof(g), (uint64_t) c->promotion_bytes_per_minute));
+                printf("%-*s %12s %12s %12s %12s %6s %13s %9s %12s\n", (int) width, c->path ?: "?",
+                       format_mib(a, sizeof(a), c->bytes), format_mib(b, sizeof(b), c->working_set_bytes), k,
+                       format_mib(d, sizeof(d), c->reclaimable_bytes),
+                       percent(e, sizeof(e), c->bytes > 0 ? (double) c->cold_bytes / (double) c->bytes : 0.0), f,
+                       percent(h, sizeof(h), c->promotion_ratio), format_mib(g, sizeof(g), c->suggested_limit_bytes));
+        }
+        if (arg_legend) {
+                char a[32];
+
+                if (cold_age > 0)
+                        printf("\nCADVISOR WS: usage minus inactive page cache, as cAdvisor counts it;\n"
+                               "RECLAIMABLE: idle for %s or more; PROMOTED%%: of the working set a minute;\n"
+                               "LIMIT: working set plus headroom, see pageidled(8). Nothing is applied.\n",
+                               format_span(a, sizeof(a), cold_age));
+                else
+                        printf("\nNo idle ages with this backend: no cold memory or limit to suggest.\n");
+                printf("%zu cgroups listed.\n", m);
+        }
+        r = 0;
+finish:
+        for (size_t i = 0; i < m; i++)
+                cgroup_info_done(&infos[i]);
+        free(infos);
+        return r;
+}
+
 static const struct {
         const char *name;
         unsigned args;
+        bool more;              /* takes any number of arguments beyond args */
         int (*run)(sd_bus *bus, char **args);
 } verbs[] = {
-        { "status", 0, verb_status },
-        { "list", 0, verb_list },
-        { "show", 1, verb_show },
-        { "history", 1, verb_history },
-        { "track", 1, verb_track },
-        { "untrack", 1, verb_untrack },
-        { "scan", 0, verb_scan },
+        { "status", 0, false, verb_status },
+        { "list", 0, false, verb_list },
+        { "show", 1, false, verb_show },
+        { "history", 1, false, verb_history },
+        { "track", 1, false, verb_track },
+        { "untrack", 1, false, verb_untrack },
+        { "scan", 0, false, verb_scan },
+        { "advise", 0, true, verb_advise },
 };
 
 static void help(void) {
@@ -821,7 +1132,8 @@ static void help(void) {
                "  history CGROUP     Show a cgroup's estimates over the kept scans\n"
                "  track CGROUP       Track a cgroup from the next scan on (root)\n"
                "  untrack CGROUP     Stop tracking a cgroup (root)\n"
-               "  scan               Scan now and wait until the scan is done (root)\n\n"
+               "  scan               Scan now and wait until the scan is done (root)\n"
+               "  advise [CGROUP...] Suggest limits and what could be reclaimed, most first\n\n"
                "Options:\n"
                "  -h --help          Show this help and exit\n"
                "     --version       Show the version and exit\n"
@@ -888,7 +1200,7 @@ int main(int argc, char *argv[]) {
                         fprintf(stderr, "Too few arguments: %s takes %s.\n", verb, "a CGROUP");
                         return EXIT_FAILURE;
                 }
-                if (n_args > verbs[i].args) {
+                if (n_args > verbs[i].args && !verbs[i].more) {
                         fprintf(stderr, "Too many arguments for %s; see --help.\n", verb);
                         return EXIT_FAILURE;
                 }

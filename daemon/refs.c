@@ -288,6 +288,15 @@ int refs_history_update(RefsScanner *s, CgroupSet *set, unsigned window_interval
                 for (unsigned k = 0; k + 1 < window && k < e->n; k++)
                         ws = MAX(ws, e->referenced_pages[(e->pos + AGE_MAX - k) % AGE_MAX]);
                 n->own.ws_pages = MIN(ws, pages);
+                /* The other windows the same way. */
+                for (unsigned w = 1; w < set->n_windows; w++) {
+                        unsigned k_max = ws_window_intervals(set->windows_intervals[w], n->measured_intervals);
+                        uint64_t v = n->own.hist_pages[0];
+
+                        for (unsigned k = 0; k + 1 < k_max && k < e->n; k++)
+                                v = MAX(v, e->referenced_pages[(e->pos + AGE_MAX - k) % AGE_MAX]);
+                        n->own.window_ws_pages[w] = MIN(v, pages);
+                }
 
                 e->pos = (e->pos + 1) % AGE_MAX;
                 e->referenced_pages[e->pos] = n->own.hist_pages[0];

@@ -38,6 +38,15 @@ void snapshot_cgroup_empty(SnapshotCgroup *c, uint64_t interval_usec) {
         estimate_from_stats(&c->estimate, &(PageStats) {}, 0, interval_usec);
 }
 
+/* The kernel's refaults per minute, of the longest window's working set. */
+static void snapshot_refault_ratio(Estimate *e, const CgroupKernel *k, uint64_t page_size) {
+        double per_second = (k->has_refault_anon_rate ? k->refault_anon_per_second : 0.0) +
+                            (k->has_refault_file_rate ? k->refault_file_per_second : 0.0);
+        uint64_t ws = e->n_windows > 0 ? e->window_ws_bytes[e->n_windows - 1] : e->working_set_bytes;
+
+        e->refault_ratio = ws > 0 ? per_second * 60.0 * (double) page_size / (double) ws : 0.0;
+}
+
 int snapshot_new(const SnapshotInfo *info, const CgroupSet *set, Snapshot **ret) {
         _cleanup_(snapshot_unrefp) Snapshot *s = NULL;
         int r;
@@ -48,6 +57,11 @@ int snapshot_new(const SnapshotInfo *info, const CgroupSet *set, Snapshot **ret)
         s->n_ref = 1;
         s->info = *info;
         s->info.backend = s->info.scan_path = s->info.state = s->info.state_detail = NULL;
+        /* One window at least, the working-set window. */
+        if (s->info.n_windows == 0) {
+                s->info.n_windows = 1;
+                s->info.windows_usec[0] = info->window_usec;
+        }
         if (strdup_or_null(info->backend, &s->info.backend) < 0 ||
             strdup_or_null(info->scan_path, &s->info.scan_path) < 0 ||
             strdup_or_null(info->state, &s->info.state) < 0 ||
@@ -72,6 +86,18 @@ int snapshot_new(const SnapshotInfo *info, const CgroupSet *set, Snapshot **ret)
                         .last_scan_timestamp_usec = info->last_scan_timestamp_usec,
                 };
                 estimate_from_stats(&c->estimate, &n->total, info->page_size, info->interval_usec);
+                estimate_cold_from_stats(&c->estimate, &n->total, info->page_size, info->interval_usec,
+                                         info->cold_age_usec > 0);
+                estimate_windows_from_stats(&c->estimate, &n->total, info->page_size, s->info.n_windows);
+                memcpy(c->windows_usec, s->info.windows_usec, sizeof(c->windows_usec));
+                for (unsigned k = 0; k < c->estimate.n_windows; k++)
+                        c->windows_measured_usec[k] = cgroup_node_ws_measured_usec(n, info->interval_usec,
+                                                                                   s->info.windows_usec[k]);
+                c->kernel = n->kernel;
+                c->has_cadvisor_working_set = cgroup_kernel_cadvisor_working_set(&n->kernel,
+                                                                                 &c->cadvisor_working_set_bytes);
+                snapshot_refault_ratio(&c->estimate, &n->kernel, info->page_size);
+                estimate_advise(&c->estimate, info->page_size);
                 c->path = strdup(n->path);
                 if (!c->path)
                         return -ENOMEM;

@@ -22,6 +22,9 @@ typedef struct SnapshotInfo {
         const char *state_detail;       /* why it is not "running", or NULL */
         uint64_t interval_usec;
         uint64_t window_usec;           /* whole intervals */
+        uint64_t cold_age_usec;         /* whole intervals; 0: cold memory not measured (refs) */
+        unsigned n_windows;             /* every working-set window, the first window_usec */
+        uint64_t windows_usec[WS_WINDOWS_MAX];  /* whole intervals */
         uint64_t scan_count;
         uint64_t last_scan_timestamp_usec;      /* CLOCK_REALTIME, 0: none yet */
         uint64_t last_scan_duration_usec;
@@ -34,6 +37,11 @@ typedef struct SnapshotCgroup {
         Estimate estimate;
         uint64_t working_set_measured_usec;     /* of the window, what working_set_bytes covers */
         uint64_t last_scan_timestamp_usec;      /* 0: not measured yet */
+        uint64_t windows_usec[WS_WINDOWS_MAX];          /* the info's, for the bus */
+        uint64_t windows_measured_usec[WS_WINDOWS_MAX]; /* of each window, what its working set covers */
+        CgroupKernel kernel;                    /* what the kernel says of it */
+        bool has_cadvisor_working_set;
+        uint64_t cadvisor_working_set_bytes;    /* memory.current - inactive_file, for comparison */
 } SnapshotCgroup;
 
 typedef struct Snapshot {

@@ -13,6 +13,7 @@ daemon_tests = \
 	tests/test-attrib \
 	tests/test-ram \
 	tests/test-cgroup \
+	tests/test-cgroup-kernel \
 	tests/test-scan \
 	tests/test-json \
 	tests/test-history \
@@ -37,6 +38,9 @@ tests_test_ram_LDADD = $(test_ldadd)
 tests_test_cgroup_SOURCES = tests/test-cgroup.c tests/test-util.h
 tests_test_cgroup_CFLAGS = $(test_cflags)
 tests_test_cgroup_LDADD = $(test_ldadd)
+tests_test_cgroup_kernel_SOURCES = tests/test-cgroup-kernel.c tests/test-util.h
+tests_test_cgroup_kernel_CFLAGS = $(test_cflags)
+tests_test_cgroup_kernel_LDADD = $(test_ldadd)
 tests_test_scan_SOURCES = tests/test-scan.c tests/test-util.h
 tests_test_scan_CFLAGS = $(test_cflags)
 tests_test_scan_LDADD = $(test_ldadd)
@@ -65,7 +69,19 @@ EXTRA_DIST += \
 	tests/fixtures/pageidled-syntax.conf \
 	tests/fixtures/iomem-qemu.txt \
 	tests/fixtures/iomem-hidden.txt \
-	tests/fixtures/zoneinfo-qemu.txt
+	tests/fixtures/zoneinfo-qemu.txt \
+	tests/fixtures/cgroup-kernel/v2/a/memory.stat \
+	tests/fixtures/cgroup-kernel/v2/a/memory.pressure \
+	tests/fixtures/cgroup-kernel/v2/a/memory.current \
+	tests/fixtures/cgroup-kernel/v2/a/memory.high \
+	tests/fixtures/cgroup-kernel/v2/a/memory.max \
+	tests/fixtures/cgroup-kernel/v2-nopsi/memory.stat \
+	tests/fixtures/cgroup-kernel/v2-nopsi/memory.current \
+	tests/fixtures/cgroup-kernel/v2-nopsi/memory.high \
+	tests/fixtures/cgroup-kernel/v2-nopsi/memory.max \
+	tests/fixtures/cgroup-kernel/v1/a/memory.stat \
+	tests/fixtures/cgroup-kernel/v1/a/memory.usage_in_bytes \
+	tests/fixtures/cgroup-kernel/v1/a/memory.limit_in_bytes
 
 # The privileged opener over its socketpair, and the capability checks.
 check_PROGRAMS += tests/test-opener tests/test-privs

@@ -2,7 +2,7 @@
 /* Page attribution from kpageflags/kpagecgroup/bitmap buffers: LRU pages
  * to their memcg, THP tails following their head, anon vs file, idle
  * ageing with saturation, the log2 histogram, the working-set window and
- * hierarchical totals; and /dev/pageidle's folio reports attributed the
+ * hierarchical totals; cold pages and promotions; and /dev/pageidle's folio reports attributed the
  * same way. */
 #include <linux/kernel-page-flags.h>
 
@@ -220,6 +220,128 @@ static void test_estimate(void) {
         CHECK(e.idle_ratio == 0.0);
 }
 
+/* Cold pages (idle at least the cold age) and promotions (cold at the
+ * previous pass, used since), a THP's tails with their head. */
+static void test_cold(void) {
+        _cleanup_(cgroup_set_freep) CgroupSet *s = make_set();
+        CgroupNode *A, *B;
+        Estimate e;
+
+        memset(flags, 0, sizeof(flags));
+        memset(cgroups, 0, sizeof(cgroups));
+        memset(marks, 0, sizeof(marks));
+        memset(ages, 0, sizeof(ages));
+        A = cgroup_set_lookup(s, 100);
+        B = cgroup_set_lookup(s, 101);
+        s->cold_intervals = 2;
+        /* Windows of 1, 2 and 4 intervals: the first is ws_pages's. */
+        s->n_windows = 3;
+        s->windows_intervals[0] = 1;
+        s->windows_intervals[1] = 2;
+        s->windows_intervals[2] = 4;
+        set_page(0, F(LRU) | F(ANON), 100);
+        set_page(1, F(LRU), 100);
+        set_page(2, F(LRU), 101);
+        set_page(8, F(LRU) | F(ANON) | F(COMPOUND_HEAD) | F(THP), 101);
+        for (unsigned p = 9; p < 16; p++)
+                set_page(p, F(ANON) | F(COMPOUND_TAIL) | F(THP), 0);
+
+        /* Passes 1 and 2: not yet idle for two intervals. */
+        for (unsigned pass = 1; pass <= 2; pass++) {
+                set_idle(0);
+                set_idle(1);
+                set_idle(8);
+                run_pass(s, 1);
+                CHECK_EQ_U64(A->total.cold_pages[PAGE_ANON] + A->total.cold_pages[PAGE_FILE], 0);
+                CHECK_EQ_U64(A->total.promoted_pages, 0);
+        }
+        /* Pass 3: 0, 1 and the THP have been idle for two intervals. */
+        set_idle(0);
+        set_idle(1);
+        set_idle(8);
+        run_pass(s, 1);
+        CHECK_EQ_U64(A->own.cold_pages[PAGE_ANON], 1);
+        CHECK_EQ_U64(A->own.cold_pages[PAGE_FILE], 1);
+        CHECK_EQ_U64(B->own.cold_pages[PAGE_ANON], 8);
+        CHECK_EQ_U64(B->own.cold_pages[PAGE_FILE], 0);
+        CHECK_EQ_U64(A->total.cold_pages[PAGE_ANON], 9);
+        CHECK_EQ_U64(A->total.promoted_pages, 0);
+        /* Ages 2 (0, 1, the THP) and 0 (page 2): only page 2 was used within
+         * 1 or 2 intervals, all of them within 4. */
+        CHECK_EQ_U64(A->total.ws_pages, 1);
+        CHECK_EQ_U64(A->total.window_ws_pages[0], 0);   /* not counted: ws_pages has it */
+        CHECK_EQ_U64(A->total.window_ws_pages[1], 1);
+        CHECK_EQ_U64(A->total.window_ws_pages[2], 11);
+        CHECK_EQ_U64(B->total.window_ws_pages[2], 9);
+
+        /* Pass 4: page 1 and the THP are used again: promoted; page 2,
+         * never cold, is used too and is not. */
+        set_idle(0);
+        run_pass(s, 1);
+        CHECK_EQ_U64(A->own.promoted_pages, 1);
+        CHECK_EQ_U64(B->own.promoted_pages, 8);
+        CHECK_EQ_U64(A->total.promoted_pages, 9);
+        CHECK_EQ_U64(A->total.cold_pages[PAGE_ANON], 1);
+        CHECK_EQ_U64(A->total.cold_pages[PAGE_FILE], 0);
+
+        estimate_from_stats(&e, &A->total, 4096, 30 * USEC_PER_SEC);
+        estimate_cold_from_stats(&e, &A->total, 4096, 30 * USEC_PER_SEC, true);
+        CHECK(e.cold_known);
+        CHECK_EQ_U64(e.cold_bytes, 4096);
+        CHECK_EQ_U64(e.cold_anon_bytes, 4096);
+        CHECK_EQ_U64(e.cold_file_bytes, 0);
+        CHECK_EQ_U64(e.promoted_bytes, 9 * 4096);
+        /* Two intervals of 30 s a minute. */
+        CHECK(e.promotion_bytes_per_minute == 2.0 * 9 * 4096);
+        CHECK_EQ_U64(e.working_set_bytes, 10 * 4096);   /* all but page 0 */
+        CHECK(e.promotion_ratio == 2.0 * 9 / 10);
+        /* 1.8 of the working set a minute: the most headroom, twice the working set. */
+        estimate_advise(&e, 4096);
+        CHECK(e.headroom_ratio == ESTIMATE_HEADROOM_MAX);
+        CHECK_EQ_U64(e.suggested_limit_bytes, 2 * 10 * 4096);
+        /* 0.2% a minute, the far-memory target: 0.1 + 50 * 0.002 = 0.2. */
+        e.promotion_ratio = 0.002;
+        e.working_set_bytes = 1000 * 4096;
+        estimate_advise(&e, 4096);
+        CHECK(e.headroom_ratio > 0.2 - 1e-9 && e.headroom_ratio < 0.2 + 1e-9);
+        CHECK_EQ_U64(e.suggested_limit_bytes, 1200 * 4096);
+        /* None at all: the least headroom, rounded up to a page. */
+        e.promotion_ratio = 0.0;
+        e.working_set_bytes = 15 * 4096;
+        estimate_advise(&e, 4096);
+        CHECK(e.headroom_ratio == ESTIMATE_HEADROOM_MIN);
+        CHECK_EQ_U64(e.suggested_limit_bytes, 17 * 4096);       /* 16.5 pages */
+        /* With the windows, the longest one's working set: page 0, idle for
+         * 3 intervals, is in the 4-interval window. */
+        estimate_from_stats(&e, &A->total, 4096, 30 * USEC_PER_SEC);
+        estimate_cold_from_stats(&e, &A->total, 4096, 30 * USEC_PER_SEC, true);
+        estimate_windows_from_stats(&e, &A->total, 4096, 3);
+        CHECK_EQ_U64(e.n_windows, 3);
+        CHECK_EQ_U64(e.window_ws_bytes[0], 10 * 4096);
+        CHECK_EQ_U64(e.window_ws_bytes[1], 10 * 4096);
+        CHECK_EQ_U64(e.window_ws_bytes[2], 11 * 4096);
+        estimate_advise(&e, 4096);
+        CHECK_EQ_U64(e.suggested_limit_bytes, 2 * 11 * 4096);
+
+        /* Pass 5: used again, but no longer cold before: no promotion. */
+        set_idle(0);
+        run_pass(s, 1);
+        CHECK_EQ_U64(A->total.promoted_pages, 0);
+        CHECK_EQ_U64(A->total.cold_pages[PAGE_ANON], 1);
+
+        /* Without a cold age, nothing is counted, and an estimate says so. */
+        s->cold_intervals = 0;
+        run_pass(s, 1);
+        CHECK_EQ_U64(A->total.cold_pages[PAGE_ANON] + A->total.cold_pages[PAGE_FILE], 0);
+        estimate_from_stats(&e, &A->total, 4096, 30 * USEC_PER_SEC);
+        estimate_cold_from_stats(&e, &A->total, 4096, 30 * USEC_PER_SEC, false);
+        CHECK(!e.cold_known);
+        CHECK_EQ_U64(e.cold_bytes, 0);
+        estimate_advise(&e, 4096);
+        CHECK_EQ_U64(e.suggested_limit_bytes, 0);
+        memset(idle, 0, sizeof(idle));
+}
+
 /* What /dev/pageidle reports for the layout in flags/cgroups, with the
  * idle bits as the bitmap would read them: each tracked head once, its
  * order from the tails that follow it. */
@@ -262,11 +384,16 @@ static void test_folios_agree(void) {
         };
         uint8_t d_ages[N_PFNS] = {};
         struct pageidle_folio report[N_PFNS];
+        uint64_t promoted = 0;
 
         memset(flags, 0, sizeof(flags));
         memset(cgroups, 0, sizeof(cgroups));
         memset(marks, 0, sizeof(marks));
         memset(ages, 0, sizeof(ages));
+        k->cold_intervals = d->cold_intervals = 1;
+        k->n_windows = d->n_windows = 2;
+        k->windows_intervals[0] = d->windows_intervals[0] = 2;
+        k->windows_intervals[1] = d->windows_intervals[1] = 3;
         for (unsigned p = 0; p < 8; p++)
                 set_page(p, F(LRU) | (p % 2 ? F(ANON) : 0), p < 4 ? 100 : 101);
         set_page(8, F(SLAB), 100);
@@ -302,9 +429,13 @@ static void test_folios_agree(void) {
                 for (unsigned p = 0; p < N_PFNS; p++)
                         if (flags[p] & (F(LRU) | F(COMPOUND_TAIL)))
                                 CHECK_EQ_U64(d_ages[p], ages[p]);
-                for (size_t i = 0; i < k->n_nodes; i++)
+                for (size_t i = 0; i < k->n_nodes; i++) {
                         CHECK(memcmp(&k->nodes[i].total, &d->nodes[i].total, sizeof(PageStats)) == 0);
+                        promoted += k->nodes[i].own.promoted_pages;
+                }
         }
+        /* The patterns wake pages that were cold: the paths agree on that too. */
+        CHECK(promoted > 0);
         /* Not what was asked for: a folio outside the batch, or of no node. */
         {
                 struct pageidle_folio bad[] = {
@@ -324,6 +455,7 @@ int main(void) {
         test_buckets();
         test_estimate();
         test_attribution();
+        test_cold();
         test_folios_agree();
         return 0;
 }

@@ -47,6 +47,13 @@ perl -e '
 	open($fh, ">", "cgroups") or die; print $fh pack("Q<*", @c); close($fh);
 ' "$(ino a)" "$(ino b)" "$(ino a/sub)"
 touch "$dir/cg/file"
+# /a's own files, as cgroup v2 has them: no memory.high, no PSI full line.
+printf '%s\n' 'anon 81920' 'inactive_file 4096' 'active_file 0' 'workingset_refault_anon 0' \
+	'workingset_refault_file 7' > "$dir/cg/a/memory.stat"
+printf 'some avg10=2.50 avg60=1.00 avg300=0.50 total=1000\n' > "$dir/cg/a/memory.pressure"
+printf '1048576\n' > "$dir/cg/a/memory.current"
+printf 'max\n' > "$dir/cg/a/memory.high"
+printf '4194304\n' > "$dir/cg/a/memory.max"
 mv flags "$dir/proc/kpageflags"
 mv cgroups "$dir/proc/kpagecgroup"
 echo "00000000-003fffff : System RAM" > "$dir/proc/iomem"
@@ -54,6 +61,8 @@ head -c 128 /dev/zero > "$dir/sys/kernel/mm/page_idle/bitmap"
 cat > "$dir/pageidled.conf" <<EOT
 [Scan]
 Interval=1s
+ColdAge=2s
+WorkingSetWindow=2s, 1min
 [Cgroups]
 Root=$dir/cg
 Track=/a /b
@@ -83,6 +92,51 @@ cd "$dir"
 check_introspection
 check_reads
 check_snapshot "$dir/run/stats.json"
+
+# Cold memory: the fake bitmap reads every mark back idle, so from the
+# third scan on (ColdAge=2s of 1s intervals) all of /a and /b is cold and
+# none of it comes back; advise puts /a, with more to reclaim, first.
+echo "--- cold memory, and advise as nobody"
+wait_scans 4
+jq -e '.cold_age_usec == 2000000 and ([.cgroups[] | select(.path == "/a")][0] |
+	.bytes > 0 and .cold_bytes == .bytes and .cold_anon_bytes == .bytes and .cold_file_bytes == 0 and
+	.reclaimable_bytes == .bytes and .promoted_bytes == 0 and .promotion_ratio == 0 and
+	.suggested_limit_bytes >= .working_set_bytes) and ([.cgroups[] | select(.path == "/b")][0] |
+	.bytes > 0 and .cold_file_bytes == .bytes)' "$dir/run/stats.json" > /dev/null ||
+	fail "cold memory in the document: $(jq -c '[.cold_age_usec, (.cgroups[] | [.path, .bytes, .cold_bytes, .promoted_bytes])]' "$dir/run/stats.json")"
+[ "$(busctl --system get-property org.pageidled1 "/org/pageidled1/cgroup/_2fa" org.pageidled1.Cgroup ColdBytes)" = \
+	"t $(jq '.cgroups[] | select(.path == "/a") | .bytes' "$dir/run/stats.json")" ] || fail "ColdBytes of /a on the bus"
+as_nobody "$pageidlectl" advise > advise.txt || fail "pageidlectl advise"
+cat advise.txt
+[ "$(awk 'NR == 2 { print $1 }' advise.txt)" = /a ] || fail "advise does not put /a first"
+grep -q '^/a .* MiB' advise.txt || fail "advise shows no MiB"
+as_nobody "$pageidlectl" --json advise /b | jq -e 'length == 1 and .[0].path == "/b" and .[0].memory_current_bytes == null and
+	.[0].reclaimable_bytes == .[0].bytes and .[0].cold_age_usec == 2000000' > /dev/null || fail "pageidlectl --json advise /b"
+# The kernel's figures of /a from its files, null where there are none
+# (no limit, no PSI full line; /b has no files at all); the refault counter
+# stands still, so its rate is 0, not null.
+jq -e '[.cgroups[] | select(.path == "/a")][0] | .memory_current_bytes == 1048576 and .memory_high_bytes == null and
+	.memory_max_bytes == 4194304 and .cadvisor_working_set_bytes == 1044480 and
+	.workingset_refault_file_per_second == 0 and .workingset_refault_anon_per_second == 0 and
+	.memory_pressure_some_avg10_ratio == 0.025 and .memory_pressure_full_avg10_ratio == null' \
+	"$dir/run/stats.json" > /dev/null || fail "the kernel's figures of /a: $(jq -c '.cgroups[0]' "$dir/run/stats.json")"
+jq -e '[.cgroups[] | select(.path == "/b")][0] | .memory_current_bytes == null and .cadvisor_working_set_bytes == null and
+	.workingset_refault_file_per_second == null and .memory_pressure_some_avg10_ratio == null' \
+	"$dir/run/stats.json" > /dev/null || fail "/b has no kernel figures but shows some"
+[ "$(busctl --system get-property org.pageidled1 /org/pageidled1/cgroup/_2fb org.pageidled1.Cgroup MemoryMaxBytes)" = \
+	"t 18446744073709551615" ] || fail "MemoryMaxBytes of /b is not UINT64_MAX"
+# Both windows, in the document and through pageidlectl.
+jq -e '.working_set_windows_usec == [2000000, 60000000] and ([.cgroups[] | select(.path == "/a")][0] |
+	(.working_sets | map(.window_usec)) == [2000000, 60000000] and .working_sets[0].bytes == .working_set_bytes)' \
+	"$dir/run/stats.json" > /dev/null || fail "working_sets in the document: $(jq -c '.cgroups[0].working_sets' "$dir/run/stats.json")"
+as_nobody "$pageidlectl" show --json /a | jq -e '(.working_sets | length) == 2 and .working_sets[1].window_usec == 60000000' \
+	> /dev/null || fail "pageidlectl show --json: working_sets"
+as_nobody "$pageidlectl" --json advise /a | jq -e '.[0].memory_current_bytes == 1048576 and .[0].memory_high_bytes == null and
+	.[0].cadvisor_working_set_bytes == 1044480 and .[0].memory_pressure_full_avg10_ratio == null and
+	(.[0].working_sets | length) == 2' > /dev/null || fail "pageidlectl --json advise /a: the kernel's figures"
+grep -q '^/a .* 1.0 MiB' advise.txt || fail "advise does not show cAdvisor's 1.0 MiB for /a"
+[ "$(as_nobody "$pageidlectl" show /a | grep -c 'Working set:')" = 2 ] || fail "pageidlectl show: not one line per window"
+expect_error "" "Failed to advise on /nope: the cgroup is not tracked" "$pageidlectl" advise /a /nope
 
 # GetHistory(), as nobody through the real policy: the scans so far of
 # the tracked cgroup, the same as the cgroup's part of the whole; a bad

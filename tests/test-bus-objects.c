@@ -52,6 +52,9 @@ static void server_publish(Server *m, bool pass_done) {
                 .state = m->state,
                 .interval_usec = m->config->interval_usec,
                 .window_usec = config_window_intervals(m->config) * m->config->interval_usec,
+                .cold_age_usec = config_cold_intervals(m->config) * m->config->interval_usec,
+                .n_windows = 2,
+                .windows_usec = { 120 * USEC_PER_SEC, 600 * USEC_PER_SEC },
                 .scan_count = m->scan_count,
                 .last_scan_timestamp_usec = m->last_scan_timestamp_usec,
                 .last_scan_duration_usec = m->last_scan_duration_usec,
@@ -87,6 +90,16 @@ static void pass_finish(Server *m) {
                 p->ws_pages = 12;
                 p->hist_pages[0] = 12;
                 p->hist_pages[age_bucket(2)] = 4;
+                p->cold_pages[PAGE_ANON] = 3;
+                p->promoted_pages = 2;
+                p->window_ws_pages[1] = 14;
+                set->nodes[i].kernel = (CgroupKernel) {
+                        .has_current = true, .current_bytes = 20 * PAGE,
+                        .has_inactive_file = true, .inactive_file_bytes = 2 * PAGE,
+                        .has_max = true, .max_bytes = 64 * PAGE,
+                        .has_refault_file_rate = true, .refault_file_per_second = 0.25,
+                        .has_pressure_some = true, .pressure_some_avg10 = 0.5,
+                };
         }
         cgroup_set_sum(set);
         cgroup_set_free(m->published);
@@ -347,6 +360,37 @@ static void check_histogram(const char *object) {
         sd_bus_message_unref(reply);
 }
 
+/* Each window, its bytes and what of it is measured (all along here:
+ * AGE_MAX intervals of 2 s); and the manager's list of windows. */
+static void check_working_sets(const char *object) {
+        sd_bus_message *reply = NULL;
+        uint64_t window, bytes, measured;
+        const uint64_t *windows;
+        size_t size;
+
+        CHECK(sd_bus_get_property(client, NULL, object, BUS_CGROUP_INTERFACE, "WorkingSets", NULL, &reply,
+                                  "a(ttt)") >= 0);
+        CHECK(sd_bus_message_enter_container(reply, 'a', "(ttt)") > 0);
+        CHECK(sd_bus_message_read(reply, "(ttt)", &window, &bytes, &measured) > 0);
+        CHECK_EQ_U64(window, 120 * USEC_PER_SEC);
+        CHECK_EQ_U64(bytes, 12 * PAGE);
+        CHECK_EQ_U64(measured, 120 * USEC_PER_SEC);
+        CHECK(sd_bus_message_read(reply, "(ttt)", &window, &bytes, &measured) > 0);
+        CHECK_EQ_U64(window, 600 * USEC_PER_SEC);
+        CHECK_EQ_U64(bytes, 14 * PAGE);
+        CHECK_EQ_U64(measured, 510 * USEC_PER_SEC);
+        CHECK(sd_bus_message_read(reply, "(ttt)", &window, &bytes, &measured) == 0);
+        reply = sd_bus_message_unref(reply);
+
+        CHECK(sd_bus_get_property(client, NULL, BUS_MANAGER_PATH, BUS_MANAGER_INTERFACE, "WorkingSetWindowsUSec",
+                                  NULL, &reply, "at") >= 0);
+        CHECK(sd_bus_message_read_array(reply, 't', (const void **) &windows, &size) > 0);
+        CHECK_EQ_U64(size, 2 * sizeof(uint64_t));
+        CHECK_EQ_U64(windows[0], 120 * USEC_PER_SEC);
+        CHECK_EQ_U64(windows[1], 600 * USEC_PER_SEC);
+        sd_bus_message_unref(reply);
+}
+
 static int run_client(int fd) {
         _cleanup_free_ char *version = NULL, *state = NULL, *path = NULL, *json = NULL;
         const char *a = BUS_CGROUP_PREFIX "/_2fa", *b = BUS_CGROUP_PREFIX "/_2fb";
@@ -403,6 +447,38 @@ static int run_client(int fd) {
         CHECK(get_u64(a, BUS_CGROUP_INTERFACE, "LastScanTimestamp") > 0);
         CHECK(sd_bus_get_property_trivial(client, NULL, a, BUS_CGROUP_INTERFACE, "IdleRatio", NULL, 'd', &ratio) >= 0);
         CHECK(ratio == 4.0 / 16.0);
+        CHECK_EQ_U64(get_u64(a, BUS_CGROUP_INTERFACE, "ColdBytes"), 3 * PAGE);
+        CHECK_EQ_U64(get_u64(a, BUS_CGROUP_INTERFACE, "ColdAnonBytes"), 3 * PAGE);
+        CHECK_EQ_U64(get_u64(a, BUS_CGROUP_INTERFACE, "ColdFileBytes"), 0);
+        CHECK_EQ_U64(get_u64(a, BUS_CGROUP_INTERFACE, "ReclaimableBytes"), 3 * PAGE);
+        CHECK_EQ_U64(get_u64(a, BUS_CGROUP_INTERFACE, "PromotedBytes"), 2 * PAGE);
+        /* 2s intervals: thirty a minute. */
+        CHECK(sd_bus_get_property_trivial(client, NULL, a, BUS_CGROUP_INTERFACE, "PromotionBytesPerMinute", NULL,
+                                          'd', &ratio) >= 0);
+        CHECK(ratio == 30.0 * 2 * PAGE);
+        CHECK(sd_bus_get_property_trivial(client, NULL, a, BUS_CGROUP_INTERFACE, "PromotionRatio", NULL, 'd',
+                                          &ratio) >= 0);
+        CHECK(ratio == 30.0 * 2 / 12);
+        /* Five a minute: the most headroom, twice the longest window's working set. */
+        CHECK_EQ_U64(get_u64(a, BUS_CGROUP_INTERFACE, "SuggestedLimitBytes"), 2 * 14 * PAGE);
+        CHECK(sd_bus_get_property_trivial(client, NULL, a, BUS_CGROUP_INTERFACE, "HeadroomRatio", NULL, 'd',
+                                          &ratio) >= 0);
+        CHECK(ratio == 1.0);
+        CHECK_EQ_U64(get_u64(BUS_MANAGER_PATH, BUS_MANAGER_INTERFACE, "ColdAgeUSec"), 120 * USEC_PER_SEC);
+        check_working_sets(a);
+        /* The kernel's figures; UINT64_MAX and -1 for what it does not say. */
+        CHECK_EQ_U64(get_u64(a, BUS_CGROUP_INTERFACE, "MemoryCurrentBytes"), 20 * PAGE);
+        CHECK_EQ_U64(get_u64(a, BUS_CGROUP_INTERFACE, "MemoryHighBytes"), UINT64_MAX);
+        CHECK_EQ_U64(get_u64(a, BUS_CGROUP_INTERFACE, "MemoryMaxBytes"), 64 * PAGE);
+        CHECK_EQ_U64(get_u64(a, BUS_CGROUP_INTERFACE, "CadvisorWorkingSetBytes"), 18 * PAGE);
+        CHECK(sd_bus_get_property_trivial(client, NULL, a, BUS_CGROUP_INTERFACE, "WorkingsetRefaultFilePerSecond",
+                                          NULL, 'd', &ratio) >= 0 && ratio == 0.25);
+        CHECK(sd_bus_get_property_trivial(client, NULL, a, BUS_CGROUP_INTERFACE, "WorkingsetRefaultAnonPerSecond",
+                                          NULL, 'd', &ratio) >= 0 && ratio == -1.0);
+        CHECK(sd_bus_get_property_trivial(client, NULL, a, BUS_CGROUP_INTERFACE, "MemoryPressureSomeAvg10Ratio",
+                                          NULL, 'd', &ratio) >= 0 && ratio == 0.5);
+        CHECK(sd_bus_get_property_trivial(client, NULL, a, BUS_CGROUP_INTERFACE, "MemoryPressureFullAvg10Ratio",
+                                          NULL, 'd', &ratio) >= 0 && ratio == -1.0);
         check_histogram(a);
         /* The ObjectManager lists it. */
         CHECK_EQ_U64(managed_objects(a), 1);
@@ -485,13 +561,19 @@ static int run_client(int fd) {
         /* What changed from the empty object, and nothing else. */
         fprintf(stderr, "changed: %s\n", changed_names);
         for (const char *p = "Bytes\0IdleBytes\0IdleRatio\0WorkingSetBytes\0AnonBytes\0AnonIdleBytes\0FileBytes\0"
-                             "IdleAgeHistogram\0WorkingSetMeasuredUSec\0"; *p; p += strlen(p) + 1) {
+                             "IdleAgeHistogram\0WorkingSetMeasuredUSec\0ColdBytes\0ColdAnonBytes\0ReclaimableBytes\0"
+                             "PromotedBytes\0PromotionBytesPerMinute\0PromotionRatio\0SuggestedLimitBytes\0HeadroomRatio\0"
+                             "WorkingSets\0MemoryCurrentBytes\0MemoryMaxBytes\0CadvisorWorkingSetBytes\0"
+                             "WorkingsetRefaultFilePerSecond\0MemoryPressureSomeAvg10Ratio\0"; *p; p += strlen(p) + 1) {
                 char w[64];
 
                 snprintf(w, sizeof(w), ",%s,", p);
                 CHECK(strstr(changed_names, w));
         }
         CHECK(!strstr(changed_names, ",FileIdleBytes,"));
+        CHECK(!strstr(changed_names, ",ColdFileBytes,"));
+        CHECK(!strstr(changed_names, ",MemoryHighBytes,"));
+        CHECK(!strstr(changed_names, ",MemoryPressureFullAvg10Ratio,"));
         CHECK(!strstr(changed_names, ",LastScanTimestamp,"));
         CHECK_EQ_U64(get_u64(BUS_MANAGER_PATH, BUS_MANAGER_INTERFACE, "ScanCount"), 2);
         /* The default window, 2min; the sets made here count as measured all along. */

@@ -39,6 +39,8 @@ static void test_defaults(void) {
         CHECK_EQ_U64(c->interval_usec, 30 * USEC_PER_SEC);
         CHECK_EQ_U64(c->window_usec, 120 * USEC_PER_SEC);
         CHECK_EQ_U64(config_window_intervals(c), 4);
+        CHECK_EQ_U64(c->cold_age_usec, 0);
+        CHECK_EQ_U64(config_cold_intervals(c), 4);      /* 2min */
         CHECK_EQ_U64(c->cpu_budget_percent, 5);
         CHECK(c->backend == BACKEND_AUTO);
         CHECK_EQ_U64(strv_length(c->cgroups), 1);
@@ -61,6 +63,9 @@ static void test_every_key(void) {
         CHECK_EQ_U64(c->window_usec, 45 * USEC_PER_SEC);
         /* 45s of 10s intervals: rounded up to whole intervals. */
         CHECK_EQ_U64(config_window_intervals(c), 5);
+        /* 95s of 10s intervals: a page is cold from its tenth idle interval. */
+        CHECK_EQ_U64(c->cold_age_usec, 95 * USEC_PER_SEC);
+        CHECK_EQ_U64(config_cold_intervals(c), 10);
         CHECK_EQ_U64(c->cpu_budget_percent, 20);
         CHECK(c->backend == BACKEND_PAGE_IDLE);
         CHECK_EQ_U64(strv_length(c->cgroups), 3);
@@ -438,6 +443,98 @@ static void test_shared_checks(void) {
         CHECK(config_parse_interval("1h", &u, &why) == 0 && u == 3600 * USEC_PER_SEC);
 }
 
+/* ColdAge= is a positive duration of at most 255 intervals, the most an
+ * idle age counts; the limit depends on Interval=, which the command line
+ * may change, so it is checked on the whole configuration. */
+static void test_cold_age(void) {
+        _cleanup_(config_freep) Config *c = NULL;
+        char *error = NULL;
+
+        parse_string("[Scan]\nColdAge=0\n", -ERANGE, "t.conf:2: ColdAge=0: must be positive");
+        parse_string("[Scan]\nColdAge=soon\n", -EINVAL, "t.conf:2: ColdAge=soon: not a duration (e.g. 2min)");
+        c = parse_text("[Scan]\nInterval=1s\nColdAge=255s\n", strlen("[Scan]\nInterval=1s\nColdAge=255s\n"), 0, NULL);
+        CHECK_EQ_U64(config_cold_intervals(c), 255);
+        CHECK(config_check(c, &error) == 0 && !error);
+        c->cold_age_usec = 255 * USEC_PER_SEC + 1;
+        CHECK_EQ_U64(config_cold_intervals(c), 256);
+        CHECK(config_check(c, &error) == -ERANGE);
+        CHECK_STREQ(error, "ColdAge=255000001us is longer than 255 scan intervals of 1s, "
+                    "the most an idle age counts: raise Interval= or lower ColdAge=");
+        free(error);
+        error = NULL;
+        c->cold_age_usec = UINT64_MAX;
+        CHECK(config_check(c, &error) == -ERANGE && error);
+        free(error);
+        error = NULL;
+        /* The defaults pass, with any interval: the default cold age is
+         * 2min or 255 intervals, whichever is shorter. */
+        config_free(c);
+        c = NULL;
+        CHECK(config_new_default(&c) == 0);
+        CHECK(config_check(c, &error) == 0 && !error);
+        c->interval_usec = 100 * USEC_PER_MSEC;
+        CHECK_EQ_U64(config_cold_intervals(c), 255);
+        CHECK(config_check(c, &error) == 0 && !error);
+        c->interval_usec = 24 * 3600 * USEC_PER_SEC;
+        CHECK_EQ_U64(config_cold_intervals(c), 1);
+}
+
+/* WorkingSetWindow= lists windows shortest first, separated by commas;
+ * the first is the one working_set_bytes has always meant. */
+static void test_windows(void) {
+        _cleanup_(config_freep) Config *c = NULL;
+        unsigned w[CONFIG_WINDOWS_MAX];
+        char *error = NULL;
+
+        c = parse_text("[Scan]\nInterval=30s\nWorkingSetWindow=1min, 10min,1h\n",
+                       strlen("[Scan]\nInterval=30s\nWorkingSetWindow=1min, 10min,1h\n"), 0, NULL);
+        CHECK_EQ_U64(c->windows.n, 3);
+        CHECK_EQ_U64(c->window_usec, 60 * USEC_PER_SEC);
+        CHECK_EQ_U64(c->windows.usec[2], 3600 * USEC_PER_SEC);
+        CHECK_EQ_U64(config_window_intervals(c), 2);
+        CHECK_EQ_U64(config_windows_intervals(c, w), 3);
+        CHECK_EQ_U64(w[0], 2);
+        CHECK_EQ_U64(w[1], 20);
+        CHECK_EQ_U64(w[2], 120);
+        CHECK(config_check(c, &error) == 0 && !error);
+        /* A space still joins the parts of one window. */
+        config_free(c);
+        c = parse_text("[Scan]\nWorkingSetWindow=1h 30min\n", strlen("[Scan]\nWorkingSetWindow=1h 30min\n"), 0, NULL);
+        CHECK_EQ_U64(c->windows.n, 1);
+        CHECK_EQ_U64(c->window_usec, 90 * 60 * USEC_PER_SEC);
+        /* The default: one window of 2min. */
+        config_free(c);
+        CHECK(config_new_default(&c) == 0);
+        CHECK_EQ_U64(c->windows.n, 0);
+        CHECK_EQ_U64(config_windows_intervals(c, w), 1);
+        CHECK_EQ_U64(w[0], 4);
+        /* A window the ages cannot hold is refused, naming it; the default is not. */
+        c->interval_usec = USEC_PER_SEC;
+        c->windows = (ConfigWindows) { .usec = { 60 * USEC_PER_SEC, 255 * USEC_PER_SEC }, .n = 2 };
+        CHECK(config_check(c, &error) == -ERANGE);
+        CHECK_STREQ(error, "WorkingSetWindow=255s is longer than 254 scan intervals of 1s, the most an idle age "
+                    "counts: raise Interval= or shorten the window");
+        free(error);
+        error = NULL;
+        c->windows.usec[1] = 254 * USEC_PER_SEC;
+        CHECK(config_check(c, &error) == 0 && !error);
+        c->windows = (ConfigWindows) { .usec = { 120 * USEC_PER_SEC } };
+        c->interval_usec = 100 * USEC_PER_MSEC;
+        CHECK(config_check(c, &error) == 0 && !error);
+
+        parse_string("[Scan]\nWorkingSetWindow=10min, 1min\n", -EINVAL,
+                     "t.conf:2: WorkingSetWindow=10min, 1min: windows must be listed shortest first, "
+                     "each longer than the one before");
+        parse_string("[Scan]\nWorkingSetWindow=1min,1min\n", -EINVAL,
+                     "t.conf:2: WorkingSetWindow=1min,1min: windows must be listed shortest first, "
+                     "each longer than the one before");
+        parse_string("[Scan]\nWorkingSetWindow=1min,\n", -EINVAL, "t.conf:2: WorkingSetWindow=1min,: not a duration (e.g. 2min)");
+        parse_string("[Scan]\nWorkingSetWindow=1min,0\n", -ERANGE, "t.conf:2: WorkingSetWindow=1min,0: must be positive");
+        parse_string("[Scan]\nWorkingSetWindow=1s,2s,3s,4s,5s,6s,7s,8s\n", 0, NULL);
+        parse_string("[Scan]\nWorkingSetWindow=1s,2s,3s,4s,5s,6s,7s,8s,9s\n", -E2BIG,
+                     "t.conf:2: WorkingSetWindow=1s,2s,3s,4s,5s,6s,7s,8s,9s: too many windows (at most 8)");
+}
+
 /* The whole file is read, up to its limit. */
 static void test_size(void) {
         size_t size = CONFIG_FILE_MAX + 1;
@@ -513,6 +610,8 @@ int main(void) {
         test_line_limit();
         test_duplicates();
         test_window();
+        test_cold_age();
+        test_windows();
         test_track_paths();
         test_port();
         test_json_file();

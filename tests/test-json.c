@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The JSON document: schema version, field names and values, tracked
- * cgroups only, and the atomic replacement of the file. */
+ * cgroups only, cold memory and its promotion (null where unknown), and
+ * the atomic replacement of the file. */
 #include <fcntl.h>
 #include <json-c/json.h>
 #include <sys/stat.h>
@@ -89,14 +90,30 @@ int main(void) {
                 .idle_pages = { [PAGE_FILE] = 50, [PAGE_ANON] = 50 },
                 .ws_pages = 320,
                 .hist_pages = { 300, 60, 40 },
+                .cold_pages = { [PAGE_FILE] = 30, [PAGE_ANON] = 10 },
+                .promoted_pages = 8,
+                .window_ws_pages = { 0, 350, 380 },
         };
         cgroup_set_sum(set);
+        /* The kernel's counters of /web.slice: no memory.high ("max"), no
+         * full pressure line, the anon refault rate not known yet. */
+        set->nodes[0].kernel = (CgroupKernel) {
+                .read_usec = 1,
+                .has_current = true, .current_bytes = 2000 * 4096,
+                .has_max = true, .max_bytes = 4000 * 4096,
+                .has_inactive_file = true, .inactive_file_bytes = 1500 * 4096,
+                .has_refault_file_rate = true, .refault_file_per_second = 0.5,
+                .has_pressure_some = true, .pressure_some_avg10 = 0.015,
+        };
 
         SnapshotInfo info = {
                 .backend = "page_idle",
                 .state = "running",
                 .interval_usec = 10 * USEC_PER_SEC,
                 .window_usec = 30 * USEC_PER_SEC,
+                .cold_age_usec = 20 * USEC_PER_SEC,
+                .n_windows = 3,
+                .windows_usec = { 30 * USEC_PER_SEC, 600 * USEC_PER_SEC, 3600 * USEC_PER_SEC },
                 .scan_count = 7,
                 .last_scan_timestamp_usec = 1700000000 * USEC_PER_SEC,
                 .last_scan_duration_usec = 12345,
@@ -132,6 +149,45 @@ int main(void) {
         CHECK_EQ_U64(get_u64(c, "anon_idle_bytes"), 50 * 4096);
         CHECK_EQ_U64(get_u64(c, "file_bytes"), 100 * 4096);
         CHECK_EQ_U64(get_u64(c, "file_idle_bytes"), 50 * 4096);
+        CHECK_EQ_U64(get_u64(doc, "cold_age_usec"), 20 * USEC_PER_SEC);
+        CHECK_EQ_U64(get_u64(c, "cold_bytes"), 40 * 4096);
+        CHECK_EQ_U64(get_u64(c, "cold_anon_bytes"), 10 * 4096);
+        CHECK_EQ_U64(get_u64(c, "cold_file_bytes"), 30 * 4096);
+        CHECK_EQ_U64(get_u64(c, "reclaimable_bytes"), 40 * 4096);
+        CHECK_EQ_U64(get_u64(c, "promoted_bytes"), 8 * 4096);
+        /* Six intervals of 10 s a minute. */
+        CHECK(json_object_get_double(get(c, "promotion_bytes_per_minute")) == 6.0 * 8 * 4096);
+        CHECK(json_object_get_double(get(c, "promotion_ratio")) == 6.0 * 8 / 320);
+        CHECK_EQ_U64(get_u64(c, "memory_current_bytes"), 2000 * 4096);
+        CHECK(json_object_is_type(get(c, "memory_high_bytes"), json_type_null));
+        CHECK_EQ_U64(get_u64(c, "memory_max_bytes"), 4000 * 4096);
+        /* cAdvisor's figure counts the active page cache: above ours. */
+        CHECK_EQ_U64(get_u64(c, "cadvisor_working_set_bytes"), 500 * 4096);
+        CHECK(json_object_is_type(get(c, "workingset_refault_anon_per_second"), json_type_null));
+        CHECK(json_object_get_double(get(c, "workingset_refault_file_per_second")) == 0.5);
+        CHECK(json_object_get_double(get(c, "memory_pressure_some_avg10_ratio")) == 0.015);
+        CHECK(json_object_is_type(get(c, "memory_pressure_full_avg10_ratio"), json_type_null));
+        /* 0.1 + 50 * 0.15, at most 1: twice the longest window's working set. */
+        CHECK(json_object_get_double(get(c, "headroom_ratio")) == 1.0);
+        CHECK_EQ_U64(get_u64(c, "suggested_limit_bytes"), 2 * 380 * 4096);
+        {
+                json_object *ws = get(c, "working_sets"), *w, *wu = get(doc, "working_set_windows_usec");
+
+                CHECK_EQ_U64(json_object_array_length(wu), 3);
+                CHECK_EQ_U64(json_object_get_uint64(json_object_array_get_idx(wu, 2)), 3600 * USEC_PER_SEC);
+                CHECK_EQ_U64(json_object_array_length(ws), 3);
+                w = json_object_array_get_idx(ws, 0);
+                CHECK_EQ_U64(get_u64(w, "window_usec"), 30 * USEC_PER_SEC);
+                CHECK_EQ_U64(get_u64(w, "bytes"), 320 * 4096);          /* working_set_bytes */
+                CHECK_EQ_U64(get_u64(w, "measured_usec"), 30 * USEC_PER_SEC);
+                w = json_object_array_get_idx(ws, 1);
+                CHECK_EQ_U64(get_u64(w, "window_usec"), 600 * USEC_PER_SEC);
+                CHECK_EQ_U64(get_u64(w, "bytes"), 350 * 4096);
+                w = json_object_array_get_idx(ws, 2);
+                CHECK_EQ_U64(get_u64(w, "bytes"), 380 * 4096);
+                /* Measured all along (cgroup_set_add()): AGE_MAX intervals of 10 s. */
+                CHECK_EQ_U64(get_u64(w, "measured_usec"), 2550 * USEC_PER_SEC);
+        }
         hist = get(c, "idle_age_histogram");
         CHECK_EQ_U64(json_object_array_length(hist), AGE_BUCKETS);
         b = json_object_array_get_idx(hist, 0);
@@ -143,6 +199,52 @@ int main(void) {
         b = json_object_array_get_idx(hist, 8);
         CHECK_EQ_U64(get_u64(b, "idle_usec"), 1280 * USEC_PER_SEC);
         json_object_put(doc);
+
+        /* Refaults widen the headroom: 0.5 pages a second of 380 pages is
+         * 30/380 a minute, 0.1 + 50 * 30/380 > 1 with no promotion at all. */
+        {
+                _cleanup_(snapshot_unrefp) Snapshot *r = NULL;
+
+                set->nodes[0].total.promoted_pages = 0;
+                CHECK(snapshot_new(&info, set, &r) == 0);
+                CHECK(r->cgroups[0].estimate.promotion_ratio == 0.0);
+                CHECK(r->cgroups[0].estimate.refault_ratio == 30.0 / 380);
+                CHECK(r->cgroups[0].estimate.headroom_ratio == 1.0);
+                set->nodes[0].kernel.refault_file_per_second = 0.01;   /* 0.6/380 a minute */
+                snapshot_unref(r);
+                CHECK(snapshot_new(&info, set, &r) == 0);
+                CHECK(r->cgroups[0].estimate.headroom_ratio > 0.1 + 50 * 0.6 / 380 - 1e-9);
+                CHECK(r->cgroups[0].estimate.headroom_ratio < 0.1 + 50 * 0.6 / 380 + 1e-9);
+                set->nodes[0].total.promoted_pages = 8;
+                set->nodes[0].kernel.refault_file_per_second = 0.5;
+        }
+
+        /* Without idle ages (refs), the cold figures are null, not 0. */
+        {
+                _cleanup_(snapshot_unrefp) Snapshot *r = NULL;
+                json_object *d;
+
+                info.backend = "refs";
+                info.cold_age_usec = 0;
+                CHECK(snapshot_new(&info, set, &r) == 0);
+                d = json_tokener_parse(r->json);
+                CHECK(d);
+                CHECK(json_object_is_type(get(d, "cold_age_usec"), json_type_null));
+                c = json_object_array_get_idx(get(d, "cgroups"), 0);
+                CHECK(json_object_is_type(get(c, "cold_bytes"), json_type_null));
+                CHECK(json_object_is_type(get(c, "cold_anon_bytes"), json_type_null));
+                CHECK(json_object_is_type(get(c, "cold_file_bytes"), json_type_null));
+                CHECK(json_object_is_type(get(c, "promoted_bytes"), json_type_null));
+                CHECK(json_object_is_type(get(c, "promotion_bytes_per_minute"), json_type_null));
+                CHECK(json_object_is_type(get(c, "promotion_ratio"), json_type_null));
+                CHECK(json_object_is_type(get(c, "reclaimable_bytes"), json_type_null));
+                CHECK(json_object_is_type(get(c, "headroom_ratio"), json_type_null));
+                CHECK(json_object_is_type(get(c, "suggested_limit_bytes"), json_type_null));
+                /* The kernel's figures do not depend on the backend. */
+                CHECK_EQ_U64(get_u64(c, "memory_current_bytes"), 2000 * 4096);
+                CHECK_EQ_U64(get_u64(c, "bytes"), 400 * 4096);
+                json_object_put(d);
+        }
 
         /* Written whole, mode 0644, with no temporary file left beside it. */
         CHECK(mkdtemp(dir));

@@ -87,6 +87,9 @@ static void test_format(void) {
                 .idle_pages = { [PAGE_FILE] = 50, [PAGE_ANON] = 50 },
                 .ws_pages = 320,
                 .hist_pages = { 300, 60, 40 },
+                .cold_pages = { [PAGE_FILE] = 30, [PAGE_ANON] = 10 },
+                .promoted_pages = 8,
+                .window_ws_pages = { 0, 350 },
         };
         set->nodes[q].own = (PageStats) {
                 .pages = { [PAGE_FILE] = 3 },
@@ -94,6 +97,13 @@ static void test_format(void) {
                 .hist_pages = { 2, 1 },
         };
         cgroup_set_sum(set);
+        set->nodes[0].kernel = (CgroupKernel) {
+                .has_current = true, .current_bytes = 2000 * 4096,
+                .has_inactive_file = true, .inactive_file_bytes = 1500 * 4096,
+                .has_high = true, .high_bytes = 3000 * 4096,
+                .has_refault_file_rate = true, .refault_file_per_second = 0.5,
+                .has_pressure_some = true, .pressure_some_avg10 = 0.015,
+        };
 
         SnapshotInfo info = {
                 .backend = "page_idle",
@@ -101,6 +111,9 @@ static void test_format(void) {
                 .state = "running",
                 .interval_usec = 10 * USEC_PER_SEC,
                 .window_usec = 30 * USEC_PER_SEC,
+                .cold_age_usec = 20 * USEC_PER_SEC,
+                .n_windows = 2,
+                .windows_usec = { 30 * USEC_PER_SEC, 600 * USEC_PER_SEC },
                 .scan_count = 7,
                 .last_scan_timestamp_usec = 1700000000 * USEC_PER_SEC + 250 * USEC_PER_MSEC,
                 .last_scan_duration_usec = 12345,
@@ -138,6 +151,31 @@ static void test_format(void) {
         CHECK_STREQ(sample(text, "pageidled_cgroup_idle_age_bytes{cgroup=\"/web.slice\",idle_seconds=\"20\"}"), "163840");
         CHECK_STREQ(sample(text, "pageidled_cgroup_idle_age_bytes{cgroup=\"/web.slice\",idle_seconds=\"1280\"}"), "0");
         CHECK(!strstr(text, "/web.slice/x"));   /* not tracked */
+        CHECK_STREQ(sample(text, "pageidled_cold_age_seconds"), "20");
+        CHECK_STREQ(sample(text, "pageidled_cgroup_cold_bytes{cgroup=\"/web.slice\",type=\"anon\"}"), "40960");
+        CHECK_STREQ(sample(text, "pageidled_cgroup_cold_bytes{cgroup=\"/web.slice\",type=\"file\"}"), "122880");
+        CHECK_STREQ(sample(text, "pageidled_cgroup_reclaimable_bytes{cgroup=\"/web.slice\"}"), "163840");
+        CHECK_STREQ(sample(text, "pageidled_cgroup_promoted_bytes{cgroup=\"/web.slice\"}"), "32768");
+        /* 8 pages an interval, 6 intervals a minute, over 320 pages. */
+        CHECK_STREQ(sample(text, "pageidled_cgroup_promotion_ratio{cgroup=\"/web.slice\"}"), "0.15");
+        CHECK_STREQ(sample(text, "pageidled_cgroup_suggested_limit_bytes{cgroup=\"/web.slice\"}"), "2867200");
+        CHECK_STREQ(sample(text, "pageidled_cgroup_memory_current_bytes{cgroup=\"/web.slice\"}"), "8192000");
+        CHECK_STREQ(sample(text, "pageidled_cgroup_memory_high_bytes{cgroup=\"/web.slice\"}"), "12288000");
+        CHECK_STREQ(sample(text, "pageidled_cgroup_cadvisor_working_set_bytes{cgroup=\"/web.slice\"}"), "2048000");
+        CHECK_STREQ(sample(text, "pageidled_cgroup_workingset_refaults_per_second{cgroup=\"/web.slice\",type=\"file\"}"),
+                    "0.5");
+        CHECK_STREQ(sample(text, "pageidled_cgroup_memory_pressure_avg10_ratio{cgroup=\"/web.slice\",kind=\"some\"}"),
+                    "0.015");
+        /* What the kernel does not say has no sample, never a 0; the family is there. */
+        CHECK(strstr(text, "# TYPE pageidled_cgroup_memory_max_bytes gauge\n"));
+        CHECK(!strstr(text, "pageidled_cgroup_memory_max_bytes{"));
+        CHECK(!strstr(text, "pageidled_cgroup_workingset_refaults_per_second{cgroup=\"/web.slice\",type=\"anon\"}"));
+        CHECK(!strstr(text, "kind=\"full\""));
+        CHECK(!strstr(text, "pageidled_cgroup_memory_current_bytes{cgroup=\"/odd"));
+        CHECK_STREQ(sample(text, "pageidled_cgroup_working_set_window_bytes{cgroup=\"/web.slice\",window=\"30\"}"),
+                    "1310720");
+        CHECK_STREQ(sample(text, "pageidled_cgroup_working_set_window_bytes{cgroup=\"/web.slice\",window=\"600\"}"),
+                    "1433600");
 
         /* The odd name, escaped; 1/3 with every digit it needs. */
         CHECK_STREQ(sample(text, "pageidled_cgroup_idle_ratio{cgroup=\"/odd \\\"name\\\"\\\\\\n\"}"),
@@ -148,6 +186,23 @@ static void test_format(void) {
         CHECK(count(text, "# TYPE pageidled_cgroup_bytes ") == 1);
         CHECK(count(text, "# TYPE ") == count(text, "# HELP "));
         CHECK(count(text, "pageidled_cgroup_idle_age_bytes{") == 2 * AGE_BUCKETS);
+
+        /* Without idle ages (refs), no cold families rather than zeros. */
+        {
+                _cleanup_(snapshot_unrefp) Snapshot *r = NULL;
+                _cleanup_free_ char *t = NULL;
+
+                info.backend = "refs";
+                info.cold_age_usec = 0;
+                CHECK(snapshot_new(&info, set, &r) == 0);
+                CHECK(metrics_format(r, &t) == 0);
+                CHECK(strstr(t, "pageidled_cgroup_bytes{"));
+                CHECK(!strstr(t, "cold"));
+                CHECK(!strstr(t, "promot"));
+                CHECK(!strstr(t, "reclaimable"));
+                CHECK(!strstr(t, "suggested"));
+                info.backend = "page_idle";
+        }
 
         /* No cgroups yet, an unknown state: no cgroup families, the state still shown. */
         info.state = "stopping";

@@ -94,13 +94,17 @@ check_introspection() {
 	done
 	# The documented Manager members are all there by name too (a typo in
 	# both would hide from the diff above).
-	for m in Version Backend State ScanIntervalUSec WorkingSetWindowUSec LastScanTimestamp LastScanDurationUSec ScanCount \
+	for m in Version Backend State ScanIntervalUSec WorkingSetWindowUSec WorkingSetWindowsUSec ColdAgeUSec LastScanTimestamp LastScanDurationUSec ScanCount \
 		ListCgroups GetCgroup Track Untrack ScanNow GetSnapshot ScanCompleted; do
 		grep -q " \.$m " live-manager.txt 2> /dev/null ||
 			live_members /org/pageidled1 org.pageidled1.Manager > live-manager.txt
 		grep -q " \.$m " live-manager.txt || fail "Manager lacks $m"
 	done
 	for m in Path Bytes IdleBytes IdleRatio WorkingSetBytes WorkingSetMeasuredUSec AnonBytes AnonIdleBytes FileBytes FileIdleBytes \
+		ColdBytes ColdAnonBytes ColdFileBytes ReclaimableBytes PromotedBytes PromotionBytesPerMinute PromotionRatio \
+		HeadroomRatio SuggestedLimitBytes WorkingSets MemoryCurrentBytes MemoryHighBytes MemoryMaxBytes \
+		CadvisorWorkingSetBytes WorkingsetRefaultAnonPerSecond WorkingsetRefaultFilePerSecond \
+		MemoryPressureSomeAvg10Ratio MemoryPressureFullAvg10Ratio \
 		IdleAgeHistogram LastScanTimestamp; do
 		live_members "$obj" org.pageidled1.Cgroup | grep -q " \.$m " || fail "Cgroup lacks $m"
 	done
@@ -144,6 +148,10 @@ check_reads() {
 	as_nobody "$pageidlectl" show --json "$CG_TRACKED" |
 		jq -e --arg p "$CG_TRACKED" '.path == $p and (.idle_age_histogram | length) == 9 and .bytes >= .idle_bytes' \
 		> /dev/null || fail "pageidlectl show --json"
+	as_nobody "$pageidlectl" advise || fail "pageidlectl advise"
+	as_nobody "$pageidlectl" --json advise "$CG_TRACKED" | jq -e --arg p "$CG_TRACKED" 'length == 1 and
+		.[0].path == $p and (.[0] | has("suggested_limit_bytes") and has("reclaimable_bytes"))' > /dev/null ||
+		fail "pageidlectl --json advise $CG_TRACKED"
 }
 
 check_refused() {
