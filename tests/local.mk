@@ -14,6 +14,7 @@ daemon_tests = \
 	tests/test-ram \
 	tests/test-cgroup \
 	tests/test-scan \
+	tests/test-sample \
 	tests/test-json \
 	tests/test-history \
 	tests/test-pageidled
@@ -40,6 +41,9 @@ tests_test_cgroup_LDADD = $(test_ldadd)
 tests_test_scan_SOURCES = tests/test-scan.c tests/test-util.h
 tests_test_scan_CFLAGS = $(test_cflags)
 tests_test_scan_LDADD = $(test_ldadd)
+tests_test_sample_SOURCES = tests/test-sample.c tests/test-util.h
+tests_test_sample_CFLAGS = $(test_cflags)
+tests_test_sample_LDADD = $(test_ldadd)
 tests_test_json_SOURCES = tests/test-json.c tests/test-util.h
 tests_test_json_CFLAGS = $(test_cflags)
 tests_test_json_LDADD = $(test_ldadd)
