@@ -23,6 +23,19 @@ typedef struct CgroupNode {
                                          * manager sets it; cgroup_set_add(): AGE_MAX) */
         PageStats own;          /* pages charged to this cgroup itself */
         PageStats total;        /* own plus every descendant's */
+
+        /* Sampled passes (attrib.c): the cluster sums of the subtree's
+         * pages over the pass's blocks, and the block being counted. */
+        ClusterSums clusters;
+        PageStats block_start;  /* own where the block began */
+        PageStats block_total;  /* the subtree's pages in the block */
+        uint64_t block_stamp, block_total_stamp;        /* 1 + that block, 0: none */
+        size_t block_next, block_total_next;            /* the touched lists */
+        /* The resident LRU sizes of memory.stat for the subtree, by
+         * [PAGE_FILE], [PAGE_ANON] (the manager reads them for sampled
+         * passes), and whether they were read. */
+        uint64_t resident_bytes[2];
+        bool resident_known;
 } CgroupNode;
 
 /* The nodes in depth-first pre-order (a parent before its children), with

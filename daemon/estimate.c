@@ -1,4 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <math.h>
+
 #include "estimate.h"
 
 uint64_t age_bucket_lower_usec(unsigned bucket, uint64_t interval_usec) {
@@ -32,4 +34,86 @@ void estimate_from_stats(Estimate *e, const PageStats *s, uint64_t page_size, ui
                 e->hist_lower_usec[i] = age_bucket_lower_usec(i, interval_usec);
                 e->hist_bytes[i] = s->hist_pages[i] * page_size;
         }
+}
+
+void cluster_sums_add_block(ClusterSums *c, const PageStats *b) {
+        uint64_t all = b->pages[PAGE_ANON] + b->pages[PAGE_FILE];
+
+        ratio_sums_add(&c->figure[CLUSTER_IDLE], all, b->idle_pages[PAGE_ANON] + b->idle_pages[PAGE_FILE]);
+        ratio_sums_add(&c->figure[CLUSTER_WS], all, b->ws_pages);
+        ratio_sums_add(&c->figure[CLUSTER_ANON_IDLE], b->pages[PAGE_ANON], b->idle_pages[PAGE_ANON]);
+        ratio_sums_add(&c->figure[CLUSTER_FILE_IDLE], b->pages[PAGE_FILE], b->idle_pages[PAGE_FILE]);
+}
+
+void cluster_sums_add(ClusterSums *a, const ClusterSums *b) {
+        for (unsigned i = 0; i < _CLUSTER_MAX; i++) {
+                RatioSums *x = &a->figure[i];
+                const RatioSums *y = &b->figure[i];
+
+                x->n += y->n;
+                x->sx += y->sx;
+                x->sy += y->sy;
+                x->sxx += y->sxx;
+                x->syy += y->syy;
+                x->sxy += y->sxy;
+        }
+}
+
+double ratio_sums_ratio(const RatioSums *r) {
+        return r->sx > 0 ? r->sy / r->sx : 0.0;
+}
+
+double ratio_sums_stderr(const RatioSums *r, double f) {
+        double ratio, ss, xbar, var;
+
+        if (f >= 1.0)
+                return 0.0;
+        if (r->n < 2)
+                return 0.5;
+        ratio = ratio_sums_ratio(r);
+        /* Σ(y − r x)², expanded; rounding may take it a hair below 0. */
+        ss = r->syy - 2 * ratio * r->sxy + ratio * ratio * r->sxx;
+        if (ss < 0)
+                ss = 0;
+        xbar = r->sx / (double) r->n;
+        var = (1.0 - f) / ((double) r->n * (double) (r->n - 1)) * ss / (xbar * xbar);
+        return sqrt(var);
+}
+
+static uint64_t round_bytes(double v) {
+        return v > 0 ? (uint64_t) llround(v) : 0;
+}
+
+void estimate_from_samples(Estimate *e, const PageStats *s, const ClusterSums *c, const uint64_t *resident_bytes,
+                           double f, uint64_t page_size, uint64_t interval_usec) {
+        const RatioSums *fig = c->figure;
+        uint64_t sampled = s->pages[PAGE_ANON] + s->pages[PAGE_FILE];
+        double anon, file, all;
+
+        estimate_from_stats(e, s, page_size, interval_usec);
+        e->sampled_bytes = e->bytes;
+        if (f >= 1.0)
+                return;
+        if (resident_bytes) {
+                anon = (double) resident_bytes[PAGE_ANON];
+                file = (double) resident_bytes[PAGE_FILE];
+        } else {
+                anon = (double) (s->pages[PAGE_ANON] * page_size) / f;
+                file = (double) (s->pages[PAGE_FILE] * page_size) / f;
+        }
+        all = anon + file;
+        e->anon_bytes = round_bytes(anon);
+        e->file_bytes = round_bytes(file);
+        e->bytes = e->anon_bytes + e->file_bytes;
+        e->idle_bytes = round_bytes(ratio_sums_ratio(&fig[CLUSTER_IDLE]) * all);
+        e->working_set_bytes = round_bytes(ratio_sums_ratio(&fig[CLUSTER_WS]) * all);
+        e->anon_idle_bytes = round_bytes(ratio_sums_ratio(&fig[CLUSTER_ANON_IDLE]) * anon);
+        e->file_idle_bytes = round_bytes(ratio_sums_ratio(&fig[CLUSTER_FILE_IDLE]) * file);
+        e->idle_bytes_stderr = round_bytes(ratio_sums_stderr(&fig[CLUSTER_IDLE], f) * all);
+        e->working_set_bytes_stderr = round_bytes(ratio_sums_stderr(&fig[CLUSTER_WS], f) * all);
+        e->anon_idle_bytes_stderr = round_bytes(ratio_sums_stderr(&fig[CLUSTER_ANON_IDLE], f) * anon);
+        e->file_idle_bytes_stderr = round_bytes(ratio_sums_stderr(&fig[CLUSTER_FILE_IDLE], f) * file);
+        e->idle_ratio = e->bytes > 0 ? (double) e->idle_bytes / (double) e->bytes : 0.0;
+        for (unsigned i = 0; i < AGE_BUCKETS; i++)
+                e->hist_bytes[i] = sampled > 0 ? round_bytes((double) s->hist_pages[i] / (double) sampled * all) : 0;
 }
