@@ -70,6 +70,13 @@ CgroupNode *cgroup_set_find_path(const CgroupSet *s, const char *path);
 
 bool cgroup_pattern_match(const char *pattern, const char *path);
 
+/* The resident LRU sizes of a memory.stat, its subtree's, into
+ * ret[PAGE_FILE] and ret[PAGE_ANON]: active_ and inactive_ anon and file,
+ * or on cgroup v1 their total_ fields.  -EINVAL when it has none. */
+int cgroup_parse_memory_stat(const char *text, size_t size, uint64_t ret[2]);
+/* The same from the memory.stat of path (a node's) below root_fd. */
+int cgroup_read_resident(int root_fd, const char *path, uint64_t ret[2]);
+
 /* The part of the working-set window (window_usec, whole intervals) that
  * n's working_set_bytes covers: less than the window until the window has
  * been measured, 0 before its first measured interval. */
