@@ -84,10 +84,16 @@ static uint64_t round_bytes(double v) {
         return v > 0 ? (uint64_t) llround(v) : 0;
 }
 
+/* Estimates stay whole pages, as every byte count of the document is. */
+static uint64_t round_pages(double v, uint64_t page_size) {
+        return round_bytes(v / (double) page_size) * page_size;
+}
+
 void estimate_from_samples(Estimate *e, const PageStats *s, const ClusterSums *c, const uint64_t *resident_bytes,
                            double f, uint64_t page_size, uint64_t interval_usec) {
         const RatioSums *fig = c->figure;
-        uint64_t sampled = s->pages[PAGE_ANON] + s->pages[PAGE_FILE];
+        uint64_t sampled = s->pages[PAGE_ANON] + s->pages[PAGE_FILE], in_hist = 0;
+        unsigned largest = 0;
         double anon, file, all;
 
         estimate_from_stats(e, s, page_size, interval_usec);
@@ -102,18 +108,32 @@ void estimate_from_samples(Estimate *e, const PageStats *s, const ClusterSums *c
                 file = (double) (s->pages[PAGE_FILE] * page_size) / f;
         }
         all = anon + file;
-        e->anon_bytes = round_bytes(anon);
-        e->file_bytes = round_bytes(file);
+        e->anon_bytes = round_pages(anon, page_size);
+        e->file_bytes = round_pages(file, page_size);
         e->bytes = e->anon_bytes + e->file_bytes;
-        e->idle_bytes = round_bytes(ratio_sums_ratio(&fig[CLUSTER_IDLE]) * all);
-        e->working_set_bytes = round_bytes(ratio_sums_ratio(&fig[CLUSTER_WS]) * all);
-        e->anon_idle_bytes = round_bytes(ratio_sums_ratio(&fig[CLUSTER_ANON_IDLE]) * anon);
-        e->file_idle_bytes = round_bytes(ratio_sums_ratio(&fig[CLUSTER_FILE_IDLE]) * file);
+        /* The parts add up to idle_bytes, as at Sampling=1: each share on
+         * its own base.  Its error is the combined share's. */
+        e->anon_idle_bytes = round_pages(ratio_sums_ratio(&fig[CLUSTER_ANON_IDLE]) * anon, page_size);
+        e->file_idle_bytes = round_pages(ratio_sums_ratio(&fig[CLUSTER_FILE_IDLE]) * file, page_size);
+        e->idle_bytes = e->anon_idle_bytes + e->file_idle_bytes;
+        e->working_set_bytes = round_pages(ratio_sums_ratio(&fig[CLUSTER_WS]) * all, page_size);
         e->idle_bytes_stderr = round_bytes(ratio_sums_stderr(&fig[CLUSTER_IDLE], f) * all);
         e->working_set_bytes_stderr = round_bytes(ratio_sums_stderr(&fig[CLUSTER_WS], f) * all);
         e->anon_idle_bytes_stderr = round_bytes(ratio_sums_stderr(&fig[CLUSTER_ANON_IDLE], f) * anon);
         e->file_idle_bytes_stderr = round_bytes(ratio_sums_stderr(&fig[CLUSTER_FILE_IDLE], f) * file);
         e->idle_ratio = e->bytes > 0 ? (double) e->idle_bytes / (double) e->bytes : 0.0;
-        for (unsigned i = 0; i < AGE_BUCKETS; i++)
-                e->hist_bytes[i] = sampled > 0 ? round_bytes((double) s->hist_pages[i] / (double) sampled * all) : 0;
+        /* The buckets add up to bytes: the largest takes the rounding. */
+        for (unsigned i = 0; i < AGE_BUCKETS; i++) {
+                e->hist_bytes[i] = sampled > 0 ?
+                        round_pages((double) s->hist_pages[i] / (double) sampled * all, page_size) : 0;
+                in_hist += e->hist_bytes[i];
+                if (e->hist_bytes[i] > e->hist_bytes[largest])
+                        largest = i;
+        }
+        if (sampled > 0) {
+                if (in_hist > e->bytes && e->hist_bytes[largest] < in_hist - e->bytes)
+                        e->hist_bytes[largest] = 0;
+                else
+                        e->hist_bytes[largest] = e->hist_bytes[largest] + e->bytes - in_hist;
+        }
 }

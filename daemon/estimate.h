@@ -139,8 +139,9 @@ void estimate_from_stats(Estimate *e, const PageStats *s, uint64_t page_size, ui
  * pages; resident_bytes[PAGE_FILE], [PAGE_ANON] are the cgroup's own
  * resident LRU sizes (memory.stat), or NULL when unknown, when the
  * sampled counts are scaled by 1/f instead.  Each share measured on the
- * samples is applied to its base: idle and working set to all bytes, anon
- * and file idle to the anon and file bytes (so under sampling the two
- * parts need not add up to idle_bytes exactly). */
+ * samples is applied to its base: working set and the histogram to all
+ * bytes, anon and file idle to the anon and file bytes (idle_bytes is
+ * their sum), rounded to whole pages.  At f = 1, estimate_from_stats()
+ * with errors of 0. */
 void estimate_from_samples(Estimate *e, const PageStats *s, const ClusterSums *c, const uint64_t *resident_bytes,
                            double f, uint64_t page_size, uint64_t interval_usec);

@@ -63,7 +63,12 @@ static json_object *cgroup_to_json(const SnapshotCgroup *c) {
             json_add_u64(o, "anon_bytes", e->anon_bytes) < 0 ||
             json_add_u64(o, "anon_idle_bytes", e->anon_idle_bytes) < 0 ||
             json_add_u64(o, "file_bytes", e->file_bytes) < 0 ||
-            json_add_u64(o, "file_idle_bytes", e->file_idle_bytes) < 0)
+            json_add_u64(o, "file_idle_bytes", e->file_idle_bytes) < 0 ||
+            json_add_u64(o, "sampled_bytes", e->sampled_bytes) < 0 ||
+            json_add_u64(o, "idle_bytes_stderr", e->idle_bytes_stderr) < 0 ||
+            json_add_u64(o, "working_set_bytes_stderr", e->working_set_bytes_stderr) < 0 ||
+            json_add_u64(o, "anon_idle_bytes_stderr", e->anon_idle_bytes_stderr) < 0 ||
+            json_add_u64(o, "file_idle_bytes_stderr", e->file_idle_bytes_stderr) < 0)
                 return NULL;
         for (unsigned i = 0; i < AGE_BUCKETS; i++) {
                 json_object *b = json_object_new_object();
@@ -99,7 +104,8 @@ int json_format(const Snapshot *snapshot, char **ret) {
             json_add_u64(o, "scan_count", s->scan_count) < 0 ||
             json_add_u64(o, "last_scan_timestamp_usec", s->last_scan_timestamp_usec) < 0 ||
             json_add_u64(o, "last_scan_duration_usec", s->last_scan_duration_usec) < 0 ||
-            json_add_u64(o, "page_size", s->page_size) < 0)
+            json_add_u64(o, "page_size", s->page_size) < 0 ||
+            json_add(o, "sampling", json_object_new_double(s->sampling)) < 0)
                 return -ENOMEM;
         for (size_t i = 0; i < snapshot->n_cgroups; i++)
                 if (append(cgroups, cgroup_to_json(&snapshot->cgroups[i])) < 0)

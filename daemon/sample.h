@@ -41,3 +41,23 @@ uint64_t sample_run_end(uint64_t seed, unsigned shift, uint64_t pfn, uint64_t en
 static inline double sample_fraction(unsigned shift) {
         return 1.0 / (double) (UINT64_C(1) << shift);
 }
+
+/* Sampling=auto: the largest fraction whose pass fits CPUBudget= of the
+ * interval, from what the last passes cost.  Each pass's CPU time, scaled
+ * to a full pass (times 2^shift), goes into a moving average.  Over the
+ * budget, the fraction falls at once to one that fits; under it, it rises
+ * one power of two at a time, only when the next fraction would use at
+ * most SAMPLE_AUTO_RISE_PERCENT of the budget and SAMPLE_AUTO_HOLD passes
+ * have gone by since the last change, so that it does not swing. */
+#define SAMPLE_AUTO_HOLD 8u
+#define SAMPLE_AUTO_RISE_PERCENT 50u
+#define SAMPLE_AUTO_FIT_PERCENT 80u     /* a fall aims below the budget by this */
+
+typedef struct SampleAuto {
+        unsigned shift;
+        unsigned passes_since_change;
+        double full_pass_usec;          /* the average, 0: no pass yet */
+} SampleAuto;
+
+/* A pass at a->shift took pass_cpu_usec; returns the shift of the next. */
+unsigned sample_auto_update(SampleAuto *a, uint64_t pass_cpu_usec, uint64_t interval_usec, unsigned budget_percent);

@@ -40,6 +40,7 @@ void snapshot_cgroup_empty(SnapshotCgroup *c, uint64_t interval_usec) {
 
 int snapshot_new(const SnapshotInfo *info, const CgroupSet *set, Snapshot **ret) {
         _cleanup_(snapshot_unrefp) Snapshot *s = NULL;
+        bool sampled;
         int r;
 
         s = calloc(1, sizeof(*s));
@@ -48,6 +49,9 @@ int snapshot_new(const SnapshotInfo *info, const CgroupSet *set, Snapshot **ret)
         s->n_ref = 1;
         s->info = *info;
         s->info.backend = s->info.scan_path = s->info.state = s->info.state_detail = NULL;
+        if (!(s->info.sampling > 0 && s->info.sampling <= 1))
+                s->info.sampling = 1;   /* not given: every page */
+        sampled = s->info.sampling < 1;
         if (strdup_or_null(info->backend, &s->info.backend) < 0 ||
             strdup_or_null(info->scan_path, &s->info.scan_path) < 0 ||
             strdup_or_null(info->state, &s->info.state) < 0 ||
@@ -61,7 +65,7 @@ int snapshot_new(const SnapshotInfo *info, const CgroupSet *set, Snapshot **ret)
                 const CgroupNode *n = &set->nodes[i];
                 SnapshotCgroup *c;
 
-                if (n->parent == CGROUP_NO_PARENT)
+                if (n->parent == CGROUP_NO_PARENT && !sampled)
                         s->bytes += (n->total.pages[PAGE_FILE] + n->total.pages[PAGE_ANON]) * info->page_size;
                 if (!n->tracked)
                         continue;
@@ -71,7 +75,13 @@ int snapshot_new(const SnapshotInfo *info, const CgroupSet *set, Snapshot **ret)
                                                                                   info->window_usec),
                         .last_scan_timestamp_usec = info->last_scan_timestamp_usec,
                 };
-                estimate_from_stats(&c->estimate, &n->total, info->page_size, info->interval_usec);
+                estimate_from_samples(&c->estimate, &n->total, &n->clusters,
+                                      n->resident_known ? n->resident_bytes : NULL, sampled ? info->sampling : 1.0,
+                                      info->page_size, info->interval_usec);
+                /* Sampled, a top-level node is tracked (its descendants
+                 * only count towards it) and its bytes are estimated. */
+                if (n->parent == CGROUP_NO_PARENT && sampled)
+                        s->bytes += c->estimate.bytes;
                 c->path = strdup(n->path);
                 if (!c->path)
                         return -ENOMEM;

@@ -141,12 +141,28 @@ static void test_estimate(void) {
         CHECK_EQ_U64(e.anon_bytes, 4800 * 4096);
         CHECK_EQ_U64(e.file_bytes, 1600 * 4096);
         CHECK_EQ_U64(e.sampled_bytes, 400 * 4096);
-        CHECK_EQ_U64(e.idle_bytes, 6400 * 4096 / 5);            /* 80 of 400 */
+        CHECK_EQ_U64(e.idle_bytes, 1280 * 4096);                /* 800 file, 480 anon */
         CHECK_EQ_U64(e.working_set_bytes, 6400 * 4096 * 4 / 5);
         CHECK_EQ_U64(e.file_idle_bytes, 800 * 4096);
         CHECK_EQ_U64(e.anon_idle_bytes, 480 * 4096);
         CHECK_EQ_U64(e.hist_bytes[0], 6400 * 4096 * 4 / 5);
+        CHECK_EQ_U64(e.hist_bytes[1] + e.hist_bytes[2], 6400 * 4096 / 5);
         CHECK(fabs(e.idle_ratio - 0.2) < 1e-9);
+        /* The buckets add up to bytes also where shares do not round evenly. */
+        {
+                PageStats odd = s;
+                uint64_t sum = 0;
+
+                odd.hist_pages[0] = 133;
+                odd.hist_pages[1] = 133;
+                odd.hist_pages[2] = 134;
+                estimate_from_samples(&e, &odd, &c, (const uint64_t[2]) { 7 * 4096, 11 * 4096 }, 1.0 / 16, 4096, 1);
+                for (unsigned i = 0; i < AGE_BUCKETS; i++)
+                        sum += e.hist_bytes[i];
+                CHECK_EQ_U64(sum, e.bytes);
+                CHECK_EQ_U64(e.idle_bytes, e.anon_idle_bytes + e.file_idle_bytes);
+        }
+        estimate_from_samples(&e, &s, &c, resident, 1.0 / 16, 4096, 1000000);
         CHECK(e.idle_bytes_stderr > 0);
         CHECK_EQ_U64(e.anon_idle_bytes_stderr, 0);              /* both blocks: 10% */
         CHECK_EQ_U64(e.working_set_bytes_stderr, 0);            /* both blocks: 80% */

@@ -70,7 +70,46 @@ static void test_runs(void) {
         }
 }
 
+/* auto: at 5% of 10 s, a pass may take 500 ms of CPU. */
+static void test_auto(void) {
+        const uint64_t interval = 10000000;
+        SampleAuto a = {};
+        unsigned shift;
+
+        /* A full pass of 100 ms fits: stays at 1. */
+        for (unsigned i = 0; i < 20; i++)
+                CHECK_EQ_U64(sample_auto_update(&a, 100000, interval, 5), 0);
+        /* The machine grows: a full pass of 3 s.  At once down to a
+         * fraction that fits in 80% of the budget: 3 s / 8 = 375 ms. */
+        CHECK_EQ_U64(sample_auto_update(&a, 3000000, interval, 5), 3);
+        /* Its passes cost an eighth now, and it stays there: 1/4 would
+         * take 750 ms, over half the budget. */
+        for (unsigned i = 0; i < 50; i++)
+                CHECK_EQ_U64(sample_auto_update(&a, 3000000 / 8, interval, 5), 3);
+        /* A pass just over the budget (noise) is a fall, one that just
+         * fits is not. */
+        CHECK_EQ_U64(sample_auto_update(&a, 490000, interval, 5), 3);
+        CHECK_EQ_U64(sample_auto_update(&a, 510000, interval, 5), 4);
+        /* The load goes: a full pass of 200 ms.  It rises one power of two
+         * at a time, each after SAMPLE_AUTO_HOLD passes, to 1/1. */
+        shift = 4;
+        for (unsigned i = 0; i < 5 * SAMPLE_AUTO_HOLD + 10; i++) {
+                unsigned next = sample_auto_update(&a, 200000 >> shift, interval, 5);
+
+                CHECK(next == shift || next + 1 == shift);
+                shift = next;
+        }
+        CHECK_EQ_U64(shift, 0);
+        /* At 400 ms a full pass would take most of the budget: 1/2 it stays. */
+        CHECK_EQ_U64(sample_auto_update(&a, 600000, interval, 5), 1);
+        for (unsigned i = 0; i < 3 * SAMPLE_AUTO_HOLD; i++)
+                CHECK_EQ_U64(sample_auto_update(&a, 400000 / 2, interval, 5), 1);
+        /* Never below 1/64, however slow. */
+        CHECK_EQ_U64(sample_auto_update(&a, UINT64_C(1) << 40, interval, 5), SAMPLE_SHIFT_MAX);
+}
+
 int main(void) {
+        test_auto();
         test_fraction();
         test_subset_and_seed();
         test_runs();
