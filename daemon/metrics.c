@@ -127,6 +127,9 @@ typedef enum CgroupMetric {
         CGROUP_WORKING_SET_BYTES,
         CGROUP_IDLE_RATIO,
         CGROUP_IDLE_AGE_BYTES,
+        CGROUP_SAMPLED_BYTES,
+        CGROUP_IDLE_BYTES_STDERR,
+        CGROUP_WORKING_SET_BYTES_STDERR,
         _CGROUP_METRIC_MAX,
 } CgroupMetric;
 
@@ -154,6 +157,18 @@ static const struct {
                 "pageidled_cgroup_idle_age_bytes",
                 "Memory of the cgroup by idle age: idle for at least idle_seconds and less than the next bucket's "
                 "idle_seconds (log2 buckets of scan intervals; 0: accessed during the last interval).",
+        },
+        [CGROUP_SAMPLED_BYTES] = {
+                "pageidled_cgroup_sampled_bytes",
+                "Of pageidled_cgroup_bytes, the memory the last scan read (pageidled_sampling_ratio).",
+        },
+        [CGROUP_IDLE_BYTES_STDERR] = {
+                "pageidled_cgroup_idle_bytes_stderr",
+                "Standard error of pageidled_cgroup_idle_bytes, by type; 0 when every page was read.",
+        },
+        [CGROUP_WORKING_SET_BYTES_STDERR] = {
+                "pageidled_cgroup_working_set_bytes_stderr",
+                "Standard error of pageidled_cgroup_working_set_bytes; 0 when every page was read.",
         },
 };
 
@@ -190,6 +205,20 @@ static void put_cgroup_metric(FILE *f, CgroupMetric which, const SnapshotCgroup 
                                           metrics_format_seconds(buf, sizeof(buf), e->hist_lower_usec[i]));
                         fprintf(f, "%" PRIu64 "\n", e->hist_bytes[i]);
                 }
+                break;
+        case CGROUP_SAMPLED_BYTES:
+                put_cgroup_sample(f, name, n, NULL, NULL);
+                fprintf(f, "%" PRIu64 "\n", e->sampled_bytes);
+                break;
+        case CGROUP_IDLE_BYTES_STDERR:
+                put_cgroup_sample(f, name, n, "type", "anon");
+                fprintf(f, "%" PRIu64 "\n", e->anon_idle_bytes_stderr);
+                put_cgroup_sample(f, name, n, "type", "file");
+                fprintf(f, "%" PRIu64 "\n", e->file_idle_bytes_stderr);
+                break;
+        case CGROUP_WORKING_SET_BYTES_STDERR:
+                put_cgroup_sample(f, name, n, NULL, NULL);
+                fprintf(f, "%" PRIu64 "\n", e->working_set_bytes_stderr);
                 break;
         default:
                 break;
@@ -248,6 +277,12 @@ int metrics_format(const Snapshot *snapshot, char **ret) {
 
         put_family(f, "pageidled_page_size_bytes", "gauge", "Size of a page, the unit of every measurement.");
         fprintf(f, "pageidled_page_size_bytes %" PRIu64 "\n", s->page_size);
+
+        put_family(f, "pageidled_sampling_ratio", "gauge",
+                   "Fraction of physical memory the last scan read (Sampling=): 1 for every page.");
+        fputs("pageidled_sampling_ratio ", f);
+        put_double(f, s->sampling);
+        fputc('\n', f);
 
         put_family(f, "pageidled_tracked_cgroups", "gauge", "Number of cgroups tracked in the last scan.");
         fprintf(f, "pageidled_tracked_cgroups %zu\n", n_tracked);

@@ -138,6 +138,11 @@ static void test_format(void) {
         CHECK_STREQ(sample(text, "pageidled_cgroup_idle_age_bytes{cgroup=\"/web.slice\",idle_seconds=\"20\"}"), "163840");
         CHECK_STREQ(sample(text, "pageidled_cgroup_idle_age_bytes{cgroup=\"/web.slice\",idle_seconds=\"1280\"}"), "0");
         CHECK(!strstr(text, "/web.slice/x"));   /* not tracked */
+        /* Every page read: exact, errors of 0. */
+        CHECK_STREQ(sample(text, "pageidled_sampling_ratio"), "1");
+        CHECK_STREQ(sample(text, "pageidled_cgroup_sampled_bytes{cgroup=\"/web.slice\"}"), "1638400");
+        CHECK_STREQ(sample(text, "pageidled_cgroup_idle_bytes_stderr{cgroup=\"/web.slice\",type=\"anon\"}"), "0");
+        CHECK_STREQ(sample(text, "pageidled_cgroup_working_set_bytes_stderr{cgroup=\"/web.slice\"}"), "0");
 
         /* The odd name, escaped; 1/3 with every digit it needs. */
         CHECK_STREQ(sample(text, "pageidled_cgroup_idle_ratio{cgroup=\"/odd \\\"name\\\"\\\\\\n\"}"),
@@ -148,6 +153,23 @@ static void test_format(void) {
         CHECK(count(text, "# TYPE pageidled_cgroup_bytes ") == 1);
         CHECK(count(text, "# TYPE ") == count(text, "# HELP "));
         CHECK(count(text, "pageidled_cgroup_idle_age_bytes{") == 2 * AGE_BUCKETS);
+
+        /* Sampled at 1/16 without memory.stat: the samples scaled up, and
+         * the errors of cgroups seen in no block half their bytes. */
+        {
+                _cleanup_(snapshot_unrefp) Snapshot *sampled = NULL;
+                _cleanup_free_ char *t = NULL;
+                SnapshotInfo si = info;
+
+                si.sampling = 1.0 / 16;
+                CHECK(snapshot_new(&si, set, &sampled) == 0);
+                CHECK(metrics_format(sampled, &t) == 0);
+                CHECK_STREQ(sample(t, "pageidled_sampling_ratio"), "0.0625");
+                CHECK_STREQ(sample(t, "pageidled_cgroup_sampled_bytes{cgroup=\"/web.slice\"}"), "1638400");
+                CHECK_STREQ(sample(t, "pageidled_cgroup_bytes{cgroup=\"/web.slice\",type=\"file\"}"), "6553600");
+                CHECK_STREQ(sample(t, "pageidled_cgroup_working_set_bytes_stderr{cgroup=\"/web.slice\"}"), "13107200");
+                CHECK(strstr(sampled->json, "\"sampling\": 0.0625"));
+        }
 
         /* No cgroups yet, an unknown state: no cgroup families, the state still shown. */
         info.state = "stopping";
