@@ -94,14 +94,15 @@ check_introspection() {
 	done
 	# The documented Manager members are all there by name too (a typo in
 	# both would hide from the diff above).
-	for m in Version Backend State ScanIntervalUSec WorkingSetWindowUSec LastScanTimestamp LastScanDurationUSec ScanCount \
+	for m in Version Backend State ScanIntervalUSec WorkingSetWindowUSec LastScanTimestamp LastScanDurationUSec ScanCount Sampling \
 		ListCgroups GetCgroup Track Untrack ScanNow GetSnapshot ScanCompleted; do
 		grep -q " \.$m " live-manager.txt 2> /dev/null ||
 			live_members /org/pageidled1 org.pageidled1.Manager > live-manager.txt
 		grep -q " \.$m " live-manager.txt || fail "Manager lacks $m"
 	done
 	for m in Path Bytes IdleBytes IdleRatio WorkingSetBytes WorkingSetMeasuredUSec AnonBytes AnonIdleBytes FileBytes FileIdleBytes \
-		IdleAgeHistogram LastScanTimestamp; do
+		IdleAgeHistogram LastScanTimestamp SampledBytes IdleBytesStderr WorkingSetBytesStderr AnonIdleBytesStderr \
+		FileIdleBytesStderr; do
 		live_members "$obj" org.pageidled1.Cgroup | grep -q " \.$m " || fail "Cgroup lacks $m"
 	done
 	as_nobody busctl --system tree org.pageidled1 | grep -q "$obj" || fail "busctl tree does not show $obj"
