@@ -126,10 +126,10 @@ typedef enum CgroupMetric {
         CGROUP_IDLE_BYTES,
         CGROUP_WORKING_SET_BYTES,
         CGROUP_IDLE_RATIO,
-        CGROUP_IDLE_AGE_BYTES,
         CGROUP_SAMPLED_BYTES,
         CGROUP_IDLE_BYTES_STDERR,
         CGROUP_WORKING_SET_BYTES_STDERR,
+        CGROUP_IDLE_AGE_BYTES,          /* last: its samples end the document */
         _CGROUP_METRIC_MAX,
 } CgroupMetric;
 

@@ -12,7 +12,7 @@ set -u
 work=$PWD
 log=$PWD/daemon.log
 M=1048576
-metric_families=14
+metric_families=18
 . "$top_srcdir/tests/http/lib.sh"
 need_tools
 
