@@ -101,8 +101,13 @@ void estimate_from_samples(Estimate *e, const PageStats *s, const ClusterSums *c
         if (f >= 1.0)
                 return;
         if (resident_bytes) {
-                anon = (double) resident_bytes[PAGE_ANON];
-                file = (double) resident_bytes[PAGE_FILE];
+                /* memory.stat puts shmem and tmpfs on the anon lists, the
+                 * page flags (and Sampling=1) with the file pages: its sum
+                 * is the size, the samples split it. */
+                all = (double) (resident_bytes[PAGE_ANON] + resident_bytes[PAGE_FILE]);
+                anon = sampled > 0 ? all * (double) s->pages[PAGE_ANON] / (double) sampled :
+                                     (double) resident_bytes[PAGE_ANON];
+                file = all - anon;
         } else {
                 anon = (double) (s->pages[PAGE_ANON] * page_size) / f;
                 file = (double) (s->pages[PAGE_FILE] * page_size) / f;

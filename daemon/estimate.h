@@ -138,7 +138,9 @@ void estimate_from_stats(Estimate *e, const PageStats *s, uint64_t page_size, ui
 /* A sampled pass's estimate at fraction f < 1: s and c count the sampled
  * pages; resident_bytes[PAGE_FILE], [PAGE_ANON] are the cgroup's own
  * resident LRU sizes (memory.stat), or NULL when unknown, when the
- * sampled counts are scaled by 1/f instead.  Each share measured on the
+ * sampled counts are scaled by 1/f instead.  Their sum is bytes; the
+ * samples split it into anon and file as the page flags do (memory.stat
+ * counts shmem as anon).  Each share measured on the
  * samples is applied to its base: working set and the histogram to all
  * bytes, anon and file idle to the anon and file bytes (idle_bytes is
  * their sum), rounded to whole pages.  At f = 1, estimate_from_stats()
