@@ -27,9 +27,21 @@ typedef struct Attrib {
         uint64_t lru_pages;             /* every LRU page seen, tracked or not */
         uint64_t tracked_pages;         /* pages attributed to a node, tails included */
         uint64_t marked_pages;          /* bits set in the new marks */
+
+        /* Sampled passes: the nodes' ClusterSums, block by block. */
+        bool clusters;
+        uint64_t batch_pfn;             /* where attrib_batch()'s PFNs begin */
+        uint64_t block;                 /* the block being counted */
+        size_t touched;                 /* nodes with pages in it, SIZE_MAX: none */
 } Attrib;
 
 void attrib_begin(Attrib *a, CgroupSet *set, unsigned window_intervals);
+/* Empties the nodes' cluster sums (estimate.h) and, if on, gathers them
+ * for this pass from here on, each node's over its subtree, with blocks
+ * of SAMPLE_BLOCK_PFNS; attrib_batch() then needs batch_pfn set.
+ * attrib_end() counts the last block. */
+void attrib_set_clusters(Attrib *a, bool on);
+void attrib_end(Attrib *a);
 /* Called where PFNs are not contiguous with the previous batch. */
 void attrib_gap(Attrib *a);
 

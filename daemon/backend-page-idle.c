@@ -155,6 +155,7 @@ static void page_idle_begin(void *userdata, const BackendPass *p) {
         const char *path;
         int r;
 
+        scanner_set_sampling(b->scanner, p->sample_seed, p->sample_shift);
         r = scanner_begin_pass(b->scanner, p->set, p->window_intervals);
         if (r == -E2BIG && !b->logged_too_many) {
                 log_warning("%zu cgroups are more than one %s call may name (%d): scanning through /proc/kpageflags.",

@@ -36,6 +36,8 @@ typedef struct BackendPass {
         CgroupSet *set;                 /* the nodes' own stats are filled */
         unsigned window_intervals;
         int cgroup_root_fd;
+        uint64_t sample_seed;           /* page_idle: Sampling= (sample.h) */
+        unsigned sample_shift;
 } BackendPass;
 
 typedef struct BackendVTable {

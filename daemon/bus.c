@@ -223,6 +223,11 @@ static void bus_cgroup_changes(const SnapshotCgroup *o, const SnapshotCgroup *c,
         CHANGED(promotion_ratio, "PromotionRatio");
         CHANGED(headroom_ratio, "HeadroomRatio");
         CHANGED(suggested_limit_bytes, "SuggestedLimitBytes");
+        CHANGED(sampled_bytes, "SampledBytes");
+        CHANGED(idle_bytes_stderr, "IdleBytesStderr");
+        CHANGED(working_set_bytes_stderr, "WorkingSetBytesStderr");
+        CHANGED(anon_idle_bytes_stderr, "AnonIdleBytesStderr");
+        CHANGED(file_idle_bytes_stderr, "FileIdleBytesStderr");
 #undef CHANGED
         if (memcmp(x->hist_lower_usec, y->hist_lower_usec, sizeof(x->hist_lower_usec)) != 0 ||
             memcmp(x->hist_bytes, y->hist_bytes, sizeof(x->hist_bytes)) != 0)
@@ -272,7 +277,7 @@ static void bus_emit_cgroup_changes(Bus *b, const BusObject *old, size_t n_old) 
         for (size_t i = 0; i < b->n_objects; i++) {
                 const SnapshotCgroup *c = b->objects[i].cgroup, *o = NULL;
                 _cleanup_free_ char *path = NULL;
-                const char *names[48];
+                const char *names[56];
                 int r;
 
                 /* Both lists come in the order of the hierarchy's walk. */
@@ -620,6 +625,8 @@ static const sd_bus_vtable manager_vtable[] = {
                         offsetof(Bus, info.last_scan_duration_usec), SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("ScanCount", "t", property_get_uint64, offsetof(Bus, info.scan_count),
                         SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("Sampling", "d", property_get_double, offsetof(Bus, info.sampling),
+                        SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_METHOD_WITH_NAMES("ListCgroups", NULL, , "a(so)", SD_BUS_PARAM(cgroups),
                                  method_list_cgroups, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_NAMES("GetCgroup", "s", SD_BUS_PARAM(path), "o", SD_BUS_PARAM(object),
@@ -687,6 +694,12 @@ static const sd_bus_vtable cgroup_vtable[] = {
          * it changes, rather than a signal from each object. */
         SD_BUS_PROPERTY("LastScanTimestamp", "t", property_get_uint64,
                         offsetof(SnapshotCgroup, last_scan_timestamp_usec), 0),
+        /* Sampling= */
+        CGROUP_U64("SampledBytes", sampled_bytes),
+        CGROUP_U64("IdleBytesStderr", idle_bytes_stderr),
+        CGROUP_U64("WorkingSetBytesStderr", working_set_bytes_stderr),
+        CGROUP_U64("AnonIdleBytesStderr", anon_idle_bytes_stderr),
+        CGROUP_U64("FileIdleBytesStderr", file_idle_bytes_stderr),
         SD_BUS_VTABLE_END,
 };
 

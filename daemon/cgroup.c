@@ -310,3 +310,65 @@ int cgroup_root_open(const char *sysfs_root, const char *root, char **ret_path, 
         }
         return -ENOENT;
 }
+
+int cgroup_parse_memory_stat(const char *text, size_t size, uint64_t ret[2]) {
+        static const struct {
+                const char *key;
+                unsigned type;
+                bool total;
+        } keys[] = {
+                { "active_anon", PAGE_ANON, false },
+                { "inactive_anon", PAGE_ANON, false },
+                { "active_file", PAGE_FILE, false },
+                { "inactive_file", PAGE_FILE, false },
+                { "total_active_anon", PAGE_ANON, true },
+                { "total_inactive_anon", PAGE_ANON, true },
+                { "total_active_file", PAGE_FILE, true },
+                { "total_inactive_file", PAGE_FILE, true },
+        };
+        uint64_t sum[2][2] = {};        /* [total][type] */
+        unsigned found[2] = {};
+        const char *p = text, *end = text + size;
+
+        while (p < end) {
+                const char *nl = memchr(p, '\n', end - p), *line_end = nl ? nl : end;
+                char buf[64];
+                size_t l = line_end - p;
+
+                if (l < sizeof(buf)) {
+                        char name[32];
+                        unsigned long long v;
+
+                        memcpy(buf, p, l);
+                        buf[l] = 0;
+                        if (sscanf(buf, "%31s %llu", name, &v) == 2)
+                                for (size_t i = 0; i < ELEMENTSOF(keys); i++)
+                                        if (strcmp(name, keys[i].key) == 0) {
+                                                sum[keys[i].total][keys[i].type] += v;
+                                                found[keys[i].total]++;
+                                        }
+                }
+                p = line_end + 1;
+        }
+        /* v1 has both, and only total_ counts the descendants. */
+        for (int t = 1; t >= 0; t--)
+                if (found[t] == 4) {
+                        ret[PAGE_FILE] = sum[t][PAGE_FILE];
+                        ret[PAGE_ANON] = sum[t][PAGE_ANON];
+                        return 0;
+                }
+        return -EINVAL;
+}
+
+int cgroup_read_resident(int root_fd, const char *path, uint64_t ret[2]) {
+        _cleanup_free_ char *text = NULL, *name = NULL;
+        size_t size;
+        int r;
+
+        if (asprintf(&name, "%s/memory.stat", path[1] ? path + 1 : ".") < 0)
+                return -ENOMEM;
+        r = read_full_fileat(root_fd, name, &text, &size);
+        if (r < 0)
+                return r;
+        return cgroup_parse_memory_stat(text, size, ret);
+}

@@ -25,6 +25,19 @@ typedef struct CgroupNode {
         PageStats own;          /* pages charged to this cgroup itself */
         PageStats total;        /* own plus every descendant's */
         CgroupKernel kernel;    /* the kernel's counters, read when published (tracked nodes) */
+
+        /* Sampled passes (attrib.c): the cluster sums of the subtree's
+         * pages over the pass's blocks, and the block being counted. */
+        ClusterSums clusters;
+        PageStats block_start;  /* own where the block began */
+        PageStats block_total;  /* the subtree's pages in the block */
+        uint64_t block_stamp, block_total_stamp;        /* 1 + that block, 0: none */
+        size_t block_next, block_total_next;            /* the touched lists */
+        /* The resident LRU sizes of memory.stat for the subtree, by
+         * [PAGE_FILE], [PAGE_ANON] (the manager reads them for sampled
+         * passes), and whether they were read. */
+        uint64_t resident_bytes[2];
+        bool resident_known;
 } CgroupNode;
 
 /* The nodes in depth-first pre-order (a parent before its children), with
@@ -62,6 +75,13 @@ void cgroup_set_sum(CgroupSet *s);
 CgroupNode *cgroup_set_find_path(const CgroupSet *s, const char *path);
 
 bool cgroup_pattern_match(const char *pattern, const char *path);
+
+/* The resident LRU sizes of a memory.stat, its subtree's, into
+ * ret[PAGE_FILE] and ret[PAGE_ANON]: active_ and inactive_ anon and file,
+ * or on cgroup v1 their total_ fields.  -EINVAL when it has none. */
+int cgroup_parse_memory_stat(const char *text, size_t size, uint64_t ret[2]);
+/* The same from the memory.stat of path (a node's) below root_fd. */
+int cgroup_read_resident(int root_fd, const char *path, uint64_t ret[2]);
 
 /* The part of the working-set window (window_usec, whole intervals) that
  * n's working_set_bytes covers: less than the window until the window has

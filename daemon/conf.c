@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "cgroup-path.h"
+#include "sample.h"
 #include "conf.h"
 #include "estimate.h"
 
@@ -287,6 +288,28 @@ static int parse_scan_path(const char *value, void *field, const char **why) {
         return 0;
 }
 
+int config_parse_sampling(const char *s, ConfigSampling *ret, const char **why) {
+        static const char * const fractions[SAMPLE_SHIFT_MAX + 1] = {
+                "1", "1/2", "1/4", "1/8", "1/16", "1/32", "1/64",
+        };
+
+        if (strcmp(s, "auto") == 0) {
+                *ret = (ConfigSampling) { .automatic = true };
+                return 0;
+        }
+        for (unsigned k = 0; k <= SAMPLE_SHIFT_MAX; k++)
+                if (strcmp(s, fractions[k]) == 0) {
+                        *ret = (ConfigSampling) { .shift = k };
+                        return 0;
+                }
+        *why = "not one of 1, 1/2, 1/4, 1/8, 1/16, 1/32, 1/64, auto";
+        return -EINVAL;
+}
+
+static int parse_sampling(const char *value, void *field, const char **why) {
+        return config_parse_sampling(value, field, why);
+}
+
 int config_parse_cgroup_pattern(const char *s, char **ret, const char **why) {
         int r = cgroup_pattern_normalize(s, ret);
 
@@ -439,6 +462,7 @@ static const struct {
         { "Scan", "Backend", parse_backend, offsetof(Config, backend) },
         { "Scan", "ScanPath", parse_scan_path, offsetof(Config, scan_path) },
         { "Scan", "LoadModule", parse_bool, offsetof(Config, load_module) },
+        { "Scan", "Sampling", parse_sampling, offsetof(Config, sampling) },
         { "Cgroups", "Track", parse_cgroup_list, offsetof(Config, cgroups), true },
         { "Cgroups", "Root", parse_path_or_empty, offsetof(Config, cgroup_root) },
         { "Output", "JSONFile", parse_json_file, offsetof(Config, json_file) },

@@ -48,6 +48,14 @@ typedef struct ConfigWindows {
         unsigned n;                     /* 0: not given, the default's one window */
 } ConfigWindows;
 
+/* Sampling=: read one block of physical memory in 2^shift (sample.h),
+ * or let the daemon choose the fraction from what passes cost (auto,
+ * starting from every block). */
+typedef struct ConfigSampling {
+        bool automatic;
+        unsigned shift;                 /* 0 (every block) to SAMPLE_SHIFT_MAX */
+} ConfigSampling;
+
 /* Every setting, in the units it is used in.  Defaults are in conf.c and
  * documented in pageidled.conf(5). */
 typedef struct Config {
@@ -61,6 +69,7 @@ typedef struct Config {
         Backend backend;                /* [Scan] Backend= */
         ScanPath scan_path;             /* [Scan] ScanPath= */
         bool load_module;               /* [Scan] LoadModule=: auto may modprobe pageidle */
+        ConfigSampling sampling;        /* [Scan] Sampling= */
         char **cgroups;                 /* [Cgroups] Track=, paths or glob patterns */
         char *cgroup_root;              /* [Cgroups] Root=, NULL: detect */
         char *json_file;                /* [Output] JSONFile=, NULL: none */
@@ -106,6 +115,8 @@ int config_parse_cgroup_pattern(const char *s, char **ret, const char **why);
 /* A JSONFile= path; "" is allowed (no file). */
 int config_check_json_file(const char *path, const char **why);
 int config_check_user(const char *name, const char **why);
+/* A Sampling= value: 1, 1/2, 1/4 ... 1/64, or auto. */
+int config_parse_sampling(const char *s, ConfigSampling *ret, const char **why);
 
 /* How many scans History= keeps: its number, or its duration in whole
  * intervals (rounded up), at most CONFIG_HISTORY_MAX_SCANS; 0: none. */

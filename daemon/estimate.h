@@ -34,6 +34,54 @@ typedef struct PageStats {
                                                          * the first (ws_pages) */
 } PageStats;
 
+/* Sampled passes estimate shares by cluster sampling, the blocks of
+ * sample.h being the clusters.  Per figure, y_i of x_i pages of block i
+ * are idle (or in the working set); the ratio r = Σy/Σx over the n
+ * sampled blocks holding any of the x pages estimates the share, with
+ *   var(r) ≈ (1 − f) / (n (n − 1)) · Σ(y_i − r x_i)² / x̄²,   x̄ = Σx/n,
+ * f the sampling fraction.  The sums are gathered block by block during a
+ * pass; the sum of squares expands, so no block is kept. */
+enum {
+        CLUSTER_IDLE,                   /* idle pages of all pages */
+        CLUSTER_WS,                     /* working-set pages of all pages */
+        CLUSTER_ANON_IDLE,              /* idle anon pages of anon pages */
+        CLUSTER_FILE_IDLE,              /* idle file pages of file pages */
+        _CLUSTER_MAX,
+};
+
+typedef struct RatioSums {
+        uint64_t n;                     /* blocks with x_i > 0 */
+        double sx, sy, sxx, syy, sxy;
+} RatioSums;
+
+typedef struct ClusterSums {
+        RatioSums figure[_CLUSTER_MAX];
+} ClusterSums;
+
+/* One block's counts of a cgroup's pages. */
+static inline void ratio_sums_add(RatioSums *r, uint64_t x, uint64_t y) {
+        double dx = (double) x, dy = (double) y;
+
+        if (x == 0)
+                return;
+        r->n++;
+        r->sx += dx;
+        r->sy += dy;
+        r->sxx += dx * dx;
+        r->syy += dy * dy;
+        r->sxy += dx * dy;
+}
+
+/* The block's pages as PageStats counts them (the differences of a
+ * cgroup's counts over the block). */
+void cluster_sums_add_block(ClusterSums *c, const PageStats *block);
+void cluster_sums_add(ClusterSums *a, const ClusterSums *b);
+/* The estimated share, 0 with no block; and its standard error at
+ * sampling fraction f: 0 at f = 1, 0.5 (as unsure as a share can be)
+ * with fewer than two blocks. */
+double ratio_sums_ratio(const RatioSums *r);
+double ratio_sums_stderr(const RatioSums *r, double f);
+
 /* What is published per cgroup; pageidled(8), section ESTIMATES, says what
  * each figure means (the JSON document and the bus carry the same names). */
 typedef struct Estimate {
@@ -66,6 +114,14 @@ typedef struct Estimate {
         /* The kernel's refaults (both kinds), per minute, of the longest
          * window's working set; 0 when not known (set before estimate_advise()). */
         double refault_ratio;
+        /* Sampled passes: the bytes measured, and each estimated figure's
+         * standard error (all 0 at Sampling=1, where bytes are measured
+         * and exact). */
+        uint64_t sampled_bytes;
+        uint64_t idle_bytes_stderr;
+        uint64_t working_set_bytes_stderr;
+        uint64_t anon_idle_bytes_stderr;
+        uint64_t file_idle_bytes_stderr;
 } Estimate;
 
 static inline uint8_t age_next(uint8_t age, bool was_marked, bool idle) {
@@ -149,3 +205,24 @@ void estimate_advise(Estimate *e, uint64_t page_size);
  * estimate_advise(), which takes the longest (the last: they are listed
  * in increasing order). */
 void estimate_windows_from_stats(Estimate *e, const PageStats *s, uint64_t page_size, unsigned n_windows);
+
+/* A sampled pass's estimate at fraction f < 1: s and c count the sampled
+ * pages; resident_bytes[PAGE_FILE], [PAGE_ANON] are the cgroup's own
+ * resident LRU sizes (memory.stat), or NULL when unknown, when the
+ * sampled counts are scaled by 1/f instead.  Their sum is bytes; the
+ * samples split it into anon and file as the page flags do (memory.stat
+ * counts shmem as anon).  Each share measured on the
+ * samples is applied to its base: working set and the histogram to all
+ * bytes, anon and file idle to the anon and file bytes (idle_bytes is
+ * their sum), rounded to whole pages.  At f = 1, estimate_from_stats()
+ * with errors of 0. */
+void estimate_from_samples(Estimate *e, const PageStats *s, const ClusterSums *c, const uint64_t *resident_bytes,
+                           double f, uint64_t page_size, uint64_t interval_usec);
+
+/* After estimate_from_samples(), estimate_cold_from_stats() and
+ * estimate_windows_from_stats() of a sampled pass: the cold, promoted and
+ * further windows' figures, which those counted on the samples, as the
+ * same shares of the estimated sizes (cold anon and file of anon_bytes and
+ * file_bytes, the rest of bytes), without an error of their own.  Nothing
+ * changes for a pass that read every page. */
+void estimate_scale_sampled(Estimate *e, const PageStats *s, uint64_t page_size, uint64_t interval_usec);

@@ -146,6 +146,11 @@ static json_object *cgroup_to_json(const SnapshotInfo *s, const SnapshotCgroup *
             json_add_u64(o, "anon_idle_bytes", e->anon_idle_bytes) < 0 ||
             json_add_u64(o, "file_bytes", e->file_bytes) < 0 ||
             json_add_u64(o, "file_idle_bytes", e->file_idle_bytes) < 0 ||
+            json_add_u64(o, "sampled_bytes", e->sampled_bytes) < 0 ||
+            json_add_u64(o, "idle_bytes_stderr", e->idle_bytes_stderr) < 0 ||
+            json_add_u64(o, "working_set_bytes_stderr", e->working_set_bytes_stderr) < 0 ||
+            json_add_u64(o, "anon_idle_bytes_stderr", e->anon_idle_bytes_stderr) < 0 ||
+            json_add_u64(o, "file_idle_bytes_stderr", e->file_idle_bytes_stderr) < 0 ||
             cgroup_cold_to_json(o, e) < 0 ||
             cgroup_windows_to_json(o, s, c) < 0 ||
             cgroup_kernel_to_json(o, c) < 0)
@@ -186,7 +191,8 @@ int json_format(const Snapshot *snapshot, char **ret) {
             json_add_u64(o, "scan_count", s->scan_count) < 0 ||
             json_add_u64(o, "last_scan_timestamp_usec", s->last_scan_timestamp_usec) < 0 ||
             json_add_u64(o, "last_scan_duration_usec", s->last_scan_duration_usec) < 0 ||
-            json_add_u64(o, "page_size", s->page_size) < 0)
+            json_add_u64(o, "page_size", s->page_size) < 0 ||
+            json_add(o, "sampling", json_object_new_double(s->sampling)) < 0)
                 return -ENOMEM;
         for (size_t i = 0; i < snapshot->n_cgroups; i++)
                 if (append(cgroups, cgroup_to_json(s, &snapshot->cgroups[i])) < 0)

@@ -10,6 +10,7 @@ daemon_libpageidled_a_SOURCES = \
 	daemon/cgroup-path.c daemon/cgroup-path.h \
 	daemon/conf.c daemon/conf.h \
 	daemon/estimate.c daemon/estimate.h \
+	daemon/sample.c daemon/sample.h \
 	daemon/cgroup.c daemon/cgroup.h \
 	daemon/cgroup-kernel.c daemon/cgroup-kernel.h \
 	daemon/attrib.c daemon/attrib.h \

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/prctl.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <systemd/sd-daemon.h>
@@ -134,6 +135,9 @@ int manager_new(const Options *o, Manager **ret) {
         m->proc_root = getenv("PAGEIDLED_PROC_ROOT") ?: "/proc";
         m->sys_root = getenv("PAGEIDLED_SYS_ROOT") ?: "/sys";
         m->page_size = (uint64_t) sysconf(_SC_PAGESIZE);
+        /* Per start: a restart forgets the ages anyway. */
+        if (getrandom(&m->sample_seed, sizeof(m->sample_seed), GRND_NONBLOCK) != sizeof(m->sample_seed))
+                m->sample_seed = now_usec(CLOCK_REALTIME) ^ ((uint64_t) getpid() << 32);
 
         r = manager_load_config(m, &m->config);
         if (r < 0)
@@ -375,6 +379,7 @@ static int manager_make_snapshot(Manager *m, Snapshot **ret) {
                 .last_scan_timestamp_usec = m->last_scan_timestamp_usec,
                 .last_scan_duration_usec = m->last_scan_duration_usec,
                 .page_size = m->page_size,
+                .sampling = sample_fraction(m->published_shift),
         };
 
         unsigned windows[CONFIG_WINDOWS_MAX];
@@ -658,6 +663,48 @@ static int manager_read_kernel(Manager *m, CgroupSet *set, const CgroupSet *befo
         return 0;
 }
 
+/* The fraction of the next pass: Sampling='s, for page_idle (refs reads
+ * every process). */
+static unsigned manager_sampling_shift(const Manager *m) {
+        if (m->backend == BACKEND_REFS)
+                return 0;
+        return m->config->sampling.automatic ? m->sample_auto.shift : m->config->sampling.shift;
+}
+
+/* A sampled pass's shares apply to the tracked cgroups' resident sizes;
+ * a cgroup whose memory.stat cannot be read (gone since the walk) has
+ * its samples scaled up instead. */
+static void manager_read_resident(Manager *m, CgroupSet *set) {
+        for (size_t i = 0; i < set->n_nodes; i++) {
+                CgroupNode *n = &set->nodes[i];
+                int r;
+
+                if (!n->tracked)
+                        continue;
+                r = cgroup_read_resident(m->cgroup_root_fd, n->path, n->resident_bytes);
+                n->resident_known = r >= 0;
+                if (r < 0)
+                        log_debug_errno(r, "Cannot read the memory.stat of %s, scaling its samples: %m", n->path);
+        }
+}
+
+static unsigned manager_budget(const Manager *m);
+
+/* Sampling=auto after a pass that took cpu_usec: a change is logged. */
+static void manager_sampling_auto(Manager *m, uint64_t cpu_usec) {
+        unsigned old = m->sample_auto.shift;
+        unsigned shift = sample_auto_update(&m->sample_auto, cpu_usec, m->config->interval_usec, manager_budget(m));
+        char a[32], b[32];
+
+        if (shift == old)
+                return;
+        log_info("Sampling=auto: reading 1/%u of memory from the next pass on (was 1/%u): a full pass costs "
+                 "about %s of CPU, CPUBudget= allows %s per interval.",
+                 1u << shift, 1u << old,
+                 format_duration(a, sizeof(a), (uint64_t) m->sample_auto.full_pass_usec),
+                 format_duration(b, sizeof(b), m->config->interval_usec * manager_budget(m) / 100));
+}
+
 static int manager_finish_pass(Manager *m) {
         bool measuring = m->vtable->measuring(m->backend_state);
         bool measured = measuring && m->pass_measures > 0;
@@ -671,11 +718,16 @@ static int manager_finish_pass(Manager *m) {
         cgroup_set_sum(m->scanning);
         m->vtable->end(m->backend_state, duration, user, sys, m->scanning->n_nodes);
 
+        if (m->config->sampling.automatic && m->backend != BACKEND_REFS)
+                manager_sampling_auto(m, user + sys);
         if (measuring)
                 m->pass_measures++;
         if (measured) {
                 if (manager_read_kernel(m, m->scanning, m->published) < 0)
                         return log_oom();
+                if (m->pass_shift > 0)
+                        manager_read_resident(m, m->scanning);
+                m->published_shift = m->pass_shift;
                 cgroup_set_free(m->published);
                 m->published = TAKE_PTR(m->scanning);
                 m->marked = cgroup_set_free(m->marked);
@@ -812,10 +864,13 @@ static int manager_begin_pass(Manager *m) {
         set->n_windows = config_windows_intervals(m->config, set->windows_intervals);
         cgroup_set_free(m->scanning);
         m->scanning = TAKE_PTR(set);
+        m->pass_shift = manager_sampling_shift(m);
         m->vtable->begin(m->backend_state, &(BackendPass) {
                                  .set = m->scanning,
                                  .window_intervals = config_window_intervals(m->config),
                                  .cgroup_root_fd = m->cgroup_root_fd,
+                                 .sample_seed = m->sample_seed,
+                                 .sample_shift = m->pass_shift,
                          });
         return manager_step(m);
 }

@@ -7,6 +7,7 @@
 
 #include "cgroup.h"
 #include "conf.h"
+#include "sample.h"
 #include "snapshot.h"
 #include "tracking.h"
 
@@ -94,6 +95,12 @@ typedef struct Manager {
         struct Bus *bus;                        /* NULL: no bus */
         Tracking tracking;
         bool scan_requested;                    /* ScanNow() during a pass: the next starts at once */
+
+        /* Sampling=: the blocks' seed, drawn at start, and the fraction
+         * (1/2^shift) of the pass under way and of the published one. */
+        uint64_t sample_seed;
+        unsigned pass_shift, published_shift;
+        SampleAuto sample_auto;                 /* Sampling=auto */
 } Manager;
 
 Manager *manager_free(Manager *m);

@@ -140,8 +140,10 @@ typedef enum CgroupMetric {
         CGROUP_CADVISOR_WORKING_SET_BYTES,
         CGROUP_REFAULTS_PER_SECOND,
         CGROUP_PRESSURE_AVG10_RATIO,
-        /* The last family, whose end tells a scraper the document is whole. */
-        CGROUP_IDLE_AGE_BYTES,
+        CGROUP_SAMPLED_BYTES,
+        CGROUP_IDLE_BYTES_STDERR,
+        CGROUP_WORKING_SET_BYTES_STDERR,
+        CGROUP_IDLE_AGE_BYTES,          /* last: its samples end the document */
         _CGROUP_METRIC_MAX,
 } CgroupMetric;
 
@@ -219,6 +221,18 @@ static const struct {
         [CGROUP_PRESSURE_AVG10_RATIO] = {
                 "pageidled_cgroup_memory_pressure_avg10_ratio",
                 "memory.pressure avg10 as a ratio, by kind (some, full); no sample without PSI.",
+        },
+        [CGROUP_SAMPLED_BYTES] = {
+                "pageidled_cgroup_sampled_bytes",
+                "Of pageidled_cgroup_bytes, the memory the last scan read (pageidled_sampling_ratio).",
+        },
+        [CGROUP_IDLE_BYTES_STDERR] = {
+                "pageidled_cgroup_idle_bytes_stderr",
+                "Standard error of pageidled_cgroup_idle_bytes, by type; 0 when every page was read.",
+        },
+        [CGROUP_WORKING_SET_BYTES_STDERR] = {
+                "pageidled_cgroup_working_set_bytes_stderr",
+                "Standard error of pageidled_cgroup_working_set_bytes; 0 when every page was read.",
         },
 };
 
@@ -327,6 +341,20 @@ static void put_cgroup_metric(FILE *f, CgroupMetric which, const SnapshotCgroup 
                 put_cgroup_double_if(f, name, n, "kind", "full", n->kernel.has_pressure_full,
                                      n->kernel.pressure_full_avg10);
                 break;
+        case CGROUP_SAMPLED_BYTES:
+                put_cgroup_sample(f, name, n, NULL, NULL);
+                fprintf(f, "%" PRIu64 "\n", e->sampled_bytes);
+                break;
+        case CGROUP_IDLE_BYTES_STDERR:
+                put_cgroup_sample(f, name, n, "type", "anon");
+                fprintf(f, "%" PRIu64 "\n", e->anon_idle_bytes_stderr);
+                put_cgroup_sample(f, name, n, "type", "file");
+                fprintf(f, "%" PRIu64 "\n", e->file_idle_bytes_stderr);
+                break;
+        case CGROUP_WORKING_SET_BYTES_STDERR:
+                put_cgroup_sample(f, name, n, NULL, NULL);
+                fprintf(f, "%" PRIu64 "\n", e->working_set_bytes_stderr);
+                break;
         default:
                 break;
         }
@@ -388,6 +416,12 @@ int metrics_format(const Snapshot *snapshot, char **ret) {
 
         put_family(f, "pageidled_page_size_bytes", "gauge", "Size of a page, the unit of every measurement.");
         fprintf(f, "pageidled_page_size_bytes %" PRIu64 "\n", s->page_size);
+
+        put_family(f, "pageidled_sampling_ratio", "gauge",
+                   "Fraction of physical memory the last scan read (Sampling=): 1 for every page.");
+        fputs("pageidled_sampling_ratio ", f);
+        put_double(f, s->sampling);
+        fputc('\n', f);
 
         put_family(f, "pageidled_tracked_cgroups", "gauge", "Number of cgroups tracked in the last scan.");
         fprintf(f, "pageidled_tracked_cgroups %zu\n", n_tracked);

@@ -48,6 +48,8 @@ typedef struct CgroupInfo {
         /* The kernel's: UINT64_MAX and -1 where not known (or no limit). */
         uint64_t memory_current_bytes, memory_high_bytes, memory_max_bytes, cadvisor_working_set_bytes;
         double refault_anon_per_second, refault_file_per_second, pressure_some_avg10, pressure_full_avg10;
+        /* Sampling=: 0 from a daemon that does not have them */
+        uint64_t sampled_bytes, idle_bytes_stderr, working_set_bytes_stderr;
 } CgroupInfo;
 
 static void manager_info_done(ManagerInfo *i) {
@@ -271,6 +273,9 @@ static int get_cgroup(sd_bus *bus, const char *object, CgroupInfo *c) {
                 { "WorkingsetRefaultFilePerSecond", 'd', &c->refault_file_per_second },
                 { "MemoryPressureSomeAvg10Ratio", 'd', &c->pressure_some_avg10 },
                 { "MemoryPressureFullAvg10Ratio", 'd', &c->pressure_full_avg10 },
+                { "SampledBytes", 't', &c->sampled_bytes },
+                { "IdleBytesStderr", 't', &c->idle_bytes_stderr },
+                { "WorkingSetBytesStderr", 't', &c->working_set_bytes_stderr },
         };
 
         /* An older daemon without them: not known. */
@@ -486,6 +491,9 @@ static json_object *cgroup_to_json(const CgroupInfo *c) {
             json_add_u64(o, "file_bytes", c->file_bytes) < 0 ||
             json_add_u64(o, "file_idle_bytes", c->file_idle_bytes) < 0 ||
             json_add_u64(o, "last_scan_timestamp_usec", c->last_scan_timestamp_usec) < 0 ||
+            json_add_u64(o, "sampled_bytes", c->sampled_bytes) < 0 ||
+            json_add_u64(o, "idle_bytes_stderr", c->idle_bytes_stderr) < 0 ||
+            json_add_u64(o, "working_set_bytes_stderr", c->working_set_bytes_stderr) < 0 ||
             cgroup_cold_to_json(o, c) < 0)
                 return NULL;
         for (size_t i = 0; i < c->n_hist; i++) {
@@ -771,11 +779,20 @@ static int verb_show(sd_bus *bus, char **args) {
         printf("%s\n", c.path);
         printf("        Bytes: %s (anon %s, file %s)\n", format_bytes(a, sizeof(a), c.bytes),
                format_bytes(b, sizeof(b), c.anon_bytes), format_bytes(d, sizeof(d), c.file_bytes));
+        /* A sampled scan: what it read, and each estimate's 95% interval. */
+        if (c.sampled_bytes > 0 && c.sampled_bytes < c.bytes)
+                printf("      Sampled: %s read\n", format_bytes(a, sizeof(a), c.sampled_bytes));
         printf("   Idle bytes: %s", format_bytes(a, sizeof(a), c.idle_bytes));
+        if (c.idle_bytes_stderr > 0)
+                printf(" %s %s", utf8_locale() ? "\u00b1" : "+-",
+                       format_bytes(a, sizeof(a), (uint64_t) (1.96 * (double) c.idle_bytes_stderr)));
         printf(", %s (anon %s, ", percent(b, sizeof(b), c.idle_ratio), format_bytes(d, sizeof(d), c.anon_idle_bytes));
         printf("file %s)\n", format_bytes(a, sizeof(a), c.file_idle_bytes));
         /* Which window the figure covers, and whether it is all of it. */
         printf("  Working set: %s", format_bytes(a, sizeof(a), c.working_set_bytes));
+        if (c.working_set_bytes_stderr > 0)
+                printf(" %s %s", utf8_locale() ? "\u00b1" : "+-",
+                       format_bytes(a, sizeof(a), (uint64_t) (1.96 * (double) c.working_set_bytes_stderr)));
         if (c.working_set_measured_usec >= c.working_set_window_usec)
                 printf(", used within %s\n", format_span(b, sizeof(b), c.working_set_window_usec));
         else if (c.working_set_measured_usec > 0)

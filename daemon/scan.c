@@ -3,6 +3,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 
+#include "sample.h"
 #include "scan.h"
 #include "util.h"
 
@@ -105,6 +106,28 @@ void scanner_set_bitmap_fd(Scanner *s, int fd) {
         scanner_forget(s);
 }
 
+void scanner_set_sampling(Scanner *s, uint64_t seed, unsigned shift) {
+        if (seed != s->sample_seed) {
+                scanner_forget(s);
+                s->sample_seed = seed;
+        }
+        for (size_t i = 0; i < s->n_ranges && shift > s->sample_shift; i++) {
+                ScanRange *r = &s->ranges[i];
+
+                for (uint64_t pfn = r->start_pfn; pfn < r->end_pfn;) {
+                        uint64_t block = pfn / SAMPLE_BLOCK_PFNS;
+                        uint64_t end = MIN((block + 1) * SAMPLE_BLOCK_PFNS, r->end_pfn);
+
+                        if (!sample_block_sampled(seed, shift, block)) {
+                                memset(r->marks + (pfn - r->start_pfn) / 64, 0, (end - pfn) / 64 * sizeof(uint64_t));
+                                memset(r->ages + (pfn - r->start_pfn), 0, end - pfn);
+                        }
+                        pfn = end;
+                }
+        }
+        s->sample_shift = shift;
+}
+
 void scanner_set_device_fd(Scanner *s, int fd) {
         safe_close(s->fds[SCAN_FILE_DEVICE]);
         s->fds[SCAN_FILE_DEVICE] = fd;
@@ -133,11 +156,12 @@ int scanner_begin_pass(Scanner *s, CgroupSet *set, unsigned window_intervals) {
         int r = 0;
 
         attrib_begin(&s->attrib, set, window_intervals);
+        attrib_set_clusters(&s->attrib, s->sample_shift > 0);
         s->in_pass = true;
         s->range_index = 0;
         s->next_pfn = s->n_ranges > 0 ? s->ranges[0].start_pfn : 0;
         s->kpagecgroup_read_bytes = s->bitmap_read_bytes = s->bitmap_write_bytes = 0;
-        s->device_calls = 0;
+        s->device_calls = s->kpageflags_read_bytes = s->sampled_pfns = 0;
         s->via_device = false;
         if (s->fds[SCAN_FILE_DEVICE] >= 0 && set->n_nodes > 0) {
                 r = scanner_name_nodes(s, set);
@@ -172,6 +196,8 @@ static int read_entries(Scanner *s, ScanFile f, uint64_t *buf, uint64_t pfn, siz
         }
         if (f == SCAN_FILE_KPAGECGROUP)
                 s->kpagecgroup_read_bytes += k;
+        else if (f == SCAN_FILE_KPAGEFLAGS)
+                s->kpageflags_read_bytes += k;
         memset((uint8_t *) buf + k, 0, n * sizeof(uint64_t) - k);
         return 0;
 }
@@ -335,6 +361,7 @@ static int kpageflags_batch(Scanner *s, ScanRange *range, uint64_t pfn, size_t n
         r = bitmap_read(s, marks, n / 64, pfn / 64);
         if (r < 0)
                 return r;
+        s->attrib.batch_pfn = pfn;
         attrib_batch(&s->attrib, n, s->flags_buf, s->cgroup_buf, s->idle_buf, marks, range->ages + off);
         r = bitmap_write(s, marks, n / 64, pfn / 64);
         if (r < 0)
@@ -351,11 +378,24 @@ int scanner_step(Scanner *s, uint64_t max_pfns) {
                 return 1;
         while (s->range_index < s->n_ranges) {
                 ScanRange *range = &s->ranges[s->range_index];
-                uint64_t pfn = s->next_pfn, next = pfn;
+                uint64_t pfn = sample_next_pfn(s->sample_seed, s->sample_shift, s->next_pfn, range->end_pfn);
+                uint64_t next = pfn;
                 size_t n = (size_t) MIN((uint64_t) s->batch_pfns, range->end_pfn - pfn);
 
-                if (done > 0 && done + n > max_pfns)
+                /* A sampled pass's batches are runs of sampled blocks,
+                 * whole but at the ends of a range (all 64-aligned). */
+                if (pfn != s->next_pfn)
+                        attrib_gap(&s->attrib);
+                n = (size_t) (sample_run_end(s->sample_seed, s->sample_shift, pfn, pfn + n) - pfn);
+                if (n > 0 && done > 0 && done + n > max_pfns) {
+                        s->next_pfn = pfn;
                         return 0;
+                }
+                if (n == 0) {
+                        /* nothing sampled in the rest of the range */
+                        s->next_pfn = range->end_pfn;
+                        goto next_range;
+                }
                 r = s->via_device ? device_batch(s, range, pfn, pfn + n, &next) :
                                     kpageflags_batch(s, range, pfn, n, &next);
                 if (r < 0) {
@@ -364,13 +404,16 @@ int scanner_step(Scanner *s, uint64_t max_pfns) {
                 }
                 /* A device call may stop short of the batch: go on from there. */
                 done += next - pfn;
+                s->sampled_pfns += next - pfn;
                 s->next_pfn = next;
+        next_range:
                 if (s->next_pfn >= range->end_pfn) {
                         s->range_index++;
                         if (s->range_index < s->n_ranges)
                                 s->next_pfn = s->ranges[s->range_index].start_pfn;
                 }
         }
+        attrib_end(&s->attrib);
         s->in_pass = false;
         return 1;
 }

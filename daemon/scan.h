@@ -61,6 +61,11 @@ typedef struct Scanner {
         uint64_t bitmap_read_bytes;
         uint64_t bitmap_write_bytes;
         uint64_t device_calls;
+        uint64_t kpageflags_read_bytes;
+        uint64_t sampled_pfns;          /* of the RAM ranges, the PFNs the pass read */
+
+        uint64_t sample_seed;           /* Sampling= (sample.h) */
+        unsigned sample_shift;          /* 0: every block */
 } Scanner;
 
 /* Takes the fds (also on failure). batch_pfns: 0 for the default. */
@@ -83,6 +88,12 @@ void scanner_forget(Scanner *s);
 /* The device for the passes to come (taken; -EBADF: none).  A pass begun
  * with it open takes the module path. */
 void scanner_set_device_fd(Scanner *s, int fd);
+
+/* Reads only the blocks sample.h picks at 1/2^shift from the next pass
+ * on (0: all).  Blocks no longer read lose their marks and ages, so that
+ * when a larger fraction takes them again they start afresh, as at a new
+ * mark; a new seed forgets every block. */
+void scanner_set_sampling(Scanner *s, uint64_t seed, unsigned shift);
 
 /* Begins a pass: 0, or -E2BIG when the set has more nodes than one device
  * call may name (that pass takes the kpageflags path), or -ENOMEM. */

@@ -49,6 +49,7 @@ static void snapshot_refault_ratio(Estimate *e, const CgroupKernel *k, uint64_t 
 
 int snapshot_new(const SnapshotInfo *info, const CgroupSet *set, Snapshot **ret) {
         _cleanup_(snapshot_unrefp) Snapshot *s = NULL;
+        bool sampled;
         int r;
 
         s = calloc(1, sizeof(*s));
@@ -62,6 +63,9 @@ int snapshot_new(const SnapshotInfo *info, const CgroupSet *set, Snapshot **ret)
                 s->info.n_windows = 1;
                 s->info.windows_usec[0] = info->window_usec;
         }
+        if (!(s->info.sampling > 0 && s->info.sampling <= 1))
+                s->info.sampling = 1;   /* not given: every page */
+        sampled = s->info.sampling < 1;
         if (strdup_or_null(info->backend, &s->info.backend) < 0 ||
             strdup_or_null(info->scan_path, &s->info.scan_path) < 0 ||
             strdup_or_null(info->state, &s->info.state) < 0 ||
@@ -75,7 +79,7 @@ int snapshot_new(const SnapshotInfo *info, const CgroupSet *set, Snapshot **ret)
                 const CgroupNode *n = &set->nodes[i];
                 SnapshotCgroup *c;
 
-                if (n->parent == CGROUP_NO_PARENT)
+                if (n->parent == CGROUP_NO_PARENT && !sampled)
                         s->bytes += (n->total.pages[PAGE_FILE] + n->total.pages[PAGE_ANON]) * info->page_size;
                 if (!n->tracked)
                         continue;
@@ -85,10 +89,18 @@ int snapshot_new(const SnapshotInfo *info, const CgroupSet *set, Snapshot **ret)
                                                                                   info->window_usec),
                         .last_scan_timestamp_usec = info->last_scan_timestamp_usec,
                 };
-                estimate_from_stats(&c->estimate, &n->total, info->page_size, info->interval_usec);
+                estimate_from_samples(&c->estimate, &n->total, &n->clusters,
+                                      n->resident_known ? n->resident_bytes : NULL, sampled ? info->sampling : 1.0,
+                                      info->page_size, info->interval_usec);
+                /* Sampled, a top-level node is tracked (its descendants
+                 * only count towards it) and its bytes are estimated. */
+                if (n->parent == CGROUP_NO_PARENT && sampled)
+                        s->bytes += c->estimate.bytes;
                 estimate_cold_from_stats(&c->estimate, &n->total, info->page_size, info->interval_usec,
                                          info->cold_age_usec > 0);
                 estimate_windows_from_stats(&c->estimate, &n->total, info->page_size, s->info.n_windows);
+                if (sampled)
+                        estimate_scale_sampled(&c->estimate, &n->total, info->page_size, info->interval_usec);
                 memcpy(c->windows_usec, s->info.windows_usec, sizeof(c->windows_usec));
                 for (unsigned k = 0; k < c->estimate.n_windows; k++)
                         c->windows_measured_usec[k] = cgroup_node_ws_measured_usec(n, info->interval_usec,

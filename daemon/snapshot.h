@@ -29,6 +29,7 @@ typedef struct SnapshotInfo {
         uint64_t last_scan_timestamp_usec;      /* CLOCK_REALTIME, 0: none yet */
         uint64_t last_scan_duration_usec;
         uint64_t page_size;
+        double sampling;                /* Sampling=: the fraction of the pass, 1: every page */
 } SnapshotInfo;
 
 /* One tracked cgroup, as the document, the metrics and its bus object have it. */

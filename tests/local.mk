@@ -15,6 +15,8 @@ daemon_tests = \
 	tests/test-cgroup \
 	tests/test-cgroup-kernel \
 	tests/test-scan \
+	tests/test-sample \
+	tests/test-estimate \
 	tests/test-json \
 	tests/test-history \
 	tests/test-pageidled
@@ -44,6 +46,12 @@ tests_test_cgroup_kernel_LDADD = $(test_ldadd)
 tests_test_scan_SOURCES = tests/test-scan.c tests/test-util.h
 tests_test_scan_CFLAGS = $(test_cflags)
 tests_test_scan_LDADD = $(test_ldadd)
+tests_test_sample_SOURCES = tests/test-sample.c tests/test-util.h
+tests_test_sample_CFLAGS = $(test_cflags)
+tests_test_sample_LDADD = $(test_ldadd)
+tests_test_estimate_SOURCES = tests/test-estimate.c tests/test-util.h
+tests_test_estimate_CFLAGS = $(test_cflags)
+tests_test_estimate_LDADD = $(test_ldadd)
 tests_test_json_SOURCES = tests/test-json.c tests/test-util.h
 tests_test_json_CFLAGS = $(test_cflags)
 tests_test_json_LDADD = $(test_ldadd)

@@ -445,6 +445,10 @@ static int run_client(int fd) {
         CHECK_EQ_U64(get_u64(a, BUS_CGROUP_INTERFACE, "FileIdleBytes"), 0);
         CHECK_EQ_U64(get_u64(a, BUS_CGROUP_INTERFACE, "WorkingSetBytes"), 12 * PAGE);
         CHECK(get_u64(a, BUS_CGROUP_INTERFACE, "LastScanTimestamp") > 0);
+        /* Every page read: all sampled, errors of 0. */
+        CHECK_EQ_U64(get_u64(a, BUS_CGROUP_INTERFACE, "SampledBytes"), 16 * PAGE);
+        CHECK_EQ_U64(get_u64(a, BUS_CGROUP_INTERFACE, "IdleBytesStderr"), 0);
+        CHECK_EQ_U64(get_u64(a, BUS_CGROUP_INTERFACE, "WorkingSetBytesStderr"), 0);
         CHECK(sd_bus_get_property_trivial(client, NULL, a, BUS_CGROUP_INTERFACE, "IdleRatio", NULL, 'd', &ratio) >= 0);
         CHECK(ratio == 4.0 / 16.0);
         CHECK_EQ_U64(get_u64(a, BUS_CGROUP_INTERFACE, "ColdBytes"), 3 * PAGE);

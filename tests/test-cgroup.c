@@ -137,7 +137,31 @@ static void test_root_open(void) {
         CHECK(cgroup_root_open(root, NULL, &path, &fd) == -ENOENT);
 }
 
+/* The resident LRU sizes a sampled pass applies its shares to. */
+static void test_memory_stat(void) {
+        static const char v2[] =
+                "anon 1000\nfile 9999\nkernel 5\nactive_anon 300\ninactive_anon 700\n"
+                "active_file 4000\ninactive_file 5000\nunevictable 77\nactive_anonymous 1\n";
+        static const char v1[] =
+                "cache 1\nrss 2\nactive_anon 10\ninactive_anon 20\nactive_file 30\ninactive_file 40\n"
+                "hierarchical_memory_limit 9223372036854771712\n"
+                "total_active_anon 1000\ntotal_inactive_anon 2000\ntotal_active_file 3000\n"
+                "total_inactive_file 4000\n";
+        uint64_t r[2];
+
+        CHECK(cgroup_parse_memory_stat(v2, sizeof(v2) - 1, r) == 0);
+        CHECK_EQ_U64(r[PAGE_ANON], 1000);
+        CHECK_EQ_U64(r[PAGE_FILE], 9000);
+        CHECK(cgroup_parse_memory_stat(v1, sizeof(v1) - 1, r) == 0);
+        CHECK_EQ_U64(r[PAGE_ANON], 3000);
+        CHECK_EQ_U64(r[PAGE_FILE], 7000);
+        CHECK(cgroup_parse_memory_stat("anon 5\n", 7, r) == -EINVAL);
+        /* Not NUL-terminated: the size says where it ends. */
+        CHECK(cgroup_parse_memory_stat(v2, (size_t) (strstr(v2, "inactive_file") - v2) + 10, r) == -EINVAL);
+}
+
 int main(void) {
+        test_memory_stat();
         test_patterns();
         test_walk();
         test_root_open();

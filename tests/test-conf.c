@@ -134,6 +134,30 @@ static void test_values(void) {
                 CHECK(config_new_default(&c) == 0 && c->scan_path == SCAN_PATH_AUTO);
         }
         parse_string("[Scan]\nLoadModule=yes\n", 0, NULL);
+        {
+                static const char * const good[] = { "1", "1/2", "1/4", "1/8", "1/16", "1/32", "1/64" };
+                _cleanup_(config_freep) Config *c = NULL;
+
+                CHECK(config_new_default(&c) == 0 && !c->sampling.automatic && c->sampling.shift == 0);
+                for (unsigned k = 0; k < sizeof(good) / sizeof(good[0]); k++) {
+                        ConfigSampling v;
+                        const char *why = NULL;
+
+                        CHECK(config_parse_sampling(good[k], &v, &why) == 0);
+                        CHECK(!v.automatic && v.shift == k);
+                }
+                config_free(c);
+                c = parse_text("[Scan]\nSampling=auto\n", 21, 0, NULL);
+                CHECK(c && c->sampling.automatic);
+                config_free(c);
+                c = parse_text("[Scan]\nSampling=1/16\n", 21, 0, NULL);
+                CHECK(c && !c->sampling.automatic && c->sampling.shift == 4);
+        }
+        parse_string("[Scan]\nSampling=1/3\n", -EINVAL,
+                     "t.conf:2: Sampling=1/3: not one of 1, 1/2, 1/4, 1/8, 1/16, 1/32, 1/64, auto");
+        parse_string("[Scan]\nSampling=1/128\n", -EINVAL, NULL);
+        parse_string("[Scan]\nSampling=0.5\n", -EINVAL, NULL);
+        parse_string("[Scan]\nSampling=\n", -EINVAL, NULL);
         parse_string("[Scan]\nLoadModule=maybe\n", -EINVAL, "t.conf:2: LoadModule=maybe: not a boolean (yes or no)");
         parse_string("[Scan]\nCPUBudget=0\n", -ERANGE, NULL);
         parse_string("[Scan]\nCPUBudget=100\n", 0, NULL);

@@ -176,6 +176,11 @@ static void test_format(void) {
                     "1310720");
         CHECK_STREQ(sample(text, "pageidled_cgroup_working_set_window_bytes{cgroup=\"/web.slice\",window=\"600\"}"),
                     "1433600");
+        /* Every page read: exact, errors of 0. */
+        CHECK_STREQ(sample(text, "pageidled_sampling_ratio"), "1");
+        CHECK_STREQ(sample(text, "pageidled_cgroup_sampled_bytes{cgroup=\"/web.slice\"}"), "1638400");
+        CHECK_STREQ(sample(text, "pageidled_cgroup_idle_bytes_stderr{cgroup=\"/web.slice\",type=\"anon\"}"), "0");
+        CHECK_STREQ(sample(text, "pageidled_cgroup_working_set_bytes_stderr{cgroup=\"/web.slice\"}"), "0");
 
         /* The odd name, escaped; 1/3 with every digit it needs. */
         CHECK_STREQ(sample(text, "pageidled_cgroup_idle_ratio{cgroup=\"/odd \\\"name\\\"\\\\\\n\"}"),
@@ -202,6 +207,22 @@ static void test_format(void) {
                 CHECK(!strstr(t, "reclaimable"));
                 CHECK(!strstr(t, "suggested"));
                 info.backend = "page_idle";
+        }
+        /* Sampled at 1/16 without memory.stat: the samples scaled up, and
+         * the errors of cgroups seen in no block half their bytes. */
+        {
+                _cleanup_(snapshot_unrefp) Snapshot *sampled = NULL;
+                _cleanup_free_ char *t = NULL;
+                SnapshotInfo si = info;
+
+                si.sampling = 1.0 / 16;
+                CHECK(snapshot_new(&si, set, &sampled) == 0);
+                CHECK(metrics_format(sampled, &t) == 0);
+                CHECK_STREQ(sample(t, "pageidled_sampling_ratio"), "0.0625");
+                CHECK_STREQ(sample(t, "pageidled_cgroup_sampled_bytes{cgroup=\"/web.slice\"}"), "1638400");
+                CHECK_STREQ(sample(t, "pageidled_cgroup_bytes{cgroup=\"/web.slice\",type=\"file\"}"), "6553600");
+                CHECK_STREQ(sample(t, "pageidled_cgroup_working_set_bytes_stderr{cgroup=\"/web.slice\"}"), "13107200");
+                CHECK(strstr(sampled->json, "\"sampling\": 0.0625"));
         }
 
         /* No cgroups yet, an unknown state: no cgroup families, the state still shown. */

@@ -3,11 +3,13 @@
  * writes marks only in the words holding tracked pages, reads back only
  * what it marked, keeps ages across passes, steps in bounded batches,
  * reports and recovers from a failing bitmap, and leaves alone a last word
- * that max_pfn cuts short. */
+ * that max_pfn cuts short; and a sampled pass reads, marks and counts
+ * only its blocks, gathering their cluster sums. */
 #include <fcntl.h>
 #include <linux/kernel-page-flags.h>
 #include <sys/stat.h>
 
+#include "sample.h"
 #include "scan.h"
 #include "test-util.h"
 #include "util.h"
@@ -104,6 +106,121 @@ static void test_partial_last_word(void) {
         n = cgroup_set_find_path(set, "/t");
         CHECK_EQ_U64(n->total.pages[PAGE_ANON], 3);
         CHECK_EQ_U64(n->total.idle_pages[PAGE_ANON], 1);
+
+        safe_close(flags_fd);
+        safe_close(cgroup_fd);
+        safe_close(bitmap_fd);
+}
+
+/* Sampled passes over 256 blocks: /t has 8 pages in every block, 4 of
+ * them idle after the first pass, and its child /t/c a THP in every
+ * fourth block. */
+#define S_BLOCKS 256u
+#define S_PFNS (S_BLOCKS * SAMPLE_BLOCK_PFNS)
+#define S_SEED UINT64_C(12345)
+
+static bool s_sampled(unsigned shift, uint64_t pfn) {
+        return sample_block_sampled(S_SEED, shift, pfn / SAMPLE_BLOCK_PFNS);
+}
+
+static void test_sampled(void) {
+        /* The first range starts inside a block, not at its start. */
+        const RamRange ranges[] = { { 64, S_PFNS } };
+        _cleanup_(scanner_freep) Scanner *s = NULL;
+        _cleanup_(cgroup_set_freep) CgroupSet *set = NULL;
+        uint64_t expect_pages, expect_blocks, expect_thp, sxx;
+        CgroupNode *t, *c;
+        size_t a;
+
+        flags_fd = make_file("s-kpageflags", S_PFNS * 8);
+        cgroup_fd = make_file("s-kpagecgroup", S_PFNS * 8);
+        bitmap_fd = make_file("s-bitmap", S_PFNS / 8);
+        for (uint64_t b = 0; b < S_BLOCKS; b++) {
+                uint64_t base = b * SAMPLE_BLOCK_PFNS;
+
+                for (unsigned i = 0; i < 8; i++)
+                        page(base + 100 + i * 32, F(LRU) | (i % 2 ? F(ANON) : 0), 100);
+                if (b % 4 == 1) {
+                        page(base, F(LRU) | F(ANON) | F(COMPOUND_HEAD) | F(THP), 101);
+                        for (uint64_t p = 1; p < 64; p++)
+                                page(base + p, F(ANON) | F(COMPOUND_TAIL) | F(THP), 0);
+                }
+        }
+        CHECK(cgroup_set_new(&set) == 0);
+        CHECK(cgroup_set_add(set, "/t", 100, CGROUP_NO_PARENT, true, &a) == 0);
+        CHECK(cgroup_set_add(set, "/t/c", 101, a, true, NULL) == 0);
+        CHECK(scanner_new(dup(flags_fd), dup(cgroup_fd), dup(bitmap_fd), ranges, 1, 4096, &s) == 0);
+
+        /* 1/4: only its blocks are read and marked. */
+        scanner_set_sampling(s, S_SEED, 2);
+        CHECK(run_pass(s, set, NULL) == 1);
+        expect_pages = expect_blocks = expect_thp = 0;
+        for (uint64_t b = 0; b < S_BLOCKS; b++)
+                if (s_sampled(2, b * SAMPLE_BLOCK_PFNS)) {
+                        expect_blocks++;
+                        expect_pages += SAMPLE_BLOCK_PFNS - (b == 0 ? 64 : 0);
+                        expect_thp += b % 4 == 1;
+                }
+        /* About a quarter of the blocks. */
+        CHECK(expect_blocks > S_BLOCKS / 8 && expect_blocks < S_BLOCKS / 2);
+        CHECK_EQ_U64(s->sampled_pfns, expect_pages);
+        CHECK_EQ_U64(s->kpageflags_read_bytes, expect_pages * 8);
+        for (uint64_t w = 0; w < S_PFNS / 64; w++)
+                if (!s_sampled(2, w * 64))
+                        CHECK_EQ_U64(get_u64(bitmap_fd, w), 0);
+                else if (w % 8 == 1)
+                        CHECK(get_u64(bitmap_fd, w) != 0);
+        t = cgroup_set_find_path(set, "/t");
+        c = cgroup_set_find_path(set, "/t/c");
+        CHECK_EQ_U64(t->total.pages[PAGE_ANON] + t->total.pages[PAGE_FILE], expect_blocks * 8 + expect_thp * 64);
+        CHECK_EQ_U64(c->total.pages[PAGE_ANON], expect_thp * 64);
+        /* Cluster sums: /t's blocks hold 8 pages, or 72 with /t/c's THP. */
+        CHECK_EQ_U64(t->clusters.figure[CLUSTER_IDLE].n, expect_blocks);
+        CHECK(t->clusters.figure[CLUSTER_IDLE].sx == (double) (expect_blocks * 8 + expect_thp * 64));
+        sxx = (expect_blocks - expect_thp) * 64 + expect_thp * 72 * 72;
+        CHECK(t->clusters.figure[CLUSTER_IDLE].sxx == (double) sxx);
+        CHECK_EQ_U64(c->clusters.figure[CLUSTER_IDLE].n, expect_thp);
+        CHECK_EQ_U64(t->clusters.figure[CLUSTER_ANON_IDLE].n, expect_blocks);
+        CHECK(t->clusters.figure[CLUSTER_IDLE].sy == 0);
+
+        /* Pass 2: the file pages were used. */
+        for (uint64_t b = 0; b < S_BLOCKS; b++)
+                for (unsigned i = 0; i < 8; i += 2)
+                        access_page(b * SAMPLE_BLOCK_PFNS + 100 + i * 32);
+        CHECK(run_pass(s, set, NULL) == 1);
+        CHECK_EQ_U64(t->total.idle_pages[PAGE_FILE], 0);
+        CHECK_EQ_U64(t->total.idle_pages[PAGE_ANON], expect_blocks * 4 + expect_thp * 64);
+        CHECK(t->clusters.figure[CLUSTER_IDLE].sy == (double) (expect_blocks * 4 + expect_thp * 64));
+        CHECK(t->clusters.figure[CLUSTER_FILE_IDLE].sy == 0);
+        CHECK(t->clusters.figure[CLUSTER_ANON_IDLE].sxy ==
+              (double) ((expect_blocks - expect_thp) * 16 + expect_thp * 68 * 68));
+
+        /* 1/8 keeps the ages of the blocks that stay and forgets the others;
+         * back at 1/4, those start afresh. */
+        scanner_set_sampling(s, S_SEED, 3);
+        for (uint64_t b = 0; b < S_BLOCKS; b++) {
+                uint64_t pfn = b * SAMPLE_BLOCK_PFNS + 132;     /* an anon page, idle */
+
+                if (!s_sampled(2, pfn))
+                        continue;
+                CHECK_EQ_U64(s->ranges[0].ages[pfn - 64], s_sampled(3, pfn) ? 1 : 0);
+        }
+        CHECK(run_pass(s, set, NULL) == 1);
+        scanner_set_sampling(s, S_SEED, 2);
+        CHECK(run_pass(s, set, NULL) == 1);
+        for (uint64_t b = 0; b < S_BLOCKS; b++) {
+                uint64_t pfn = b * SAMPLE_BLOCK_PFNS + 132;     /* an anon page, idle */
+
+                if (s_sampled(2, pfn))
+                        CHECK_EQ_U64(s->ranges[0].ages[pfn - 64], s_sampled(3, pfn) ? 3 : 0);
+        }
+
+        /* Back to every block: the counts of a full pass. */
+        scanner_set_sampling(s, S_SEED, 0);
+        CHECK(run_pass(s, set, NULL) == 1);
+        CHECK_EQ_U64(s->sampled_pfns, S_PFNS - 64);
+        CHECK_EQ_U64(t->total.pages[PAGE_ANON] + t->total.pages[PAGE_FILE], S_BLOCKS * 8 + S_BLOCKS / 4 * 64);
+        CHECK_EQ_U64(t->clusters.figure[CLUSTER_IDLE].n, 0);    /* not gathered at 1 */
 
         safe_close(flags_fd);
         safe_close(cgroup_fd);
@@ -220,6 +337,7 @@ int main(void) {
         safe_close(cgroup_fd);
         safe_close(bitmap_fd);
         test_partial_last_word();
+        test_sampled();
 
         snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
         CHECK(system(cmd) == 0);

@@ -94,7 +94,7 @@ check_introspection() {
 	done
 	# The documented Manager members are all there by name too (a typo in
 	# both would hide from the diff above).
-	for m in Version Backend State ScanIntervalUSec WorkingSetWindowUSec WorkingSetWindowsUSec ColdAgeUSec LastScanTimestamp LastScanDurationUSec ScanCount \
+	for m in Version Backend State ScanIntervalUSec WorkingSetWindowUSec WorkingSetWindowsUSec ColdAgeUSec LastScanTimestamp LastScanDurationUSec ScanCount Sampling \
 		ListCgroups GetCgroup Track Untrack ScanNow GetSnapshot ScanCompleted; do
 		grep -q " \.$m " live-manager.txt 2> /dev/null ||
 			live_members /org/pageidled1 org.pageidled1.Manager > live-manager.txt
@@ -105,7 +105,8 @@ check_introspection() {
 		HeadroomRatio SuggestedLimitBytes WorkingSets MemoryCurrentBytes MemoryHighBytes MemoryMaxBytes \
 		CadvisorWorkingSetBytes WorkingsetRefaultAnonPerSecond WorkingsetRefaultFilePerSecond \
 		MemoryPressureSomeAvg10Ratio MemoryPressureFullAvg10Ratio \
-		IdleAgeHistogram LastScanTimestamp; do
+		IdleAgeHistogram LastScanTimestamp SampledBytes IdleBytesStderr WorkingSetBytesStderr AnonIdleBytesStderr \
+		FileIdleBytesStderr; do
 		live_members "$obj" org.pageidled1.Cgroup | grep -q " \.$m " || fail "Cgroup lacks $m"
 	done
 	as_nobody busctl --system tree org.pageidled1 | grep -q "$obj" || fail "busctl tree does not show $obj"
