@@ -83,8 +83,17 @@ VM_KERNEL_TESTS = \
 # The reference kernel's boot (its cases are listed in the .tap).
 VM_REF_TESTS = tests/vm/ref-kernel.tap
 
-TESTS += $(VM_KERNEL_TESTS) $(VM_REF_TESTS)
+# How run-tests judges a guest's kernel log, on the host.
+VM_HOST_TESTS = tests/vm/test-kernel-reports.sh
+
+TESTS += $(VM_HOST_TESTS) $(VM_KERNEL_TESTS) $(VM_REF_TESTS)
 EXTRA_DIST += \
+	$(VM_HOST_TESTS) \
+	tests/vm/kernel-reports.awk \
+	tests/vm/fixtures/stall-elsewhere.log \
+	tests/vm/fixtures/stall-module.log \
+	tests/vm/fixtures/trace-after-stall.log \
+	tests/vm/fixtures/warning-after-stall.log \
 	$(VM_KERNEL_TESTS) \
 	$(VM_REF_TESTS) \
 	$(VM_CASES) \
