@@ -90,10 +90,10 @@ TESTS += $(VM_HOST_TESTS) $(VM_KERNEL_TESTS) $(VM_REF_TESTS)
 EXTRA_DIST += \
 	$(VM_HOST_TESTS) \
 	tests/vm/kernel-reports.awk \
-	tests/vm/fixtures/stall-elsewhere.log \
-	tests/vm/fixtures/stall-module.log \
-	tests/vm/fixtures/trace-after-stall.log \
-	tests/vm/fixtures/warning-after-stall.log \
+	tests/vm/fixtures/stall-elsewhere.console \
+	tests/vm/fixtures/stall-module.console \
+	tests/vm/fixtures/trace-after-stall.console \
+	tests/vm/fixtures/warning-after-stall.console \
 	$(VM_KERNEL_TESTS) \
 	$(VM_REF_TESTS) \
 	$(VM_CASES) \

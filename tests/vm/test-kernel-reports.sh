@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-or-later
 # tests/vm/kernel-reports.awk, which judges a guest's kernel log for
-# run-tests, on logs with known reports (tests/vm/fixtures): a stall
+# run-tests, on logs with known reports (tests/vm/fixtures/*.console): a stall
 # whose stuck CPU is in the kernel's own code passes, even when another
 # CPU is in pageidle.ko meanwhile; one whose stuck CPU runs through
 # pageidle.ko fails; a WARNING after a stall, and a stack dump printed
@@ -23,8 +23,8 @@ check() {
 }
 
 echo "1..4"
-check stall-elsewhere.log "stall module-dev-stress|stall module-dev-stress|"
-check stall-module.log "fail module-dev|"
-check warning-after-stall.log "stall daemon-accuracy|fail daemon-accuracy|fail daemon-accuracy|"
-check trace-after-stall.log "stall daemon-faults|fail daemon-faults|"
+check stall-elsewhere.console "stall module-dev-stress|stall module-dev-stress|"
+check stall-module.console "fail module-dev|"
+check warning-after-stall.console "stall daemon-accuracy|fail daemon-accuracy|fail daemon-accuracy|"
+check trace-after-stall.console "stall daemon-faults|fail daemon-faults|"
 [ "$failed" = 0 ]
