@@ -60,12 +60,11 @@ static int json_add_windows(json_object *o, const SnapshotInfo *s) {
         return json_add(o, "working_set_windows_usec", TAKE_PTR(a));
 }
 
-/* A figure that is not known is null, never 0. */
-static int json_add_u64_or_null(json_object *o, const char *key, bool known, uint64_t v) {
+int json_add_u64_or_null(json_object *o, const char *key, bool known, uint64_t v) {
         return known ? json_add_u64(o, key, v) : json_add_str(o, key, NULL);
 }
 
-static int json_add_double_or_null(json_object *o, const char *key, bool known, double v) {
+int json_add_double_or_null(json_object *o, const char *key, bool known, double v) {
         return known ? json_add(o, key, json_object_new_double(v)) : json_add_str(o, key, NULL);
 }
 

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #pragma once
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "snapshot.h"
@@ -19,6 +20,9 @@ int json_add(struct json_object *o, const char *key, struct json_object *v);
 int json_add_u64(struct json_object *o, const char *key, uint64_t v);
 /* A NULL v is added as JSON null. */
 int json_add_str(struct json_object *o, const char *key, const char *v);
+/* A figure that is not known is null, never 0. */
+int json_add_u64_or_null(struct json_object *o, const char *key, bool known, uint64_t v);
+int json_add_double_or_null(struct json_object *o, const char *key, bool known, double v);
 
 /* The document as text, ending in a newline (snapshot_new() renders it once
  * into s->json). */

@@ -409,48 +409,39 @@ static int json_print(json_object *o) {
         return 0;
 }
 
-/* A figure the daemon does not know is null, as in its document. */
-static int json_add_u64_known(json_object *o, const char *key, bool known, uint64_t v) {
-        return known ? json_add_u64(o, key, v) : json_add_str(o, key, NULL);
-}
-
-static int json_add_double_known(json_object *o, const char *key, bool known, double v) {
-        return known ? json_add(o, key, json_object_new_double(v)) : json_add_str(o, key, NULL);
-}
-
 /* Cold memory, promotion and the advice, as the document names them. */
 static int cgroup_cold_to_json(json_object *o, const CgroupInfo *c) {
         bool k = c->cold_age_usec > 0;
 
-        if (json_add_u64_known(o, "cold_age_usec", k, c->cold_age_usec) < 0 ||
-            json_add_u64_known(o, "cold_bytes", k, c->cold_bytes) < 0 ||
-            json_add_u64_known(o, "cold_anon_bytes", k, c->cold_anon_bytes) < 0 ||
-            json_add_u64_known(o, "cold_file_bytes", k, c->cold_file_bytes) < 0 ||
-            json_add_u64_known(o, "promoted_bytes", k, c->promoted_bytes) < 0 ||
-            json_add_double_known(o, "promotion_bytes_per_minute", k, c->promotion_bytes_per_minute) < 0 ||
-            json_add_double_known(o, "promotion_ratio", k, c->promotion_ratio) < 0 ||
-            json_add_u64_known(o, "reclaimable_bytes", k, c->reclaimable_bytes) < 0 ||
-            json_add_double_known(o, "headroom_ratio", k, c->headroom_ratio) < 0 ||
-            json_add_u64_known(o, "suggested_limit_bytes", k, c->suggested_limit_bytes) < 0)
+        if (json_add_u64_or_null(o, "cold_age_usec", k, c->cold_age_usec) < 0 ||
+            json_add_u64_or_null(o, "cold_bytes", k, c->cold_bytes) < 0 ||
+            json_add_u64_or_null(o, "cold_anon_bytes", k, c->cold_anon_bytes) < 0 ||
+            json_add_u64_or_null(o, "cold_file_bytes", k, c->cold_file_bytes) < 0 ||
+            json_add_u64_or_null(o, "promoted_bytes", k, c->promoted_bytes) < 0 ||
+            json_add_double_or_null(o, "promotion_bytes_per_minute", k, c->promotion_bytes_per_minute) < 0 ||
+            json_add_double_or_null(o, "promotion_ratio", k, c->promotion_ratio) < 0 ||
+            json_add_u64_or_null(o, "reclaimable_bytes", k, c->reclaimable_bytes) < 0 ||
+            json_add_double_or_null(o, "headroom_ratio", k, c->headroom_ratio) < 0 ||
+            json_add_u64_or_null(o, "suggested_limit_bytes", k, c->suggested_limit_bytes) < 0)
                 return -ENOMEM;
         return 0;
 }
 
 /* The kernel's figures, null where the daemon sends UINT64_MAX or -1. */
 static int cgroup_kernel_to_json(json_object *o, const CgroupInfo *c) {
-        if (json_add_u64_known(o, "memory_current_bytes", c->memory_current_bytes != UINT64_MAX,
+        if (json_add_u64_or_null(o, "memory_current_bytes", c->memory_current_bytes != UINT64_MAX,
                                c->memory_current_bytes) < 0 ||
-            json_add_u64_known(o, "memory_high_bytes", c->memory_high_bytes != UINT64_MAX, c->memory_high_bytes) < 0 ||
-            json_add_u64_known(o, "memory_max_bytes", c->memory_max_bytes != UINT64_MAX, c->memory_max_bytes) < 0 ||
-            json_add_u64_known(o, "cadvisor_working_set_bytes", c->cadvisor_working_set_bytes != UINT64_MAX,
+            json_add_u64_or_null(o, "memory_high_bytes", c->memory_high_bytes != UINT64_MAX, c->memory_high_bytes) < 0 ||
+            json_add_u64_or_null(o, "memory_max_bytes", c->memory_max_bytes != UINT64_MAX, c->memory_max_bytes) < 0 ||
+            json_add_u64_or_null(o, "cadvisor_working_set_bytes", c->cadvisor_working_set_bytes != UINT64_MAX,
                                c->cadvisor_working_set_bytes) < 0 ||
-            json_add_double_known(o, "workingset_refault_anon_per_second", c->refault_anon_per_second >= 0,
+            json_add_double_or_null(o, "workingset_refault_anon_per_second", c->refault_anon_per_second >= 0,
                                   c->refault_anon_per_second) < 0 ||
-            json_add_double_known(o, "workingset_refault_file_per_second", c->refault_file_per_second >= 0,
+            json_add_double_or_null(o, "workingset_refault_file_per_second", c->refault_file_per_second >= 0,
                                   c->refault_file_per_second) < 0 ||
-            json_add_double_known(o, "memory_pressure_some_avg10_ratio", c->pressure_some_avg10 >= 0,
+            json_add_double_or_null(o, "memory_pressure_some_avg10_ratio", c->pressure_some_avg10 >= 0,
                                   c->pressure_some_avg10) < 0 ||
-            json_add_double_known(o, "memory_pressure_full_avg10_ratio", c->pressure_full_avg10 >= 0,
+            json_add_double_or_null(o, "memory_pressure_full_avg10_ratio", c->pressure_full_avg10 >= 0,
                                   c->pressure_full_avg10) < 0)
                 return -ENOMEM;
         return 0;
