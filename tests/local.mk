@@ -226,7 +226,7 @@ EXTRA_DIST += \
 deb_check_dir = tests/deb
 deb_check_distdir = $(deb_check_dir)/$(PACKAGE)-$(VERSION)
 check-deb-packages:
-	@rm -rf '$(deb_check_distdir)'
+	@rm -rf '$(deb_check_distdir)' && mkdir -p '$(deb_check_dir)'
 	$(AM_V_GEN)$(MAKE) $(AM_MAKEFLAGS) distdir distdir='$(deb_check_distdir)' > /dev/null && \
 	(cd '$(deb_check_dir)' && tar --format=posix -chf - '$(PACKAGE)-$(VERSION)' | gzip -1 > '$(PACKAGE)-$(VERSION).tar.gz') && \
 	rm -rf '$(deb_check_distdir)' && \

@@ -42,8 +42,11 @@ cat new.list
 # - DKMS's module signing key, made at its first build, which belongs to dkms;
 # - what systemd keeps of every unit it ran, in /run (invocation IDs,
 #   credentials), and the journal;
+# - PackageKit's transaction database, which its apt hook writes on every
+#   apt run where PackageKit is installed;
 # - the case runner's own files.
 allowed='^/var/lib/(dpkg|apt)/
+^/var/lib/PackageKit/transactions\.db$
 ^/var/cache/
 ^/etc/(passwd|group|shadow|gshadow)-$
 ^/var/lib/dkms$
