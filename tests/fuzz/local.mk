@@ -31,6 +31,7 @@ san_tests = \
 	tests/san/test-attrib \
 	tests/san/test-ram \
 	tests/san/test-cgroup \
+	tests/san/test-cgroup-labels \
 	tests/san/test-scan \
 	tests/san/test-json \
 	tests/san/test-history \
