@@ -20,7 +20,7 @@ if [ -z "${HTTP_E2E_TIMEOUT:-}" ]; then
 fi
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 top_builddir=${top_builddir:-.}
-metric_families=31
+metric_families=32
 . "$top_srcdir/tests/http/host-daemon.sh"
 need_tools
 [ -x "$pageidled" ] || fail "no $pageidled"
