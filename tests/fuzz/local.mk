@@ -56,7 +56,8 @@ fuzz_targets = \
 	tests/fuzz/fuzz-conf \
 	tests/fuzz/fuzz-rollup \
 	tests/fuzz/fuzz-ram \
-	tests/fuzz/fuzz-cgroup-path
+	tests/fuzz/fuzz-cgroup-path \
+	tests/fuzz/fuzz-cgroup-labels
 
 $(fuzz_targets): tests/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz.h tests/san/libpageidled.a
 	@$(MKDIR_P) $(@D)
