@@ -14,8 +14,8 @@
  *  - Docker: docker-<id>.scope (systemd driver), /docker/<id> (cgroupfs);
  *    Podman: libpod-<id>.scope, rootful or under a user's manager, and
  *    /libpod_parent/libpod-<id> (cgroupfs); both keep their conmon in a
- *    cgroup of its own (libpod-conmon-<id>, crio-conmon-<id>), which is not
- *    the container;
+ *    cgroup of its own (libpod-conmon-<id>, crio-conmon-<id>,
+ *    libpod-<id>/conmon), which is not the container;
  *  - systemd-machined: machine.slice/machine-<name>.scope with the name
  *    escaped as in unit names (\x2d for '-'), or
  *    machine.slice/systemd-nspawn@<name>.service. */
@@ -344,8 +344,10 @@ static bool kube_container(const Kube *k, Span x, Span *id, const char **runtime
 }
 
 /* A Docker or Podman container outside Kubernetes: c[i] itself, or
- * c[i] below its cgroupfs parent. */
-static bool other_container(const Span *c, size_t i, Span *id, const char **runtime) {
+ * c[i] below its cgroupfs parent.  Podman's cgroupfs manager has kept
+ * conmon in the container's directory (libpod-<id>/conmon, beside
+ * libpod-<id>/ctr): not the container. */
+static bool other_container(const Span *c, size_t n, size_t i, Span *id, const char **runtime) {
         Span x = c[i], y;
 
         if (span_eat_suffix(&x, ".scope")) {
@@ -368,7 +370,8 @@ static bool other_container(const Span *c, size_t i, Span *id, const char **runt
                 *runtime = "docker";
                 return true;
         }
-        if (i > 0 && span_eq(c[i - 1], "libpod_parent") && span_eat(&x, "libpod-") && is_container_id(x)) {
+        if (i > 0 && span_eq(c[i - 1], "libpod_parent") && span_eat(&x, "libpod-") && is_container_id(x) &&
+            !(i + 1 < n && span_eq(c[i + 1], "conmon"))) {
                 *id = x;
                 *runtime = "podman";
                 return true;
@@ -425,7 +428,7 @@ static int labels_from_components(const Span *c, size_t n, CgroupLabels *l) {
                         Span x;
                         const char *rt;
 
-                        if (other_container(c, i, &x, &rt)) {
+                        if (other_container(c, n, i, &x, &rt)) {
                                 has_container = true;
                                 id = x;
                                 runtime = rt;

@@ -113,6 +113,8 @@ static const Case cases[] = {
         { "/user.slice/user-1000.slice/user@1000.service/user.slice/libpod-" ID ".scope/container",
           { [UNIT] = "libpod-" ID ".scope", [SLICE] = "user.slice", [CTR] = ID, [RT] = "podman" } },
         { "/libpod_parent/libpod-" ID, { [CTR] = ID, [RT] = "podman" } },
+        { "/libpod_parent/libpod-" ID "/ctr", { [CTR] = ID, [RT] = "podman" } },
+        { "/libpod_parent/libpod-" ID "/conmon" },
 
         /* systemd-machined: a libvirt VM (its vCPU threads' cgroup too),
          * systemd-nspawn as a scope and as a service. */
