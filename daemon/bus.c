@@ -15,6 +15,7 @@ static void bus_objects_free(BusObject *l, size_t n) {
         for (size_t i = 0; i < n; i++)
                 if (l[i].pending) {
                         free(l[i].pending->path);
+                        cgroup_labels_done(&l[i].pending->labels);
                         free(l[i].pending);
                 }
         free(l);
@@ -70,6 +71,24 @@ static int property_get_histogram(sd_bus *bus, const char *path, const char *int
                 if (r < 0)
                         return r;
         }
+        return sd_bus_message_close_container(reply);
+}
+
+/* a{ss}: the labels the cgroup's path gives it, only those it has. */
+static int property_get_labels(sd_bus *bus, const char *path, const char *interface, const char *property,
+                               sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        const CgroupLabels *l = userdata;
+        int r;
+
+        r = sd_bus_message_open_container(reply, 'a', "{ss}");
+        if (r < 0)
+                return r;
+        for (CgroupLabel k = 0; k < _CGROUP_LABEL_MAX; k++)
+                if (l->value[k]) {
+                        r = sd_bus_message_append(reply, "{ss}", cgroup_label_to_string(k), l->value[k]);
+                        if (r < 0)
+                                return r;
+                }
         return sd_bus_message_close_container(reply);
 }
 
@@ -186,7 +205,7 @@ static int bus_objects_build(const Bus *b, BusObject **ret, size_t *ret_n) {
                 snapshot_cgroup_empty(c, b->info.interval_usec);
                 c->path = strdup(added[i]);
                 l[n++] = (BusObject) { .cgroup = c, .pending = c };
-                if (!c->path) {
+                if (!c->path || cgroup_labels_parse(c->path, &c->labels) < 0) {
                         bus_objects_free(l, n);
                         return -ENOMEM;
                 }
@@ -651,6 +670,9 @@ static const sd_bus_vtable manager_vtable[] = {
 static const sd_bus_vtable cgroup_vtable[] = {
         SD_BUS_VTABLE_START(0),
         SD_BUS_PROPERTY("Path", "s", property_get_string, offsetof(SnapshotCgroup, path), SD_BUS_VTABLE_PROPERTY_CONST),
+        /* From the path: the same for as long as the object lives. */
+        SD_BUS_PROPERTY("Labels", "a{ss}", property_get_labels, offsetof(SnapshotCgroup, labels),
+                        SD_BUS_VTABLE_PROPERTY_CONST),
         CGROUP_U64("Bytes", bytes),
         CGROUP_U64("IdleBytes", idle_bytes),
         SD_BUS_PROPERTY("IdleRatio", "d", property_get_double, offsetof(SnapshotCgroup, estimate.idle_ratio),

@@ -129,6 +129,18 @@ static int cgroup_kernel_to_json(json_object *o, const SnapshotCgroup *c) {
         return 0;
 }
 
+/* Who the cgroup is: only the labels its path gives, {} for none. */
+static int cgroup_labels_to_json(json_object *o, const CgroupLabels *l) {
+        _cleanup_json_ json_object *labels = json_object_new_object();
+
+        if (!labels)
+                return -ENOMEM;
+        for (CgroupLabel k = 0; k < _CGROUP_LABEL_MAX; k++)
+                if (l->value[k] && json_add_str(labels, cgroup_label_to_string(k), l->value[k]) < 0)
+                        return -ENOMEM;
+        return json_add(o, "labels", TAKE_PTR(labels));
+}
+
 static json_object *cgroup_to_json(const SnapshotInfo *s, const SnapshotCgroup *c) {
         _cleanup_json_ json_object *o = json_object_new_object(), *hist = json_object_new_array();
         const Estimate *e = &c->estimate;
@@ -136,6 +148,7 @@ static json_object *cgroup_to_json(const SnapshotInfo *s, const SnapshotCgroup *
         if (!o || !hist)
                 return NULL;
         if (json_add_str(o, "path", c->path) < 0 ||
+            cgroup_labels_to_json(o, &c->labels) < 0 ||
             json_add_u64(o, "bytes", e->bytes) < 0 ||
             json_add_u64(o, "idle_bytes", e->idle_bytes) < 0 ||
             json_add(o, "idle_ratio", json_object_new_double(e->idle_ratio)) < 0 ||

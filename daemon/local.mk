@@ -13,6 +13,7 @@ daemon_libpageidled_a_SOURCES = \
 	daemon/sample.c daemon/sample.h \
 	daemon/cgroup.c daemon/cgroup.h \
 	daemon/cgroup-kernel.c daemon/cgroup-kernel.h \
+	daemon/cgroup-labels.c daemon/cgroup-labels.h \
 	daemon/attrib.c daemon/attrib.h \
 	daemon/ram.c daemon/ram.h \
 	daemon/scan.c daemon/scan.h \

@@ -122,6 +122,7 @@ static void put_cgroup_sample(FILE *f, const char *name, const SnapshotCgroup *n
 }
 
 typedef enum CgroupMetric {
+        CGROUP_INFO,
         CGROUP_BYTES,
         CGROUP_IDLE_BYTES,
         CGROUP_WORKING_SET_BYTES,
@@ -151,6 +152,11 @@ static const struct {
         const char *name;
         const char *help;
 } cgroup_metrics[_CGROUP_METRIC_MAX] = {
+        [CGROUP_INFO] = {
+                "pageidled_cgroup_info",
+                "Who the cgroup is, as far as its path says: systemd unit and slice, Kubernetes pod_uid, qos_class, "
+                "container_id and container_runtime, machined machine, each label only where known; always 1.",
+        },
         [CGROUP_BYTES] = {
                 "pageidled_cgroup_bytes",
                 "Resident LRU memory of the cgroup and its descendants seen in the last scan, by type (anon, file).",
@@ -236,6 +242,21 @@ static const struct {
         },
 };
 
+/* name{cgroup="...",unit="...",...} 1: the labels the path gives, for
+ * joining onto the other families with on(cgroup) group_left. */
+static void put_cgroup_info(FILE *f, const char *name, const SnapshotCgroup *n) {
+        fprintf(f, "%s{cgroup=\"", name);
+        put_label_value(f, n->path);
+        fputc('"', f);
+        for (CgroupLabel k = 0; k < _CGROUP_LABEL_MAX; k++)
+                if (n->labels.value[k]) {
+                        fprintf(f, ",%s=\"", cgroup_label_to_string(k));
+                        put_label_value(f, n->labels.value[k]);
+                        fputc('"', f);
+                }
+        fputs("} 1\n", f);
+}
+
 /* A sample only where the figure is known: no sample rather than 0. */
 static void put_cgroup_u64_if(FILE *f, const char *name, const SnapshotCgroup *n, bool known, uint64_t v) {
         if (!known)
@@ -259,6 +280,9 @@ static void put_cgroup_metric(FILE *f, CgroupMetric which, const SnapshotCgroup 
         char buf[64];
 
         switch (which) {
+        case CGROUP_INFO:
+                put_cgroup_info(f, name, n);
+                break;
         case CGROUP_BYTES:
                 put_cgroup_sample(f, name, n, "type", "anon");
                 fprintf(f, "%" PRIu64 "\n", e->anon_bytes);

@@ -32,6 +32,7 @@ typedef struct ManagerInfo {
 typedef struct CgroupInfo {
         char *path;
         char *object;
+        char **labels;                          /* Labels: key, value, key, value, ... */
         uint64_t bytes, idle_bytes, working_set_bytes, working_set_measured_usec;
         uint64_t working_set_window_usec;       /* the manager's */
         uint64_t anon_bytes, anon_idle_bytes, file_bytes, file_idle_bytes;
@@ -63,6 +64,7 @@ static void manager_info_done(ManagerInfo *i) {
 static void cgroup_info_done(CgroupInfo *c) {
         free(c->path);
         free(c->object);
+        strv_free(c->labels);
 }
 
 /* "Failed to track /x: Cgroup /x is already tracked.", with a hint when
@@ -141,12 +143,34 @@ static int read_working_sets(sd_bus_message *m, CgroupInfo *c) {
         return sd_bus_message_exit_container(m);
 }
 
+static int read_labels(sd_bus_message *m, CgroupInfo *c) {
+        const char *k, *v;
+        int r;
+
+        r = sd_bus_message_enter_container(m, 'v', "a{ss}");
+        if (r < 0)
+                return r;
+        r = sd_bus_message_enter_container(m, 'a', "{ss}");
+        if (r < 0)
+                return r;
+        c->labels = strv_free(c->labels);
+        while ((r = sd_bus_message_read(m, "{ss}", &k, &v)) > 0)
+                if (strv_extend(&c->labels, k) < 0 || strv_extend(&c->labels, v) < 0)
+                        return -ENOMEM;
+        if (r < 0)
+                return r;
+        r = sd_bus_message_exit_container(m);
+        if (r < 0)
+                return r;
+        return sd_bus_message_exit_container(m);
+}
+
 /* Reads an a{sv} of GetAll: each known name with the signature it must
  * have, into the field at its place; unknown ones are skipped, so a newer
  * daemon with more properties works. */
 typedef struct Field {
         const char *name;
-        char type;              /* 's', 't', 'd', 'h' for the histogram, 'w' for the working sets */
+        char type;              /* 's', 't', 'd', 'h' for the histogram, 'w' for the working sets, 'l' labels */
         void *where;
 } Field;
 
@@ -176,6 +200,8 @@ static int read_properties(sd_bus_message *m, const Field *fields, size_t n, voi
                         r = sd_bus_message_read(m, "v", "d", f->where);
                 else if (f->type == 'w')
                         r = read_working_sets(m, obj);
+                else if (f->type == 'l')
+                        r = read_labels(m, obj);
                 else
                         r = read_histogram(m, obj);
                 if (r < 0)
@@ -244,6 +270,7 @@ static int get_window(sd_bus *bus, uint64_t *ret) {
 static int get_cgroup(sd_bus *bus, const char *object, CgroupInfo *c) {
         const Field fields[] = {
                 { "Path", 's', &c->path },
+                { "Labels", 'l', NULL },
                 { "Bytes", 't', &c->bytes },
                 { "IdleBytes", 't', &c->idle_bytes },
                 { "IdleRatio", 'd', &c->idle_ratio },
@@ -465,6 +492,18 @@ static int cgroup_working_sets_to_json(json_object *o, const CgroupInfo *c) {
         return json_add(o, "working_sets", TAKE_PTR(a));
 }
 
+/* The document's labels object: {} from a daemon that has none. */
+static int cgroup_labels_to_json(json_object *o, const CgroupInfo *c) {
+        _cleanup_json_ json_object *l = json_object_new_object();
+
+        if (!l)
+                return -ENOMEM;
+        for (char **p = c->labels; p && p[0] && p[1]; p += 2)
+                if (json_add_str(l, p[0], p[1]) < 0)
+                        return -ENOMEM;
+        return json_add(o, "labels", TAKE_PTR(l));
+}
+
 /* The fields and names of the JSON document's cgroup entries. */
 static json_object *cgroup_to_json(const CgroupInfo *c) {
         _cleanup_json_ json_object *o = json_object_new_object(), *h = json_object_new_array();
@@ -472,6 +511,7 @@ static json_object *cgroup_to_json(const CgroupInfo *c) {
         if (!o || !h)
                 return NULL;
         if (json_add_bus_str(o, "path", c->path) < 0 || json_add_bus_str(o, "object", c->object) < 0 ||
+            cgroup_labels_to_json(o, c) < 0 ||
             json_add_u64(o, "bytes", c->bytes) < 0 || json_add_u64(o, "idle_bytes", c->idle_bytes) < 0 ||
             json_add(o, "idle_ratio", json_object_new_double(c->idle_ratio)) < 0 ||
             json_add_u64(o, "working_set_bytes", c->working_set_bytes) < 0 ||
@@ -742,6 +782,31 @@ static void histogram_print(const CgroupInfo *c) {
         }
 }
 
+/* Who the cgroup is, a line per label, under the headings of the other
+ * lines; a key this version does not know under its own name. */
+static void labels_print(const CgroupInfo *c) {
+        static const struct {
+                const char *key, *heading;
+        } headings[] = {
+                { "unit", "Unit" },
+                { "slice", "Slice" },
+                { "pod_uid", "Pod UID" },
+                { "qos_class", "QoS class" },
+                { "container_id", "Container" },
+                { "container_runtime", "Runtime" },
+                { "machine", "Machine" },
+        };
+
+        for (char **p = c->labels; p && p[0] && p[1]; p += 2) {
+                const char *h = p[0];
+
+                for (size_t i = 0; i < ELEMENTSOF(headings); i++)
+                        if (strcmp(headings[i].key, p[0]) == 0)
+                                h = headings[i].heading;
+                printf("%13s: %s\n", h, p[1]);
+        }
+}
+
 static int verb_show(sd_bus *bus, char **args) {
         _cleanup_free_ char *object = NULL;
         CgroupInfo c = {};
@@ -768,6 +833,7 @@ static int verb_show(sd_bus *bus, char **args) {
                 goto finish;
         }
         printf("%s\n", c.path);
+        labels_print(&c);
         printf("        Bytes: %s (anon %s, file %s)\n", format_bytes(a, sizeof(a), c.bytes),
                format_bytes(b, sizeof(b), c.anon_bytes), format_bytes(d, sizeof(d), c.file_bytes));
         /* A sampled scan: what it read, and each estimate's 95% interval. */
@@ -1058,6 +1124,7 @@ static int verb_advise(sd_bus *bus, char **args) {
                         json_object *o = json_object_new_object();
 
                         if (!o || json_add_bus_str(o, "path", infos[i].path) < 0 ||
+                            cgroup_labels_to_json(o, &infos[i]) < 0 ||
                             json_add_u64(o, "bytes", infos[i].bytes) < 0 ||
                             json_add_u64(o, "working_set_bytes", infos[i].working_set_bytes) < 0 ||
                             cgroup_cold_to_json(o, &infos[i]) < 0 || cgroup_working_sets_to_json(o, &infos[i]) < 0 ||

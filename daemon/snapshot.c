@@ -14,8 +14,10 @@ Snapshot *snapshot_ref(Snapshot *s) {
 Snapshot *snapshot_unref(Snapshot *s) {
         if (!s || __atomic_sub_fetch(&s->n_ref, 1, __ATOMIC_ACQ_REL) > 0)
                 return NULL;
-        for (size_t i = 0; i < s->n_cgroups; i++)
+        for (size_t i = 0; i < s->n_cgroups; i++) {
                 free(s->cgroups[i].path);
+                cgroup_labels_done(&s->cgroups[i].labels);
+        }
         free(s->cgroups);
         free((char *) s->info.backend);
         free((char *) s->info.scan_path);
@@ -114,6 +116,9 @@ int snapshot_new(const SnapshotInfo *info, const CgroupSet *set, Snapshot **ret)
                 if (!c->path)
                         return -ENOMEM;
                 s->n_cgroups++;
+                r = cgroup_labels_parse(c->path, &c->labels);
+                if (r < 0)
+                        return r;
         }
 
         r = json_format(s, &s->json);

@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cgroup-labels.h"
 #include "cgroup.h"
 #include "estimate.h"
 
@@ -35,6 +36,7 @@ typedef struct SnapshotInfo {
 /* One tracked cgroup, as the document, the metrics and its bus object have it. */
 typedef struct SnapshotCgroup {
         char *path;
+        CgroupLabels labels;                    /* who it is, from the path */
         Estimate estimate;
         uint64_t working_set_measured_usec;     /* of the window, what working_set_bytes covers */
         uint64_t last_scan_timestamp_usec;      /* 0: not measured yet */

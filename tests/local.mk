@@ -14,6 +14,7 @@ daemon_tests = \
 	tests/test-ram \
 	tests/test-cgroup \
 	tests/test-cgroup-kernel \
+	tests/test-cgroup-labels \
 	tests/test-scan \
 	tests/test-sample \
 	tests/test-estimate \
@@ -43,6 +44,9 @@ tests_test_cgroup_LDADD = $(test_ldadd)
 tests_test_cgroup_kernel_SOURCES = tests/test-cgroup-kernel.c tests/test-util.h
 tests_test_cgroup_kernel_CFLAGS = $(test_cflags)
 tests_test_cgroup_kernel_LDADD = $(test_ldadd)
+tests_test_cgroup_labels_SOURCES = tests/test-cgroup-labels.c tests/test-util.h
+tests_test_cgroup_labels_CFLAGS = $(test_cflags)
+tests_test_cgroup_labels_LDADD = $(test_ldadd)
 tests_test_scan_SOURCES = tests/test-scan.c tests/test-util.h
 tests_test_scan_CFLAGS = $(test_cflags)
 tests_test_scan_LDADD = $(test_ldadd)

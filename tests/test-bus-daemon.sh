@@ -138,6 +138,42 @@ grep -q '^/a .* 1.0 MiB' advise.txt || fail "advise does not show cAdvisor's 1.0
 [ "$(as_nobody "$pageidlectl" show /a | grep -c 'Working set:')" = 2 ] || fail "pageidlectl show: not one line per window"
 expect_error "" "Failed to advise on /nope: the cgroup is not tracked" "$pageidlectl" advise /a /nope
 
+# Who a cgroup is: a Docker container's scope, Track()ed at run time, has
+# its labels on the bus before its first scan and after, in the document
+# and through pageidlectl; /a, whose path says nothing, has none.
+echo "--- labels"
+id=ca978112ca1bbdcafac231b39a23dc4da786eff8147c4e72b9807785afee48bb
+cg=/system.slice/docker-$id.scope
+want_labels="a{ss} 4 \"unit\" \"docker-$id.scope\" \"slice\" \"system.slice\" \"container_id\" \"$id\" \"container_runtime\" \"docker\""
+mkdir -p "$dir/cg$cg"
+"$pageidlectl" track "$cg" > /dev/null || fail "pageidlectl track $cg"
+obj=$(object_of "$cg")
+v=$(as_nobody busctl --system get-property org.pageidled1 "$obj" org.pageidled1.Cgroup Labels)
+[ "$v" = "$want_labels" ] || fail "Labels of $cg before its first scan: $v"
+"$pageidlectl" scan || fail "pageidlectl scan"
+v=$(as_nobody busctl --system get-property org.pageidled1 "$obj" org.pageidled1.Cgroup Labels)
+[ "$v" = "$want_labels" ] || fail "Labels of $cg: $v"
+v=$(as_nobody busctl --system get-property org.pageidled1 /org/pageidled1/cgroup/_2fa org.pageidled1.Cgroup Labels)
+[ "$v" = "a{ss} 0" ] || fail "Labels of /a: $v"
+as_nobody busctl --system --json=short call org.pageidled1 /org/pageidled1 org.pageidled1.Manager GetSnapshot |
+	jq -r '.data[0]' > labels.json
+jq -e --arg p "$cg" --arg id "$id" '([.cgroups[] | select(.path == $p)][0].labels == {unit: ("docker-" + $id + ".scope"),
+	slice: "system.slice", container_id: $id, container_runtime: "docker"}) and
+	([.cgroups[] | select(.path == "/a")][0].labels == {})' labels.json > /dev/null ||
+	fail "labels in the document: $(jq -c '[.cgroups[] | [.path, .labels]]' labels.json)"
+as_nobody "$pageidlectl" show "$cg" > show-labels.txt || fail "pageidlectl show $cg"
+head -n 6 show-labels.txt
+grep -q "^ *Unit: docker-$id.scope$" show-labels.txt && grep -q "^ *Slice: system.slice$" show-labels.txt &&
+	grep -q "^ *Container: $id$" show-labels.txt && grep -q "^ *Runtime: docker$" show-labels.txt ||
+	fail "pageidlectl show $cg does not show its labels"
+as_nobody "$pageidlectl" show /a | grep -q '^ *\(Unit\|Slice\|Container\):' && fail "pageidlectl show /a shows labels"
+as_nobody "$pageidlectl" show --json "$cg" | jq -e --arg id "$id" '.labels.container_id == $id and
+	.labels.slice == "system.slice"' > /dev/null || fail "pageidlectl show --json $cg: labels"
+as_nobody "$pageidlectl" --json advise "$cg" /a | jq -e --arg p "$cg" '([.[] | select(.path == $p)][0].labels |
+	.container_runtime == "docker") and ([.[] | select(.path == "/a")][0].labels == {})' > /dev/null ||
+	fail "pageidlectl --json advise: labels"
+"$pageidlectl" untrack "$cg" > /dev/null || fail "pageidlectl untrack $cg"
+
 # GetHistory(), as nobody through the real policy: the scans so far of
 # the tracked cgroup, the same as the cgroup's part of the whole; a bad
 # path and a cgroup no scan has are refused by name.

@@ -211,6 +211,29 @@ static char *get_str(const char *path, const char *iface, const char *name) {
         return v;
 }
 
+/* Labels, a{ss}, as "key=value," each; "" for none. */
+static void get_labels(const char *path, char *buf, size_t size) {
+        sd_bus_error e = SD_BUS_ERROR_NULL;
+        sd_bus_message *reply = NULL;
+        const char *k, *v;
+        size_t n = 0;
+        int r;
+
+        if (sd_bus_get_property(client, NULL, path, BUS_CGROUP_INTERFACE, "Labels", &e, &reply, "a{ss}") < 0) {
+                fprintf(stderr, "Get Labels: %s\n", e.message);
+                exit(EXIT_FAILURE);
+        }
+        buf[0] = 0;
+        CHECK(sd_bus_message_enter_container(reply, 'a', "{ss}") > 0);
+        while ((r = sd_bus_message_read(reply, "{ss}", &k, &v)) > 0) {
+                CHECK(n < size);
+                n += snprintf(buf + n, size - n, "%s=%s,", k, v);
+        }
+        CHECK(r == 0);
+        CHECK(n < size);
+        sd_bus_message_unref(reply);
+}
+
 /* Calls METHOD(path) and checks it fails with error, or succeeds if NULL. */
 static void call_path(const char *method, const char *path, const char *error) {
         sd_bus_error e = SD_BUS_ERROR_NULL;
@@ -397,6 +420,7 @@ static int run_client(int fd) {
         sd_bus_message *reply = NULL;
         sd_bus_error e = SD_BUS_ERROR_NULL;
         const char *text, *obj;
+        char labels[256];
         double ratio;
         json_object *doc;
         int r;
@@ -437,6 +461,10 @@ static int run_client(int fd) {
         CHECK_EQ_U64(list_cgroups("/a", a), 1);
         path = get_str(a, BUS_CGROUP_INTERFACE, "Path");
         CHECK_STREQ(path, "/a");
+        /* Nothing in its path says who /a is (test-bus-daemon.sh has a
+         * cgroup that has labels). */
+        get_labels(a, labels, sizeof(labels));
+        CHECK_STREQ(labels, "");
         CHECK_EQ_U64(get_u64(a, BUS_CGROUP_INTERFACE, "Bytes"), 16 * PAGE);
         CHECK_EQ_U64(get_u64(a, BUS_CGROUP_INTERFACE, "IdleBytes"), 4 * PAGE);
         CHECK_EQ_U64(get_u64(a, BUS_CGROUP_INTERFACE, "AnonBytes"), 10 * PAGE);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The JSON document: schema version, field names and values, tracked
- * cgroups only, cold memory and its promotion (null where unknown), and
- * the atomic replacement of the file. */
+ * cgroups only, their labels, cold memory and its promotion (null where
+ * unknown), and the atomic replacement of the file. */
 #include <fcntl.h>
 #include <json-c/json.h>
 #include <sys/stat.h>
@@ -72,6 +72,42 @@ static void test_temporaries(void) {
         CHECK(system(p) == 0);
 }
 
+/* Who each cgroup is: an object of the labels its path gives, and only
+ * those, {} when it gives none. */
+static void test_labels(void) {
+        static const char *const pod = "/kubepods.slice/kubepods-burstable.slice/"
+                "kubepods-burstable-pod0a1b2c3d_4e5f_4789_abcd_ef0123456789.slice";
+        static const char id[] = "ca978112ca1bbdcafac231b39a23dc4da786eff8147c4e72b9807785afee48bb";
+        _cleanup_(cgroup_set_freep) CgroupSet *set = NULL;
+        _cleanup_(snapshot_unrefp) Snapshot *snap = NULL;
+        SnapshotInfo info = { .backend = "page_idle", .state = "running", .interval_usec = USEC_PER_SEC,
+                              .window_usec = USEC_PER_SEC, .page_size = 4096 };
+        json_object *doc, *l;
+        char path[512];
+        size_t p;
+
+        snprintf(path, sizeof(path), "%s/cri-containerd-%s.scope", pod, id);
+        CHECK(cgroup_set_new(&set) == 0);
+        CHECK(cgroup_set_add(set, "/", 1, CGROUP_NO_PARENT, true, &p) == 0);
+        CHECK(cgroup_set_add(set, path, 2, p, true, NULL) == 0);
+        CHECK(snapshot_new(&info, set, &snap) == 0);
+        doc = json_tokener_parse(snap->json);
+        CHECK(doc);
+        CHECK_EQ_U64(json_object_array_length(get(doc, "cgroups")), 2);
+        l = get(json_object_array_get_idx(get(doc, "cgroups"), 0), "labels");
+        CHECK(json_object_is_type(l, json_type_object));
+        CHECK_EQ_U64(json_object_object_length(l), 0);
+        l = get(json_object_array_get_idx(get(doc, "cgroups"), 1), "labels");
+        CHECK_EQ_U64(json_object_object_length(l), 6);
+        CHECK_STREQ(json_object_get_string(get(l, "unit")), path + strlen(pod) + 1);
+        CHECK_STREQ(json_object_get_string(get(l, "slice")), strrchr(pod, '/') + 1);
+        CHECK_STREQ(json_object_get_string(get(l, "pod_uid")), "0a1b2c3d-4e5f-4789-abcd-ef0123456789");
+        CHECK_STREQ(json_object_get_string(get(l, "qos_class")), "burstable");
+        CHECK_STREQ(json_object_get_string(get(l, "container_id")), id);
+        CHECK_STREQ(json_object_get_string(get(l, "container_runtime")), "containerd");
+        json_object_put(doc);
+}
+
 int main(void) {
         _cleanup_(cgroup_set_freep) CgroupSet *set = NULL;
         _cleanup_free_ char *text = NULL, *back = NULL;
@@ -82,6 +118,7 @@ int main(void) {
         struct stat st;
 
         test_temporaries();
+        test_labels();
         CHECK(cgroup_set_new(&set) == 0);
         CHECK(cgroup_set_add(set, "/web.slice", 10, CGROUP_NO_PARENT, true, &a) == 0);
         CHECK(cgroup_set_add(set, "/web.slice/x", 11, a, false, NULL) == 0);
@@ -141,6 +178,8 @@ int main(void) {
         CHECK_EQ_U64(json_object_array_length(cgroups), 1);     /* the untracked child is not listed */
         c = json_object_array_get_idx(cgroups, 0);
         CHECK_STREQ(json_object_get_string(get(c, "path")), "/web.slice");
+        CHECK_EQ_U64(json_object_object_length(get(c, "labels")), 1);
+        CHECK_STREQ(json_object_get_string(get(get(c, "labels"), "slice")), "web.slice");
         CHECK_EQ_U64(get_u64(c, "bytes"), 400 * 4096);
         CHECK_EQ_U64(get_u64(c, "idle_bytes"), 100 * 4096);
         CHECK(json_object_get_double(get(c, "idle_ratio")) == 0.25);

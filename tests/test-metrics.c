@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* The Prometheus rendering: families, labels, values in base units,
- * escaping of label values (quotes, backslashes, newlines, bytes that are
- * not UTF-8), exact seconds, and the /healthz rule. */
+/* The Prometheus rendering: families, labels (and the cgroups' own in
+ * pageidled_cgroup_info), values in base units, escaping of label values
+ * (quotes, backslashes, newlines, bytes that are not UTF-8), exact
+ * seconds, and the /healthz rule. */
 #include "metrics.h"
 #include "test-util.h"
 #include "util.h"
@@ -182,6 +183,12 @@ static void test_format(void) {
         CHECK_STREQ(sample(text, "pageidled_cgroup_idle_bytes_stderr{cgroup=\"/web.slice\",type=\"anon\"}"), "0");
         CHECK_STREQ(sample(text, "pageidled_cgroup_working_set_bytes_stderr{cgroup=\"/web.slice\"}"), "0");
 
+        /* Who each cgroup is: what its path gives, nothing for the odd one. */
+        CHECK(strstr(text, "# TYPE pageidled_cgroup_info gauge\n"));
+        CHECK_STREQ(sample(text, "pageidled_cgroup_info{cgroup=\"/web.slice\",slice=\"web.slice\"}"), "1");
+        CHECK_STREQ(sample(text, "pageidled_cgroup_info{cgroup=\"/odd \\\"name\\\"\\\\\\n\"}"), "1");
+        CHECK(count(text, "pageidled_cgroup_info{") == 2);
+
         /* The odd name, escaped; 1/3 with every digit it needs. */
         CHECK_STREQ(sample(text, "pageidled_cgroup_idle_ratio{cgroup=\"/odd \\\"name\\\"\\\\\\n\"}"),
                     "0.3333333333333333");
@@ -236,6 +243,32 @@ static void test_format(void) {
         CHECK_STREQ(sample(empty, "pageidled_state{state=\"running\"}"), "0");
 }
 
+/* The info family's labels: every one the path gives, in a fixed order,
+ * their values escaped as the cgroup's (systemd's \x2d). */
+static void test_info(void) {
+        static const char id[] = "ca978112ca1bbdcafac231b39a23dc4da786eff8147c4e72b9807785afee48bb";
+        _cleanup_(cgroup_set_freep) CgroupSet *set = NULL;
+        _cleanup_(snapshot_unrefp) Snapshot *snap = NULL;
+        _cleanup_free_ char *text = NULL;
+        SnapshotInfo info = { .backend = "page_idle", .state = "running", .interval_usec = USEC_PER_SEC,
+                              .window_usec = USEC_PER_SEC, .page_size = 4096 };
+        char path[256], want[1024];
+
+        CHECK(cgroup_set_new(&set) == 0);
+        CHECK(cgroup_set_add(set, "/machine.slice/machine-qemu\\x2d1\\x2dvm.scope", 1, CGROUP_NO_PARENT, true,
+                             NULL) == 0);
+        snprintf(path, sizeof(path), "/kubepods/besteffort/pod0a1b2c3d-4e5f-4789-abcd-ef0123456789/crio-%s", id);
+        CHECK(cgroup_set_add(set, path, 2, CGROUP_NO_PARENT, true, NULL) == 0);
+        CHECK(snapshot_new(&info, set, &snap) == 0);
+        CHECK(metrics_format(snap, &text) == 0);
+        CHECK_STREQ(sample(text, "pageidled_cgroup_info{cgroup=\"/machine.slice/machine-qemu\\\\x2d1\\\\x2dvm.scope\","
+                                 "unit=\"machine-qemu\\\\x2d1\\\\x2dvm.scope\",slice=\"machine.slice\","
+                                 "machine=\"qemu-1-vm\"}"), "1");
+        snprintf(want, sizeof(want), "pageidled_cgroup_info{cgroup=\"%s\",pod_uid=\"0a1b2c3d-4e5f-4789-abcd-ef0123456789\","
+                 "qos_class=\"besteffort\",container_id=\"%s\",container_runtime=\"crio\"}", path, id);
+        CHECK_STREQ(sample(text, want), "1");
+}
+
 static void test_health(void) {
         const uint64_t s = USEC_PER_SEC, t0 = 1000 * s;
         char buf[256];
@@ -261,6 +294,7 @@ int main(void) {
         test_escape();
         test_seconds();
         test_format();
+        test_info();
         test_health();
         return 0;
 }

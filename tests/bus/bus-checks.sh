@@ -100,7 +100,7 @@ check_introspection() {
 			live_members /org/pageidled1 org.pageidled1.Manager > live-manager.txt
 		grep -q " \.$m " live-manager.txt || fail "Manager lacks $m"
 	done
-	for m in Path Bytes IdleBytes IdleRatio WorkingSetBytes WorkingSetMeasuredUSec AnonBytes AnonIdleBytes FileBytes FileIdleBytes \
+	for m in Path Labels Bytes IdleBytes IdleRatio WorkingSetBytes WorkingSetMeasuredUSec AnonBytes AnonIdleBytes FileBytes FileIdleBytes \
 		ColdBytes ColdAnonBytes ColdFileBytes ReclaimableBytes PromotedBytes PromotionBytesPerMinute PromotionRatio \
 		HeadroomRatio SuggestedLimitBytes WorkingSets MemoryCurrentBytes MemoryHighBytes MemoryMaxBytes \
 		CadvisorWorkingSetBytes WorkingsetRefaultAnonPerSecond WorkingsetRefaultFilePerSecond \

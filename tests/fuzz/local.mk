@@ -31,6 +31,7 @@ san_tests = \
 	tests/san/test-attrib \
 	tests/san/test-ram \
 	tests/san/test-cgroup \
+	tests/san/test-cgroup-labels \
 	tests/san/test-scan \
 	tests/san/test-json \
 	tests/san/test-history \
@@ -55,7 +56,8 @@ fuzz_targets = \
 	tests/fuzz/fuzz-conf \
 	tests/fuzz/fuzz-rollup \
 	tests/fuzz/fuzz-ram \
-	tests/fuzz/fuzz-cgroup-path
+	tests/fuzz/fuzz-cgroup-path \
+	tests/fuzz/fuzz-cgroup-labels
 
 $(fuzz_targets): tests/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz.h tests/san/libpageidled.a
 	@$(MKDIR_P) $(@D)

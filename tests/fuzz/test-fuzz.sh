@@ -12,7 +12,7 @@ runs=${FUZZ_RUNS:-100000}
 export ASAN_OPTIONS=detect_leaks=1:halt_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 failed=0
-for t in conf rollup ram cgroup-path; do
+for t in conf rollup ram cgroup-path cgroup-labels; do
 	bin=$top_builddir/tests/fuzz/fuzz-$t out=$top_builddir/tests/fuzz/out/$t
 	seeds=$top_srcdir/tests/fuzz/seeds/$t
 	[ -x "$bin" ] || { echo "FAILED: no $bin" >&2; failed=$((failed + 1)); continue; }

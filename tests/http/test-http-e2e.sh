@@ -3,7 +3,8 @@
 # pageidled's HTTP endpoint end to end on the host, against a fake /proc
 # and /sys (tests/http/fake-tree.sh) scanned every 200 ms:
 #  - /stats.json is the JSON file's document and valid against the shipped
-#    schema; /metrics passes promtool check metrics and says the same;
+#    schema (labels too); /metrics passes promtool check metrics and says
+#    the same;
 #  - paths, methods, oversized and malformed requests get 404, 405, 414,
 #    431, 400;
 #  - 50 scrapers for 10 s: no failed request, only whole documents, and
@@ -20,7 +21,7 @@ if [ -z "${HTTP_E2E_TIMEOUT:-}" ]; then
 fi
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 top_builddir=${top_builddir:-.}
-metric_families=31
+metric_families=32
 . "$top_srcdir/tests/http/host-daemon.sh"
 need_tools
 [ -x "$pageidled" ] || fail "no $pageidled"
@@ -85,6 +86,22 @@ undocumented=$(jq -r --slurpfile schema "$schema" '$schema[0] as $s |
 jq '.cgroups[0].bytes = -1 | del(.scan_count)' "$work/doc.json" > "$work/broken.json"
 [ "$(jq -r --slurpfile schema "$schema" -f "$schema_check" "$work/broken.json" | wc -l)" = 2 ] ||
 	fail "the schema check missed a broken document"
+# The fake tree's paths say nothing of who their cgroups are; the labels
+# of test-cgroup-labels' shapes fit the schema's patterns, values of the
+# wrong shape do not.
+jq -e '[.cgroups[].labels] | all(. == {})' "$work/doc.json" > /dev/null || fail "labels for the fake tree's cgroups"
+id=ca978112ca1bbdcafac231b39a23dc4da786eff8147c4e72b9807785afee48bb
+jq --arg id "$id" '.cgroups[0].labels = {unit: ("cri-containerd-" + $id + ".scope"),
+	slice: "kubepods-burstable-pod0a1b2c3d_4e5f_4789_abcd_ef0123456789.slice",
+	pod_uid: "0a1b2c3d-4e5f-4789-abcd-ef0123456789", qos_class: "burstable", container_id: $id,
+	container_runtime: "containerd"} | .cgroups[1].labels = {unit: "machine-qemu\\x2d1\\x2dvm.scope",
+	slice: "machine.slice", machine: "qemu-1-vm"}' "$work/doc.json" > "$work/labels.json"
+check_schema "$work/labels.json"
+jq '.cgroups[0].labels = {unit: "foo.timer", slice: "a b.slice", pod_uid: "0a1b2c3d_4e5f_4789_abcd_ef0123456789",
+	qos_class: "Burstable", container_id: "ABC", container_runtime: "rkt", machine: "a/b"}' \
+	"$work/doc.json" > "$work/bad-labels.json"
+[ "$(jq -r --slurpfile schema "$schema" -f "$schema_check" "$work/bad-labels.json" | wc -l)" = 7 ] ||
+	fail "the schema took labels of the wrong shape"
 
 # The metrics: lint-clean, the same numbers, the odd name escaped.
 curl -sf "$base/metrics" -o "$work/metrics.prom" || fail "GET /metrics failed"
@@ -93,6 +110,7 @@ grep -q '^pageidled_cgroup_bytes{cgroup="/we\\"ird\\\\name\\nline2 café",type="
 	fail "the odd cgroup name is not escaped right in /metrics"
 [ "$(metric "$work/metrics.prom" 'pageidled_cgroup_bytes{cgroup="/a",type="anon"}')" = $((32 * 4096)) ] ||
 	fail "/a anon bytes in /metrics"
+[ "$(metric "$work/metrics.prom" 'pageidled_cgroup_info{cgroup="/a"}')" = 1 ] || fail "no pageidled_cgroup_info for /a"
 check_document_pair
 echo "documents: schema, promtool and cross-checks pass"
 # Every family is documented in pageidled(8), METRICS.

@@ -12,7 +12,7 @@ set -u
 work=$PWD
 log=$PWD/daemon.log
 M=1048576
-metric_families=31
+metric_families=32
 . "$top_srcdir/tests/http/lib.sh"
 need_tools
 
