@@ -64,7 +64,7 @@ void estimate_cold_from_stats(Estimate *e, const PageStats *s, uint64_t page_siz
 }
 
 void estimate_advise(Estimate *e, uint64_t page_size) {
-        double h, limit;
+        double h, limit, least;
 
         e->headroom_ratio = 0.0;
         e->suggested_limit_bytes = 0;
@@ -74,6 +74,11 @@ void estimate_advise(Estimate *e, uint64_t page_size) {
                 ESTIMATE_HEADROOM_PER_REFAULT * e->refault_ratio;
         h = h < ESTIMATE_HEADROOM_MAX ? h : ESTIMATE_HEADROOM_MAX;
         limit = (double) (e->n_windows > 0 ? e->window_ws_bytes[e->n_windows - 1] : e->working_set_bytes) * (1.0 + h);
+        least = ESTIMATE_LIMIT_MIN_RATIO * (double) e->bytes;
+        if (least < (double) ESTIMATE_LIMIT_MIN_BYTES)
+                least = (double) ESTIMATE_LIMIT_MIN_BYTES;
+        if (limit < least)
+                limit = least;
         e->headroom_ratio = h;
         e->suggested_limit_bytes = ((uint64_t) limit + page_size - 1) / page_size * page_size;
 }

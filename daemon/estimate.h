@@ -197,8 +197,17 @@ void estimate_cold_from_stats(Estimate *e, const PageStats *s, uint64_t page_siz
 #define ESTIMATE_HEADROOM_MAX 1.00
 #define ESTIMATE_HEADROOM_PER_PROMOTION 50.0
 #define ESTIMATE_HEADROOM_PER_REFAULT 50.0
-/* suggested_limit_bytes = working_set_bytes * (1 + headroom), rounded up
- * to a page; after estimate_cold_from_stats(). */
+/* The least a limit may be, so that no advice is one a cgroup cannot live
+ * under: at least ESTIMATE_LIMIT_MIN_BYTES (a process's code, stack and
+ * page tables, which the idle ages do not show well, and room to start
+ * one) and ESTIMATE_LIMIT_MIN_RATIO of the cgroup's bytes (memory unused
+ * for the whole longest window may still be used less often than that: no
+ * one piece of advice takes away more than the rest at once). */
+#define ESTIMATE_LIMIT_MIN_BYTES (UINT64_C(4) << 20)
+#define ESTIMATE_LIMIT_MIN_RATIO 0.05
+/* suggested_limit_bytes = the longest window's working set * (1 + headroom),
+ * at least the floor above, rounded up to a page; after
+ * estimate_cold_from_stats(). */
 void estimate_advise(Estimate *e, uint64_t page_size);
 
 /* Every window's working set, after estimate_from_stats() and before

@@ -1167,7 +1167,8 @@ static int verb_advise(sd_bus *bus, char **args) {
                 if (cold_age > 0)
                         printf("\nCADVISOR WS: usage minus inactive page cache, as cAdvisor counts it;\n"
                                "RECLAIMABLE: idle for %s or more; PROMOTED%%: of the working set a minute;\n"
-                               "LIMIT: working set plus headroom, see pageidled(8). Nothing is applied.\n",
+                               "LIMIT: working set plus headroom, 4 MiB and 5%% of BYTES at least, see pageidled(8).\n"
+                               "Nothing is applied.\n",
                                format_span(a, sizeof(a), cold_age));
                 else
                         printf("\nNo idle ages with this backend: no cold memory or limit to suggest.\n");

@@ -295,22 +295,26 @@ static void test_cold(void) {
         CHECK(e.promotion_bytes_per_minute == 2.0 * 9 * 4096);
         CHECK_EQ_U64(e.working_set_bytes, 10 * 4096);   /* all but page 0 */
         CHECK(e.promotion_ratio == 2.0 * 9 / 10);
-        /* 1.8 of the working set a minute: the most headroom, twice the working set. */
+        /* 1.8 of the working set a minute: the most headroom, twice the
+         * working set, which is below the floor for these few pages. */
         estimate_advise(&e, 4096);
         CHECK(e.headroom_ratio == ESTIMATE_HEADROOM_MAX);
-        CHECK_EQ_U64(e.suggested_limit_bytes, 2 * 10 * 4096);
+        CHECK_EQ_U64(e.suggested_limit_bytes, ESTIMATE_LIMIT_MIN_BYTES);
+        e.working_set_bytes = 2000 * 4096;
+        estimate_advise(&e, 4096);
+        CHECK_EQ_U64(e.suggested_limit_bytes, 2 * 2000 * 4096);
         /* 0.2% a minute, the far-memory target: 0.1 + 50 * 0.002 = 0.2. */
         e.promotion_ratio = 0.002;
-        e.working_set_bytes = 1000 * 4096;
+        e.working_set_bytes = 10000 * 4096;
         estimate_advise(&e, 4096);
         CHECK(e.headroom_ratio > 0.2 - 1e-9 && e.headroom_ratio < 0.2 + 1e-9);
-        CHECK_EQ_U64(e.suggested_limit_bytes, 1200 * 4096);
+        CHECK_EQ_U64(e.suggested_limit_bytes, 12000 * 4096);
         /* None at all: the least headroom, rounded up to a page. */
         e.promotion_ratio = 0.0;
-        e.working_set_bytes = 15 * 4096;
+        e.working_set_bytes = 1005 * 4096;
         estimate_advise(&e, 4096);
         CHECK(e.headroom_ratio == ESTIMATE_HEADROOM_MIN);
-        CHECK_EQ_U64(e.suggested_limit_bytes, 17 * 4096);       /* 16.5 pages */
+        CHECK_EQ_U64(e.suggested_limit_bytes, 1106 * 4096);     /* 1105.5 pages */
         /* With the windows, the longest one's working set: page 0, idle for
          * 3 intervals, is in the 4-interval window. */
         estimate_from_stats(&e, &A->total, 4096, 30 * USEC_PER_SEC);
@@ -320,8 +324,12 @@ static void test_cold(void) {
         CHECK_EQ_U64(e.window_ws_bytes[0], 10 * 4096);
         CHECK_EQ_U64(e.window_ws_bytes[1], 10 * 4096);
         CHECK_EQ_U64(e.window_ws_bytes[2], 11 * 4096);
+        /* The advice keeps the longest (below the floor for these pages,
+         * so scaled up here). */
+        e.window_ws_bytes[1] = 1000 * 4096;
+        e.window_ws_bytes[2] = 1100 * 4096;
         estimate_advise(&e, 4096);
-        CHECK_EQ_U64(e.suggested_limit_bytes, 2 * 11 * 4096);
+        CHECK_EQ_U64(e.suggested_limit_bytes, 2 * 1100 * 4096);
 
         /* Pass 5: used again, but no longer cold before: no promotion. */
         set_idle(0);

@@ -491,8 +491,9 @@ static int run_client(int fd) {
         CHECK(sd_bus_get_property_trivial(client, NULL, a, BUS_CGROUP_INTERFACE, "PromotionRatio", NULL, 'd',
                                           &ratio) >= 0);
         CHECK(ratio == 30.0 * 2 / 12);
-        /* Five a minute: the most headroom, twice the longest window's working set. */
-        CHECK_EQ_U64(get_u64(a, BUS_CGROUP_INTERFACE, "SuggestedLimitBytes"), 2 * 14 * PAGE);
+        /* Five a minute: the most headroom, twice the longest window's
+         * working set, which the floor lifts to ESTIMATE_LIMIT_MIN_BYTES. */
+        CHECK_EQ_U64(get_u64(a, BUS_CGROUP_INTERFACE, "SuggestedLimitBytes"), ESTIMATE_LIMIT_MIN_BYTES);
         CHECK(sd_bus_get_property_trivial(client, NULL, a, BUS_CGROUP_INTERFACE, "HeadroomRatio", NULL, 'd',
                                           &ratio) >= 0);
         CHECK(ratio == 1.0);

@@ -208,7 +208,49 @@ static void test_scale_sampled(void) {
         CHECK(full.cold_bytes == 75 * P && full.promoted_bytes == 10 * P);
 }
 
+/* The suggested limit never falls below its floor: a cgroup whose memory
+ * went unused for the whole longest window (or that has none) is advised
+ * ESTIMATE_LIMIT_MIN_BYTES or ESTIMATE_LIMIT_MIN_RATIO of its bytes,
+ * whichever is more, never 0; above the floor the formula stands. */
+static void test_advise_floor(void) {
+        const uint64_t P = 4096, M = 1024 * 1024;
+        Estimate e = { .cold_known = true, .n_windows = 3 };
+
+        /* 512M, all idle in every window: 5% of it, rounded up to a page. */
+        e.bytes = 512 * M;
+        estimate_advise(&e, P);
+        CHECK(e.headroom_ratio == ESTIMATE_HEADROOM_MIN);
+        CHECK_EQ_U64(e.suggested_limit_bytes, 6554 * P);        /* 6553.6 pages */
+        /* 1M, all idle: the fixed minimum, above what it holds. */
+        e.bytes = 1 * M;
+        estimate_advise(&e, P);
+        CHECK_EQ_U64(e.suggested_limit_bytes, 4 * M);
+        /* No pages at all: still a limit a process can start under. */
+        e.bytes = 0;
+        estimate_advise(&e, P);
+        CHECK_EQ_U64(e.suggested_limit_bytes, 4 * M);
+        /* A little used: the floor is above the working set's share. */
+        e.bytes = 40 * M;
+        e.working_set_bytes = e.window_ws_bytes[0] = e.window_ws_bytes[1] = e.window_ws_bytes[2] = 1 * M;
+        estimate_advise(&e, P);
+        CHECK_EQ_U64(e.suggested_limit_bytes, 4 * M);
+        /* Above the floor, the longest window's working set plus headroom. */
+        e.bytes = 400 * M;
+        e.window_ws_bytes[2] = 100 * M;
+        estimate_advise(&e, P);
+        CHECK_EQ_U64(e.suggested_limit_bytes, 110 * M);
+        /* Where 5% of the bytes is more than the formula, the 5%. */
+        e.bytes = 4000 * M;
+        estimate_advise(&e, P);
+        CHECK_EQ_U64(e.suggested_limit_bytes, 200 * M);
+        /* Without idle ages there is no advice, floor or not. */
+        e.cold_known = false;
+        estimate_advise(&e, P);
+        CHECK_EQ_U64(e.suggested_limit_bytes, 0);
+}
+
 int main(void) {
+        test_advise_floor();
         test_formula();
         test_estimate();
         test_scale_sampled();

@@ -159,7 +159,8 @@ static void test_format(void) {
         CHECK_STREQ(sample(text, "pageidled_cgroup_promoted_bytes{cgroup=\"/web.slice\"}"), "32768");
         /* 8 pages an interval, 6 intervals a minute, over 320 pages. */
         CHECK_STREQ(sample(text, "pageidled_cgroup_promotion_ratio{cgroup=\"/web.slice\"}"), "0.15");
-        CHECK_STREQ(sample(text, "pageidled_cgroup_suggested_limit_bytes{cgroup=\"/web.slice\"}"), "2867200");
+        /* Twice the longest window's 350 pages is below the floor of 4 MiB. */
+        CHECK_STREQ(sample(text, "pageidled_cgroup_suggested_limit_bytes{cgroup=\"/web.slice\"}"), "4194304");
         CHECK_STREQ(sample(text, "pageidled_cgroup_memory_current_bytes{cgroup=\"/web.slice\"}"), "8192000");
         CHECK_STREQ(sample(text, "pageidled_cgroup_memory_high_bytes{cgroup=\"/web.slice\"}"), "12288000");
         CHECK_STREQ(sample(text, "pageidled_cgroup_cadvisor_working_set_bytes{cgroup=\"/web.slice\"}"), "2048000");
