@@ -25,7 +25,10 @@ EXTRA_DIST += \
 	bench/bus-listener \
 	bench/results/bus-listener.md \
 	bench/http-slow-readers \
-	bench/results/http-slow-readers.md
+	bench/results/http-slow-readers.md \
+	bench/sampling-accuracy \
+	bench/sampling-accuracy-guest.sh \
+	bench/results/sampling-accuracy.md
 
 # The history's memory at 1000 cgroups, with its results.
 check_PROGRAMS += bench/history-memory

@@ -117,21 +117,61 @@ double ratio_sums_ratio(const RatioSums *r) {
         return r->sx > 0 ? r->sy / r->sx : 0.0;
 }
 
+/* The 0.975 quantile of Student's t with df degrees of freedom: a table
+ * to 30, then the Cornish-Fisher expansion around the normal quantile,
+ * which agrees with the table to 1e-6 from 30 on. */
+double student_t_975(double df) {
+        static const double table[30] = {
+                12.706205, 4.302653, 3.182446, 2.776445, 2.570582, 2.446912, 2.364624, 2.306004,
+                2.262157, 2.228139, 2.200985, 2.178813, 2.160369, 2.144787, 2.131450, 2.119905,
+                2.109816, 2.100922, 2.093024, 2.085963, 2.079614, 2.073873, 2.068658, 2.063899,
+                2.059539, 2.055529, 2.051831, 2.048407, 2.045230, 2.042272,
+        };
+        const double z = Z_975, z3 = z * z * z, z5 = z3 * z * z, z7 = z5 * z * z;
+
+        if (df < 1)
+                df = 1;
+        if (df < 30)
+                /* Fractional degrees of freedom round down: the wider interval. */
+                return table[(unsigned) df - 1];
+        return z + (z3 + z) / (4 * df) + (5 * z5 + 16 * z3 + 3 * z) / (96 * df * df) +
+                (3 * z7 + 19 * z5 + 17 * z3 - 15 * z) / (384 * df * df * df);
+}
+
+double ratio_sums_effective_blocks(const RatioSums *r) {
+        return r->sxx > 0 ? r->sx * r->sx / r->sxx : 0.0;
+}
+
 double ratio_sums_stderr(const RatioSums *r, double f) {
-        double ratio, ss, xbar, var;
+        double ratio, ss, xbar, var, se, n_eff, edge;
 
         if (f >= 1.0)
                 return 0.0;
         if (r->n < 2)
                 return 0.5;
         ratio = ratio_sums_ratio(r);
-        /* Σ(y − r x)², expanded; rounding may take it a hair below 0. */
+        /* Σ(y − r x)², expanded: rounding leaves it a hair off 0 where
+         * every block has the same share. */
         ss = r->syy - 2 * ratio * r->sxy + ratio * ratio * r->sxx;
-        if (ss < 0)
+        if (ss < 1e-12 * r->syy)
                 ss = 0;
         xbar = r->sx / (double) r->n;
         var = (1.0 - f) / ((double) r->n * (double) (r->n - 1)) * ss / (xbar * xbar);
-        return sqrt(var);
+        /* With few blocks the variance is itself a rough estimate and the
+         * normal quantile too narrow: widen to Student's t, with the
+         * blocks weighted by their size (a block holding a few of the
+         * cgroup's pages adds little). */
+        n_eff = ratio_sums_effective_blocks(r);
+        se = sqrt(var) * student_t_975(n_eff - 1) / Z_975;
+        /* Every block all idle, or all not: their spread is 0, yet blocks
+         * unlike them may hold up to 1 − 0.05^(1/n) of the pages (at 95%,
+         * the chance that n blocks drawn all miss them). */
+        if (r->sy <= 0 || r->sy >= r->sx) {
+                edge = (1.0 - pow(0.05, 1.0 / n_eff)) * sqrt(1.0 - f) / Z_975;
+                if (se < edge)
+                        se = edge;
+        }
+        return se;
 }
 
 static uint64_t round_bytes(double v) {

@@ -78,9 +78,17 @@ void cluster_sums_add_block(ClusterSums *c, const PageStats *block);
 void cluster_sums_add(ClusterSums *a, const ClusterSums *b);
 /* The estimated share, 0 with no block; and its standard error at
  * sampling fraction f: 0 at f = 1, 0.5 (as unsure as a share can be)
- * with fewer than two blocks. */
+ * with fewer than two blocks.  The error is published for 95% intervals
+ * of ±Z_975 of it, so where the blocks are few it is widened by
+ * t/Z_975, t the 0.975 quantile of Student's t with (effective blocks − 1)
+ * degrees of freedom; and where every block is all idle (or all not),
+ * it is at least what that many blocks cannot rule out. */
+#define Z_975 1.959963984540054
 double ratio_sums_ratio(const RatioSums *r);
 double ratio_sums_stderr(const RatioSums *r, double f);
+/* The blocks weighted by their size: (Σx)² / Σx², at most n. */
+double ratio_sums_effective_blocks(const RatioSums *r);
+double student_t_975(double df);
 
 /* What is published per cgroup; pageidled(8), section ESTIMATES, says what
  * each figure means (the JSON document and the bus carry the same names). */
