@@ -19,6 +19,8 @@ EXTRA_DIST += \
 	bench/run-ref-ratio \
 	bench/vm-ref-ratio.sh \
 	bench/results/bitmap-ref-ratio.md \
+	bench/vm-bench.sh \
+	bench/daemon-cost-lib.sh \
 	bench/daemon-bench \
 	bench/daemon-bench-guest.sh \
 	bench/daemon-results.md \
