@@ -24,6 +24,9 @@ EXTRA_DIST += \
 	bench/daemon-bench \
 	bench/daemon-bench-guest.sh \
 	bench/daemon-results.md \
+	bench/sampling-cost \
+	bench/sampling-cost-guest.sh \
+	bench/results/sampling-cost.md \
 	bench/bus-listener \
 	bench/results/bus-listener.md \
 	bench/http-slow-readers \
