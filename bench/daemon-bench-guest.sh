@@ -13,28 +13,22 @@
 # marks), from the daemon's debug line for every scan.
 set -u
 . "$top_srcdir/tests/workload/daemon-lib.sh"
+. "$top_srcdir/bench/daemon-cost-lib.sh"
 export PAGEIDLED_LOG_LEVEL=debug
 interval=${BENCH_INTERVAL:-5s}
 scans=${BENCH_SCANS:-3}
 
-load_bitmap
-# Beside the kernel's own bitmap (the reference kernel), the module serves
-# the device: kpageflags drives the kernel's bitmap, module the device.
-if [ ! -c /dev/pageidle ] && [ -n "${PAGEIDLE_KO:-}" ] && [ -e "$PAGEIDLE_KO" ]; then
-	insmod "$PAGEIDLE_KO" sysfs_name=page_idle_module && loaded_module=true
-fi
+bench_load_bitmap
 chmod 0755 "$PWD"
 ram_kib=$(awk '/^MemTotal:/ { print $2 }' /proc/meminfo)
 echo "kernel $(uname -r), MemTotal $((ram_kib / 1024)) MiB, $(nproc) CPUs"
 echo
-paths=kpageflags
-[ -c /dev/pageidle ] && paths="kpageflags module"
 echo "| case | path | cgroups | tracked MiB | scan wall ms | user ms/scan | sys ms/scan | CPU ms per GiB RAM | RSS KiB |"
 echo "|---|---|---:|---:|---:|---:|---:|---:|---:|"
 
 # measure LABEL PATTERN...: one daemon run per scan path tracking the patterns.
 measure() {
-	for path in $paths; do
+	for path in $bench_paths; do
 		measure_path "$path" "$@"
 	done
 }
@@ -52,26 +46,16 @@ measure_path() {
 	wait_scans run/stats.json "$scans"
 	rss=$(awk '/^VmRSS:/ { print $2 }' /proc/$daemon_pid/status)
 	stop_daemon
-	awk -v label="$label" -v path="$path" -v rss="$rss" -v ram_kib="$ram_kib" '
-		/Scan done in/ {
-			for (i = 1; i <= NF; i++) {
-				if ($i == "in") wall = $(i + 1)
-				if ($(i + 1) == "us" && $(i + 2) == "user,") user = $i
-				if ($(i + 1) == "us" && $(i + 2) == "sys:") sys = $i
-				if ($(i + 1) == "cgroups,") cg = $i
-				if ($(i + 1) == "tracked,") tracked = $i
-			}
-			if (++n == 1) next      # the first pass only marks
-			W += wall; U += user; S += sys; C = cg; T = tracked; m++
-		}
+	scan_means | awk -F '\t' -v label="$label" -v path="$path" -v rss="$rss" -v ram_kib="$ram_kib" '
+		{ m = $1; W = $2; U = $3; S = $4; C = $5; T = $6 }
 		END {
 			if (m == 0) { print "| " label " | " path " | no scans |"; exit 1 }
 			gib = ram_kib / 1048576
 			printf "| %s | %s | %d | %.0f | %.0f | %.1f | %.1f | %.1f | %d |\n", label, path, C,
-				T * 4096 / 1048576, W / m / 1000, U / m / 1000, S / m / 1000, (U + S) / m / 1000 / gib, rss
+				T * 4096 / 1048576, W / 1000, U / 1000, S / 1000, (U + S) / 1000 / gib, rss
 			# For the figures at the end: label, path, tracked GiB, CPU ms.
-			printf "%s\t%s\t%.6f\t%.3f\n", label, path, T * 4096 / 1073741824, (U + S) / m / 1000 >> "costs"
-		}' daemon.log
+			printf "%s\t%s\t%.6f\t%.3f\n", label, path, T * 4096 / 1073741824, (U + S) / 1000 >> "costs"
+		}'
 }
 
 # 1. Nothing tracked: an empty cgroup.

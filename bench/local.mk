@@ -19,9 +19,14 @@ EXTRA_DIST += \
 	bench/run-ref-ratio \
 	bench/vm-ref-ratio.sh \
 	bench/results/bitmap-ref-ratio.md \
+	bench/vm-bench.sh \
+	bench/daemon-cost-lib.sh \
 	bench/daemon-bench \
 	bench/daemon-bench-guest.sh \
 	bench/daemon-results.md \
+	bench/sampling-cost \
+	bench/sampling-cost-guest.sh \
+	bench/results/sampling-cost.md \
 	bench/bus-listener \
 	bench/results/bus-listener.md \
 	bench/http-slow-readers \
