@@ -30,7 +30,7 @@ dkms status pageidle
 step "dpkg -i $(basename "$deb")"
 dpkg -i "$deb" 2>&1 || fail "dpkg -i $deb"
 dkms status pageidle
-dkms status -m pageidle -v "$version" -k "$other" | grep -q ': installed' ||
+dkms status -m pageidle -v "$version" -k "$other" | grep ': installed' > /dev/null ||
 	fail "DKMS did not build and install pageidle/$version for $other"
 ko=$(deb_module "$other")
 echo "module: ${ko:-none}"
