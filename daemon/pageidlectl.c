@@ -94,14 +94,34 @@ static int read_string(sd_bus_message *m, char **ret) {
         return *ret ? 0 : -ENOMEM;
 }
 
+/* Enters a variant holding an array of ELEMENT ("(tt)", "{ss}", ...) and
+ * the array in it; leave_variant_array() leaves both. */
+static int enter_variant_array(sd_bus_message *m, const char *element) {
+        char signature[16];
+        int r;
+
+        if ((size_t) snprintf(signature, sizeof(signature), "a%s", element) >= sizeof(signature))
+                return -EINVAL;
+        r = sd_bus_message_enter_container(m, 'v', signature);
+        if (r < 0)
+                return r;
+        return sd_bus_message_enter_container(m, 'a', element);
+}
+
+static int leave_variant_array(sd_bus_message *m) {
+        int r;
+
+        r = sd_bus_message_exit_container(m);
+        if (r < 0)
+                return r;
+        return sd_bus_message_exit_container(m);
+}
+
 static int read_histogram(sd_bus_message *m, CgroupInfo *c) {
         uint64_t lower, bytes;
         int r;
 
-        r = sd_bus_message_enter_container(m, 'v', "a(tt)");
-        if (r < 0)
-                return r;
-        r = sd_bus_message_enter_container(m, 'a', "(tt)");
+        r = enter_variant_array(m, "(tt)");
         if (r < 0)
                 return r;
         c->n_hist = 0;
@@ -112,20 +132,14 @@ static int read_histogram(sd_bus_message *m, CgroupInfo *c) {
                 }
         if (r < 0)
                 return r;
-        r = sd_bus_message_exit_container(m);
-        if (r < 0)
-                return r;
-        return sd_bus_message_exit_container(m);
+        return leave_variant_array(m);
 }
 
 static int read_working_sets(sd_bus_message *m, CgroupInfo *c) {
         uint64_t window, bytes, measured;
         int r;
 
-        r = sd_bus_message_enter_container(m, 'v', "a(ttt)");
-        if (r < 0)
-                return r;
-        r = sd_bus_message_enter_container(m, 'a', "(ttt)");
+        r = enter_variant_array(m, "(ttt)");
         if (r < 0)
                 return r;
         c->n_ws = 0;
@@ -137,20 +151,14 @@ static int read_working_sets(sd_bus_message *m, CgroupInfo *c) {
                 }
         if (r < 0)
                 return r;
-        r = sd_bus_message_exit_container(m);
-        if (r < 0)
-                return r;
-        return sd_bus_message_exit_container(m);
+        return leave_variant_array(m);
 }
 
 static int read_labels(sd_bus_message *m, CgroupInfo *c) {
         const char *k, *v;
         int r;
 
-        r = sd_bus_message_enter_container(m, 'v', "a{ss}");
-        if (r < 0)
-                return r;
-        r = sd_bus_message_enter_container(m, 'a', "{ss}");
+        r = enter_variant_array(m, "{ss}");
         if (r < 0)
                 return r;
         c->labels = strv_free(c->labels);
@@ -159,10 +167,7 @@ static int read_labels(sd_bus_message *m, CgroupInfo *c) {
                         return -ENOMEM;
         if (r < 0)
                 return r;
-        r = sd_bus_message_exit_container(m);
-        if (r < 0)
-                return r;
-        return sd_bus_message_exit_container(m);
+        return leave_variant_array(m);
 }
 
 /* Reads an a{sv} of GetAll: each known name with the signature it must
