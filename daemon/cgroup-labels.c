@@ -37,8 +37,30 @@ static const char * const cgroup_label_table[_CGROUP_LABEL_MAX] = {
         [CGROUP_LABEL_MACHINE] = "machine",
 };
 
+/* What pageidlectl show calls each one. */
+static const char * const cgroup_label_heading_table[_CGROUP_LABEL_MAX] = {
+        [CGROUP_LABEL_UNIT] = "Unit",
+        [CGROUP_LABEL_SLICE] = "Slice",
+        [CGROUP_LABEL_POD_UID] = "Pod UID",
+        [CGROUP_LABEL_QOS_CLASS] = "QoS class",
+        [CGROUP_LABEL_CONTAINER_ID] = "Container",
+        [CGROUP_LABEL_CONTAINER_RUNTIME] = "Runtime",
+        [CGROUP_LABEL_MACHINE] = "Machine",
+};
+
 const char *cgroup_label_to_string(CgroupLabel l) {
         return l >= 0 && l < _CGROUP_LABEL_MAX ? cgroup_label_table[l] : NULL;
+}
+
+CgroupLabel cgroup_label_from_string(const char *s) {
+        for (CgroupLabel l = 0; l < _CGROUP_LABEL_MAX; l++)
+                if (s && strcmp(cgroup_label_table[l], s) == 0)
+                        return l;
+        return _CGROUP_LABEL_INVALID;
+}
+
+const char *cgroup_label_heading(CgroupLabel l) {
+        return l >= 0 && l < _CGROUP_LABEL_MAX ? cgroup_label_heading_table[l] : NULL;
 }
 
 void cgroup_labels_done(CgroupLabels *l) {

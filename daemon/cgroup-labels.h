@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #pragma once
 
+#include <errno.h>
+
 /* Who a cgroup is, read from its path (relative to the cgroup root, as
  * pageidled tracks it) and nothing else: the systemd unit and slice it is
  * in, the Kubernetes pod and container, the Docker or Podman container,
@@ -18,6 +20,7 @@ typedef enum CgroupLabel {
         CGROUP_LABEL_CONTAINER_RUNTIME, /* containerd, crio, docker, podman */
         CGROUP_LABEL_MACHINE,           /* a systemd-machined machine's name, unescaped */
         _CGROUP_LABEL_MAX,
+        _CGROUP_LABEL_INVALID = -EINVAL,
 } CgroupLabel;
 
 typedef struct CgroupLabels {
@@ -26,6 +29,10 @@ typedef struct CgroupLabels {
 
 /* "unit", "slice", "pod_uid", ...; NULL beyond the last. */
 const char *cgroup_label_to_string(CgroupLabel l);
+/* The label of that key, or _CGROUP_LABEL_INVALID. */
+CgroupLabel cgroup_label_from_string(const char *s);
+/* "Unit", "Slice", "Pod UID", ...: for people; NULL beyond the last. */
+const char *cgroup_label_heading(CgroupLabel l);
 
 /* The labels of path (NULL or "": none) into *ret, which is overwritten;
  * 0, or -ENOMEM (with nothing to free). */

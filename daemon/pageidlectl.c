@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "bus-names.h"
+#include "cgroup-labels.h"
 #include "json.h"
 #include "util.h"
 
@@ -789,26 +790,13 @@ static void histogram_print(const CgroupInfo *c) {
 
 /* Who the cgroup is, a line per label, under the headings of the other
  * lines; a key this version does not know under its own name. */
+/* The labels the daemon sent, headed as cgroup-labels.c names them; a key
+ * a newer daemon knows and this pageidlectl does not, as it came. */
 static void labels_print(const CgroupInfo *c) {
-        static const struct {
-                const char *key, *heading;
-        } headings[] = {
-                { "unit", "Unit" },
-                { "slice", "Slice" },
-                { "pod_uid", "Pod UID" },
-                { "qos_class", "QoS class" },
-                { "container_id", "Container" },
-                { "container_runtime", "Runtime" },
-                { "machine", "Machine" },
-        };
-
         for (char **p = c->labels; p && p[0] && p[1]; p += 2) {
-                const char *h = p[0];
+                const char *h = cgroup_label_heading(cgroup_label_from_string(p[0]));
 
-                for (size_t i = 0; i < ELEMENTSOF(headings); i++)
-                        if (strcmp(headings[i].key, p[0]) == 0)
-                                h = headings[i].heading;
-                printf("%13s: %s\n", h, p[1]);
+                printf("%13s: %s\n", h ?: p[0], p[1]);
         }
 }
 

@@ -223,6 +223,16 @@ int main(void) {
         CHECK_STREQ(cgroup_label_to_string(CGROUP_LABEL_CONTAINER_RUNTIME), "container_runtime");
         CHECK_STREQ(cgroup_label_to_string(CGROUP_LABEL_MACHINE), "machine");
         CHECK(!cgroup_label_to_string(_CGROUP_LABEL_MAX));
+        /* Back from the key, and every key has a heading for people. */
+        for (CgroupLabel k = 0; k < _CGROUP_LABEL_MAX; k++) {
+                CHECK(cgroup_label_from_string(cgroup_label_to_string(k)) == k);
+                CHECK(cgroup_label_heading(k) && cgroup_label_heading(k)[0]);
+        }
+        CHECK_STREQ(cgroup_label_heading(CGROUP_LABEL_POD_UID), "Pod UID");
+        CHECK(cgroup_label_from_string("Unit") == _CGROUP_LABEL_INVALID);
+        CHECK(cgroup_label_from_string("") == _CGROUP_LABEL_INVALID);
+        CHECK(cgroup_label_from_string(NULL) == _CGROUP_LABEL_INVALID);
+        CHECK(!cgroup_label_heading(_CGROUP_LABEL_MAX));
 
         for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
                 check_case(&cases[i]);
