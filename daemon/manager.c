@@ -764,6 +764,19 @@ static int manager_fail_pass(Manager *m, int error) {
                 return error;
         if (restart)
                 m->pass_measures = 0;
+        if (error == -EROFS && !m->options->once) {
+                /* The bitmap is there, but on a read-only /sys: it was
+                 * missing when systemd made the service's namespace
+                 * (ProtectKernelTunables=, whose ReadWritePaths= hole skips
+                 * a missing file), or pageidle.ko was reloaded and the hole
+                 * went with the old file.  Opening it at start did not fail
+                 * so, or the daemon would not be running: only a new
+                 * namespace helps, and the unit's RestartForceExitStatus=
+                 * makes one. */
+                log_notice("%s appeared read-only in this service's mount namespace: exiting, to be started in a "
+                           "new one.", what);
+                return sd_event_exit(m->event, MANAGER_EXIT_RESTART);
+        }
         manager_fault(m, error, what);
         manager_publish(m);
         if (m->options->once)

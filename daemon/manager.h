@@ -114,6 +114,10 @@ int manager_new(const Options *o, Manager **ret);
  * every privilege of this process. */
 int manager_open(Manager *m);
 int manager_start(Manager *m);
+/* What manager_run() returns, and pageidled exits with, when only a new
+ * mount namespace lets it open the bitmap (EX_TEMPFAIL; the unit's
+ * RestartForceExitStatus= starts it again). */
+#define MANAGER_EXIT_RESTART 75
 int manager_run(Manager *m);
 int manager_reload(Manager *m);
 /* ScanNow(): starts a pass now, or right after the one under way;

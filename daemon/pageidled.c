@@ -155,5 +155,7 @@ int main(int argc, char *argv[]) {
 
 finish:
         strv_free(o.cgroups);
+        if (r == MANAGER_EXIT_RESTART)
+                return r;
         return r != 0 ? EXIT_FAILURE : EXIT_SUCCESS;
 }

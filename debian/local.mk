@@ -9,6 +9,7 @@ EXTRA_DIST += \
 	debian/source/format \
 	debian/pageidled.conf \
 	debian/pageidled.install \
+	debian/pageidled.postinst \
 	debian/pageidled.postrm \
 	debian/pageidled.lintian-overrides \
 	debian/pageidle-dkms.lintian-overrides \

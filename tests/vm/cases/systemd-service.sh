@@ -95,6 +95,8 @@ bytes=$(pageidlectl --json show /system.slice | jq -e '.bytes') || fail "pageidl
 step "HTTP"
 curl -fsS http://127.0.0.1:9258/stats.json > stats.json || fail "GET /stats.json"
 jq -e '.cgroups | length > 0' stats.json > /dev/null || fail "no cgroups in /stats.json"
+# The hardened unit still reaches pageidle.ko's scan device.
+[ "$(jq -r .scan_path stats.json)" = module ] || fail "scan_path is $(jq -r .scan_path stats.json), not module"
 curl -fsS http://127.0.0.1:9258/metrics > metrics.txt || fail "GET /metrics"
 promtool check metrics < metrics.txt || fail "promtool check metrics"
 curl -fsS http://127.0.0.1:9258/healthz > /dev/null || fail "GET /healthz"
@@ -150,6 +152,27 @@ systemctl stop pageidled.service || fail "systemctl stop"
 systemctl is-active -q pageidled.service && fail "still active after stop"
 [ "$(systemctl show -p ExecMainStatus --value pageidled.service)" = 0 ] ||
 	fail "exit status $(systemctl show -p ExecMainStatus --value pageidled.service)"
+
+# The module loaded after the start, as pageidle-dkms's postinst or an
+# operator's modprobe does: the namespace systemd made for the service has
+# neither the bitmap writable nor the device, so pageidled exits for
+# systemd to start it again in a new one, and then scans through the device.
+step "pageidle.ko loaded after the start"
+rmmod pageidle || fail "rmmod pageidle"
+systemctl start pageidled.service || fail "systemctl start pageidled without the module"
+pid3=$(systemctl show -p MainPID --value pageidled.service)
+case "$(manager State)" in 's "running"' | "") fail "State is $(manager State) without the module" ;; esac
+modprobe pageidle || fail "modprobe pageidle"
+deadline=$(($(date +%s) + 60))
+until [ "$(systemctl show -p MainPID --value pageidled.service)" != "$pid3" ] || [ "$(date +%s)" -ge "$deadline" ]; do
+	sleep 0.2
+done
+journalctl --no-pager -b -u pageidled.service _PID="$pid3" | tail -n 5
+[ "$(systemctl show -p MainPID --value pageidled.service)" != "$pid3" ] || fail "pid $pid3 was not started again"
+wait_scans 2
+[ "$(curl -fsS http://127.0.0.1:9258/stats.json | jq -r .scan_path)" = module ] ||
+	fail "scan_path is not module after the restart"
+systemctl stop pageidled.service || fail "systemctl stop"
 
 step "journal"
 journalctl --no-pager -b -u pageidled.service | tail -n 40
