@@ -206,7 +206,7 @@ auto_run() {
 	stop_daemon
 	echo
 	echo "ScanPath=$path:"
-	sed -n 's/.*\(Sampling=auto: reading.*\)/    \1/p; s/.*\(A scan took.*\)/    \1/p' daemon.log
+	sed -n 's/.*\(Sampling=auto: reading.*\)/    \1/p; s/.*\(A scan took.*\)/    \1/p; s/.*\(A scan used.*\)/    \1/p' daemon.log
 	# Each pass's CPU time in ms, and [1/N] where the fraction changed.
 	awk '/Sampling=auto: reading/ { for (i = 1; i <= NF; i++) if ($i == "reading") printf " [%s]", $(i + 1) }
 		/Scan done in/ { for (i = 1; i <= NF; i++) {

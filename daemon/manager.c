@@ -138,6 +138,7 @@ int manager_new(const Options *o, Manager **ret) {
         /* Per start: a restart forgets the ages anyway. */
         if (getrandom(&m->sample_seed, sizeof(m->sample_seed), GRND_NONBLOCK) != sizeof(m->sample_seed))
                 m->sample_seed = now_usec(CLOCK_REALTIME) ^ ((uint64_t) getpid() << 32);
+        sample_auto_init(&m->sample_auto);
 
         r = manager_load_config(m, &m->config);
         if (r < 0)
@@ -492,9 +493,18 @@ int manager_scan_now(Manager *m) {
         return 0;
 }
 
+static unsigned manager_budget(const Manager *m);
+static uint64_t manager_pace_due(const Manager *m);
+
+/* The next pass starts an interval after the last was due, or at once if
+ * that is past, but not before the CPU time of the passes so far is paid
+ * for at CPUBudget= (manager_pace_due()): a pass short enough to be one
+ * step is never paced while it runs, so the budget is kept across
+ * passes. */
 static int manager_schedule_pass(Manager *m) {
         uint64_t next = m->pass_scheduled_usec + m->config->interval_usec, now = now_usec(CLOCK_MONOTONIC);
-        char a[32], b[32];
+        uint64_t due = manager_pace_due(m);
+        char a[32], b[32], c[32];
         int r;
 
         if (next < now) {
@@ -504,6 +514,15 @@ static int manager_schedule_pass(Manager *m) {
                                     format_duration(b, sizeof(b), m->config->interval_usec));
                 m->overrun_logged = true;
                 next = now;
+        }
+        if (due > next + TIMER_ACCURACY_USEC) {
+                if (!m->paced_logged && !m->overrun_logged)
+                        log_warning("A scan used more CPU time than CPUBudget=%u%% of the interval of %s allows: "
+                                    "the next waits %s longer; raise CPUBudget= or Interval=, or set Sampling=.",
+                                    manager_budget(m), format_duration(b, sizeof(b), m->config->interval_usec),
+                                    format_duration(c, sizeof(c), due - next));
+                m->paced_logged = true;
+                next = due;
         }
         if (m->scan_requested) {
                 /* ScanNow() came during the pass that just ended. */
@@ -688,28 +707,33 @@ static void manager_read_resident(Manager *m, CgroupSet *set) {
         }
 }
 
-static unsigned manager_budget(const Manager *m);
-
-/* Sampling=auto after a pass that took cpu_usec: a change is logged. */
-static void manager_sampling_auto(Manager *m, uint64_t cpu_usec) {
+/* Sampling=auto after a pass whose steps took scan_usec of CPU and the
+ * rest of whose work since the last pass ended took fixed_usec: a change
+ * is logged.  Returns whether the first pass's probe raised the fraction. */
+static bool manager_sampling_auto(Manager *m, uint64_t scan_usec, uint64_t fixed_usec) {
         unsigned old = m->sample_auto.shift;
-        unsigned shift = sample_auto_update(&m->sample_auto, cpu_usec, m->config->interval_usec, manager_budget(m));
-        char a[32], b[32];
+        bool first = m->sample_auto.full_pass_usec <= 0;
+        unsigned shift = sample_auto_update(&m->sample_auto, scan_usec, fixed_usec, m->config->interval_usec,
+                                            manager_budget(m));
+        char a[32], b[32], c[32];
 
         if (shift == old)
-                return;
+                return false;
         log_info("Sampling=auto: reading 1/%u of memory from the next pass on (was 1/%u): a full pass costs "
-                 "about %s of CPU, CPUBudget= allows %s per interval.",
+                 "about %s of CPU and the rest of a pass %s, CPUBudget= allows %s per interval.",
                  1u << shift, 1u << old,
                  format_duration(a, sizeof(a), (uint64_t) m->sample_auto.full_pass_usec),
-                 format_duration(b, sizeof(b), m->config->interval_usec * manager_budget(m) / 100));
+                 format_duration(b, sizeof(b), (uint64_t) m->sample_auto.fixed_usec),
+                 format_duration(c, sizeof(c), m->config->interval_usec * manager_budget(m) / 100));
+        return first && shift < old;
 }
 
 static int manager_finish_pass(Manager *m) {
         bool measuring = m->vtable->measuring(m->backend_state);
         bool measured = measuring && m->pass_measures > 0;
         uint64_t duration = now_usec(CLOCK_MONOTONIC) - m->pass_start_usec;
-        uint64_t user, sys;
+        uint64_t user, sys, cpu;
+        bool remark = false;
 
         m->progress_usec = now_usec(CLOCK_MONOTONIC);
         manager_cpu_times_usec(m, &user, &sys);
@@ -718,10 +742,21 @@ static int manager_finish_pass(Manager *m) {
         cgroup_set_sum(m->scanning);
         m->vtable->end(m->backend_state, duration, user, sys, m->scanning->n_nodes);
 
-        if (m->config->sampling.automatic && m->backend != BACKEND_REFS)
-                manager_sampling_auto(m, user + sys);
+        cpu = manager_cpu_usec(m);
+        if (m->config->sampling.automatic && m->backend != BACKEND_REFS) {
+                uint64_t scan = cpu - m->pass_scan_cpu_usec;
+                uint64_t since = cpu - (m->last_finish_cpu_usec ?: m->pass_user_usec + m->pass_sys_usec);
+
+                remark = manager_sampling_auto(m, scan, since > scan ? since - scan : 0) && !measured;
+        }
+        m->last_finish_cpu_usec = cpu;
         if (measuring)
                 m->pass_measures++;
+        /* The blocks the probe did not read have no marks: a pass that
+         * measured them would count them all as used.  The next pass
+         * marks them, and the one after it measures. */
+        if (remark)
+                m->pass_measures = 0;
         if (measured) {
                 if (manager_read_kernel(m, m->scanning, m->published) < 0)
                         return log_oom();
@@ -885,6 +920,7 @@ static int manager_begin_pass(Manager *m) {
                                  .sample_seed = m->sample_seed,
                                  .sample_shift = m->pass_shift,
                          });
+        m->pass_scan_cpu_usec = manager_cpu_usec(m);
         return manager_step(m);
 }
 

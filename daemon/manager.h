@@ -62,6 +62,8 @@ typedef struct Manager {
         CgroupSet *scanning;
         uint64_t pass_scheduled_usec;           /* CLOCK_MONOTONIC */
         uint64_t pass_start_usec, pass_user_usec, pass_sys_usec;
+        uint64_t pass_scan_cpu_usec;            /* the process's CPU time as the steps began */
+        uint64_t last_finish_cpu_usec;          /* ... as the last pass ended, 0: none yet */
         unsigned pass_measures;                 /* passes since the bitmap was (re)opened */
         /* CPUBudget=: the process's CPU time since the epoch may be
          * budget% of the time since it (CLOCK_MONOTONIC, CPU time). */
@@ -82,6 +84,7 @@ typedef struct Manager {
         int last_error;                         /* so a repeating failure is logged once */
         int json_error;
         bool overrun_logged;
+        bool paced_logged;                      /* a pass waited for CPUBudget= */
         uint64_t *unnamed_inodes;               /* cgroups warned about as not UTF-8 */
         size_t n_unnamed_inodes;
         /* What every output renders: the JSON file, HTTP (http.c), the bus

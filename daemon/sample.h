@@ -43,12 +43,24 @@ static inline double sample_fraction(unsigned shift) {
 }
 
 /* Sampling=auto: the largest fraction whose pass fits CPUBudget= of the
- * interval, from what the last passes cost.  Each pass's CPU time, scaled
- * to a full pass (times 2^shift), goes into a moving average.  Over the
- * budget, the fraction falls at once to one that fits; under it, it rises
- * one power of two at a time, only when the next fraction would use at
- * most SAMPLE_AUTO_RISE_PERCENT of the budget and SAMPLE_AUTO_HOLD passes
- * have gone by since the last change, so that it does not swing. */
+ * interval, from what the last passes cost.  A pass's CPU time is two
+ * parts: the scan of the sampled blocks, which scales with the fraction
+ * (times 2^shift it is a full pass's, kept as a moving average), and the
+ * rest of the daemon's work per pass (the walk of the hierarchy,
+ * publishing, the bus), which does not.  A fraction fits when both parts
+ * at that fraction come within the budget.
+ *
+ * The first pass reads SAMPLE_AUTO_FIRST_SHIFT (1/64), whatever the size
+ * of memory: its cost says what a full pass would cost, and the next pass
+ * goes at once, up or down, to the largest fraction that fits
+ * SAMPLE_AUTO_FIT_PERCENT of the budget.  After that, over the budget,
+ * the fraction falls at once to one that fits; under it, it rises one
+ * power of two at a time, only when the next fraction would use at most
+ * SAMPLE_AUTO_RISE_PERCENT of the budget and SAMPLE_AUTO_HOLD passes have
+ * gone by since the last change, so that it does not swing.  Where the
+ * part that does not scale alone is over the budget, 1/64 it is, and the
+ * pacing of CPUBudget= spaces the passes out. */
+#define SAMPLE_AUTO_FIRST_SHIFT SAMPLE_SHIFT_MAX
 #define SAMPLE_AUTO_HOLD 8u
 #define SAMPLE_AUTO_RISE_PERCENT 50u
 #define SAMPLE_AUTO_FIT_PERCENT 80u     /* a fall aims below the budget by this */
@@ -57,7 +69,14 @@ typedef struct SampleAuto {
         unsigned shift;
         unsigned passes_since_change;
         double full_pass_usec;          /* the average, 0: no pass yet */
+        double fixed_usec;              /* the average of the part that does not scale */
 } SampleAuto;
 
-/* A pass at a->shift took pass_cpu_usec; returns the shift of the next. */
-unsigned sample_auto_update(SampleAuto *a, uint64_t pass_cpu_usec, uint64_t interval_usec, unsigned budget_percent);
+static inline void sample_auto_init(SampleAuto *a) {
+        *a = (SampleAuto) { .shift = SAMPLE_AUTO_FIRST_SHIFT };
+}
+
+/* A pass at a->shift took scan_cpu_usec for its blocks and fixed_cpu_usec
+ * for the rest of its work; returns the shift of the next. */
+unsigned sample_auto_update(SampleAuto *a, uint64_t scan_cpu_usec, uint64_t fixed_cpu_usec, uint64_t interval_usec,
+                            unsigned budget_percent);

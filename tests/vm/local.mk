@@ -24,6 +24,7 @@ VM_DAEMON_CASES = \
 	tests/vm/cases/daemon-accuracy.sh \
 	tests/vm/cases/daemon-cold.sh \
 	tests/vm/cases/daemon-scan-paths.sh \
+	tests/vm/cases/daemon-sampling.sh \
 	tests/vm/cases/daemon-once.sh \
 	tests/vm/cases/daemon-privileges.sh \
 	tests/vm/cases/daemon-faults.sh \

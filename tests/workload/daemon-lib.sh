@@ -69,6 +69,13 @@ cgroup_new() {
 # start_workload CGROUP NAME ARGS...: runs the workload in CGROUP and waits
 # until it has touched all its memory; its process ID is then in $pid.
 start_workload() {
+	launch_workload "$@"
+	wait_workload "$2" $pid
+}
+
+# launch_workload CGROUP NAME ARGS...: start_workload without the wait,
+# so that several workloads touch their memory at once.
+launch_workload() {
 	cg=$1 name=$2
 	shift 2
 	cgroup_new "$cg"
@@ -76,11 +83,15 @@ start_workload() {
 		"$workload" --ready "$PWD/$name.ready" "$@" &
 	pid=$!
 	workload_pids="$workload_pids $pid"
+}
+
+# wait_workload NAME PID: until the workload launched as NAME is ready.
+wait_workload() {
 	i=0
-	while [ ! -f "$name.ready" ]; do
-		kill -0 $pid 2> /dev/null || fail "workload $name exited"
+	while [ ! -f "$1.ready" ]; do
+		kill -0 $2 2> /dev/null || fail "workload $1 exited"
 		i=$((i + 1))
-		[ $i -lt 600 ] || fail "workload $name never got ready"
+		[ $i -lt 600 ] || fail "workload $1 never got ready"
 		sleep 0.1
 	done
 }
