@@ -19,7 +19,9 @@ vm_bench_header() {
 	done
 	echo "# command: $(env | sed -n "s/^\(BENCH_[A-Z_]*=\)\(.*\)/\1'\2' /p" | tr -d '\n')$*"
 	echo "# host: $(nproc) CPUs, $(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -n 1); guests: QEMU TCG, 2 vCPUs"
-	echo "# $(cd "$top_srcdir" && git describe --always --dirty 2> /dev/null || echo unknown revision)"
+	rev=$(cd "$top_srcdir" && git rev-parse --short HEAD 2> /dev/null) || rev=unknown
+	[ $rev = unknown ] || (cd "$top_srcdir" && git diff --quiet HEAD) || rev=$rev-dirty
+	echo "# revision $rev"
 }
 
 # vm_bench_boot KERNEL MIB GUEST_SCRIPT: one boot running GUEST_SCRIPT (a
