@@ -23,6 +23,7 @@ VM_MODULE_CASES = \
 VM_DAEMON_CASES = \
 	tests/vm/cases/daemon-accuracy.sh \
 	tests/vm/cases/daemon-cold.sh \
+	tests/vm/cases/daemon-advise.sh \
 	tests/vm/cases/daemon-scan-paths.sh \
 	tests/vm/cases/daemon-sampling.sh \
 	tests/vm/cases/daemon-once.sh \

@@ -102,12 +102,12 @@ stop_workloads() {
 	workload_pids=
 }
 
-# write_conf [INTERVAL] < SECTIONS: pageidled.conf with the [Scan] section
-# the cases share (a scan every INTERVAL, 2s by default, a working-set
-# window of one interval, and no CPU budget to wait for), followed by the
-# sections given on standard input.
+# write_conf [INTERVAL [WINDOWS]] < SECTIONS: pageidled.conf with the
+# [Scan] section the cases share (a scan every INTERVAL, 2s by default,
+# working-set windows WINDOWS, by default one interval, and no CPU budget
+# to wait for), followed by the sections given on standard input.
 write_conf() {
-	printf '[Scan]\nInterval=%s\nWorkingSetWindow=%s\nCPUBudget=100%%\n' "${1:-2s}" "${1:-2s}" > pageidled.conf
+	printf '[Scan]\nInterval=%s\nWorkingSetWindow=%s\nCPUBudget=100%%\n' "${1:-2s}" "${2:-${1:-2s}}" > pageidled.conf
 	cat >> pageidled.conf
 }
 
