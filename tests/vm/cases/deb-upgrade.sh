@@ -40,6 +40,11 @@ echo "MainPID $pid -> $pid2"
 wait_scans 1
 [ "$(manager ScanIntervalUSec)" = "t 2000000" ] || fail "ScanIntervalUSec is $(manager ScanIntervalUSec), not the conffile's 2s"
 [ "$(manager Backend)" = 's "page_idle"' ] || fail "Backend is $(manager Backend)"
+# The socket stays as it was: started again while the service holds its
+# listening socket, it could not bind the port and stayed failed.
+systemctl is-active -q pageidled.socket || fail "pageidled.socket is $(systemctl is-active pageidled.socket)"
+code=$(curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:9258/healthz)
+[ "$code" = 200 ] || fail "GET /healthz answered $code after the upgrade"
 
 step "the module"
 dkms status pageidle
