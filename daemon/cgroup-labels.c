@@ -53,8 +53,10 @@ const char *cgroup_label_to_string(CgroupLabel l) {
 }
 
 CgroupLabel cgroup_label_from_string(const char *s) {
+        if (!s)
+                return _CGROUP_LABEL_INVALID;
         for (CgroupLabel l = 0; l < _CGROUP_LABEL_MAX; l++)
-                if (s && strcmp(cgroup_label_table[l], s) == 0)
+                if (strcmp(cgroup_label_table[l], s) == 0)
                         return l;
         return _CGROUP_LABEL_INVALID;
 }

@@ -789,9 +789,8 @@ static void histogram_print(const CgroupInfo *c) {
 }
 
 /* Who the cgroup is, a line per label, under the headings of the other
- * lines; a key this version does not know under its own name. */
-/* The labels the daemon sent, headed as cgroup-labels.c names them; a key
- * a newer daemon knows and this pageidlectl does not, as it came. */
+ * lines as cgroup-labels.c names them; a key this version does not know
+ * under its own name. */
 static void labels_print(const CgroupInfo *c) {
         for (char **p = c->labels; p && p[0] && p[1]; p += 2) {
                 const char *h = cgroup_label_heading(cgroup_label_from_string(p[0]));
